@@ -1,0 +1,58 @@
+// The delivery ledger: one document per send, keyed by the send's idempotency key. Temporal
+// runs activities at least once; the ledger turns that into "at most one accepted delivery
+// per key" (see README, "Delivery guarantee").
+import type { Model } from 'mongoose';
+import type { Channel } from '../core/channels';
+import type { DeliveryDoc } from '../db/models';
+
+export interface SendIdentity {
+  key: string;
+  channel: Channel;
+  customerId: string;
+  journeyId: string;
+  stepId: string;
+}
+
+/** A send whose outcome is recorded for good: a retry returns it and does nothing else. */
+export type FinalOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string; type: string };
+
+export interface DeliveryLedger {
+  /**
+   * Claims the key for this attempt. Returns the recorded outcome when an earlier attempt
+   * finished; undefined when this attempt should deliver (first attempt, or an earlier one
+   * died between claiming and recording).
+   */
+  claim(send: SendIdentity): Promise<FinalOutcome | undefined>;
+  record(key: string, outcome: FinalOutcome): Promise<void>;
+}
+
+export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLedger {
+  return {
+    async claim(send) {
+      const { key, ...identity } = send;
+      const previous = await deliveries
+        .findOneAndUpdate(
+          { _id: key },
+          { $setOnInsert: { ...identity, state: 'claimed' }, $inc: { attempts: 1 } },
+          { upsert: true, new: false },
+        )
+        .lean();
+      if (!previous || previous.state === 'claimed') return undefined;
+      if (previous.state === 'sent') return { status: 'sent', messageId: previous.messageId! };
+      if (previous.state === 'skipped') return { status: 'skipped', reason: previous.reason! };
+      return { status: 'failed', reason: previous.reason!, type: previous.failureType! };
+    },
+    async record(key, outcome) {
+      const update =
+        outcome.status === 'sent'
+          ? { state: 'sent', messageId: outcome.messageId }
+          : outcome.status === 'skipped'
+            ? { state: 'skipped', reason: outcome.reason }
+            : { state: 'failed', reason: outcome.reason, failureType: outcome.type };
+      await deliveries.updateOne({ _id: key }, { $set: update });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// The delivery channels Cairn sends through. Pure.
+export const CHANNELS = ['email', 'web'] as const;
+export type Channel = (typeof CHANNELS)[number];

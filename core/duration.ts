@@ -1,0 +1,24 @@
+// Durations as marketers write them: "30m", "2h", "2d", "1w", or combined "1d12h".
+// Pure: imported by the workflow bundle and by the API validator.
+
+const UNIT_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const DURATION = /^(?:\d+[smhdw])+$/;
+const PART = /(\d+)([smhdw])/g;
+
+/** Largest duration a wait step may take: about ten years. */
+export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
+
+/** Milliseconds in a duration string, or undefined when the string is not one. */
+export function parseDuration(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit];
+  return total > 0 && total <= MAX_DURATION_MS ? total : undefined;
+}

@@ -1,0 +1,15 @@
+// ApplicationFailure types shared by activities and workflows. Pure.
+
+export const FailureType = {
+  /** The template a step names no longer exists. */
+  TemplateNotFound: 'TemplateNotFound',
+  /** The template does not render with this customer's data. */
+  TemplateRenderError: 'TemplateRenderError',
+  /** The provider refused the message for good (bad address, rejected content). */
+  ChannelPermanentRejection: 'ChannelPermanentRejection',
+} as const;
+
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures that no retry can fix: the retry policy stops on these at once. */
+export const PERMANENT_FAILURES: string[] = Object.values(FailureType);

@@ -1,0 +1,21 @@
+// Identifiers that cross the API, Temporal and MongoDB. Pure.
+
+/** Customer, journey, template and step IDs: safe in URLs, workflow IDs and ledger keys. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$/;
+export const ID_RULE = 'letters, digits and _ . @ + - (1 to 128, starting with a letter or digit)';
+
+/**
+ * One workflow per (journey, customer, entry). Deterministic, so a double launch finds the
+ * run already there instead of entering the customer twice.
+ */
+export function journeyWorkflowId(journeyId: string, customerId: string, entry = 1): string {
+  return `journey:${journeyId}:${customerId}:${entry}`;
+}
+
+/**
+ * The idempotency key of one send: stable across activity retries, worker crashes, replays
+ * and resets, and distinct for each visit of a step in a looping journey.
+ */
+export function sendKey(workflowId: string, stepId: string, visit: number): string {
+  return `${workflowId}:${stepId}:${visit}`;
+}

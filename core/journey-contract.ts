@@ -1,0 +1,58 @@
+// The contract of the journey workflow, shared by the workflow, the worker, the API and the
+// tests: task queue, input, state, query and search attributes. Pure.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { Channel } from './channels';
+import type { JourneyDefinition } from './journey-definition';
+
+export const JOURNEY_TASK_QUEUE = 'cairn-journeys';
+
+export interface JourneyRunInput {
+  journeyId: string;
+  /** The journey version the run started with; the run keeps it to the end. */
+  journeyVersion: number;
+  customerId: string;
+  /** 1 for a customer's first entry into this journey. */
+  entry: number;
+  definition: JourneyDefinition;
+}
+
+export type RunStatus = 'running' | 'waiting' | 'completed';
+
+export interface SendRecord {
+  stepId: string;
+  channel: Channel;
+  status: 'sent' | 'skipped' | 'failed';
+  /** Provider or inbox message ID, when sent. */
+  messageId?: string;
+  /** Why it was skipped or failed. */
+  reason?: string;
+  at: string;
+}
+
+export interface JourneyRunState {
+  journeyId: string;
+  journeyVersion: number;
+  customerId: string;
+  status: RunStatus;
+  /** The step the run is on; absent once completed. */
+  currentStep?: string;
+  /** Step IDs in the order the run entered them. */
+  path: string[];
+  sends: SendRecord[];
+  /** While in a wait step: when it ends (ISO 8601). */
+  waitingUntil?: string;
+}
+
+export type JourneyRunResult = Pick<JourneyRunState, 'path' | 'sends'>;
+
+export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
+
+// Search attributes operators filter on in the Temporal UI, e.g.
+//   CairnJourneyId = "welcome" AND CairnStatus = "waiting"
+// Values are IDs only, never personal data: Temporal stores them in clear.
+export const SA_JOURNEY = defineSearchAttributeKey('CairnJourneyId', SearchAttributeType.KEYWORD);
+export const SA_CUSTOMER = defineSearchAttributeKey('CairnCustomerId', SearchAttributeType.KEYWORD);
+export const SA_STEP = defineSearchAttributeKey('CairnStep', SearchAttributeType.KEYWORD);
+export const SA_STATUS = defineSearchAttributeKey('CairnStatus', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS];

@@ -1,0 +1,125 @@
+// The journey definition: the data a marketer writes, validated at the edge (schema, then
+// graph checks) and passed whole into each run, so a run keeps the version it started with.
+// Pure; the workflow bundle imports its types only.
+import { z } from 'zod';
+import { CHANNELS } from './channels';
+import { parseDuration } from './duration';
+import { ID_PATTERN, ID_RULE } from './ids';
+
+export const idSchema = z.string().regex(ID_PATTERN, `must use ${ID_RULE}`);
+
+const stepBase = {
+  id: idSchema,
+  /** The step that follows; none ends the journey. */
+  next: idSchema.optional(),
+};
+
+export const sendStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('send'),
+    channel: z.enum(CHANNELS),
+    template: idSchema,
+  })
+  .strict();
+
+export const waitStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('wait'),
+    duration: z
+      .string()
+      .refine((text) => parseDuration(text) !== undefined, {
+        message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
+      }),
+  })
+  .strict();
+
+export const stepSchema = z.discriminatedUnion('type', [sendStepSchema, waitStepSchema]);
+
+export const journeyDefinitionSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    /** The first step is where every customer enters. */
+    steps: z.array(stepSchema).min(1).max(500),
+  })
+  .strict()
+  .superRefine((definition, ctx) => {
+    for (const issue of checkJourneyGraph(definition.steps)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+export type SendStep = z.infer<typeof sendStepSchema>;
+export type WaitStep = z.infer<typeof waitStepSchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type JourneyDefinition = z.infer<typeof journeyDefinitionSchema>;
+
+export interface GraphIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The steps a step can lead to. */
+export function successors(step: Step): string[] {
+  return step.next === undefined ? [] : [step.next];
+}
+
+/**
+ * Graph checks over already well-formed steps: unique IDs, every `next` names a step, every
+ * step is reachable from the first, and every cycle passes through a wait (a loop without a
+ * wait would spin and flood the customer).
+ */
+export function checkJourneyGraph(steps: Step[]): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const byId = new Map<string, Step>();
+  steps.forEach((step, i) => {
+    if (byId.has(step.id)) issues.push({ path: ['steps', i, 'id'], message: `step "${step.id}" is defined twice` });
+    else byId.set(step.id, step);
+  });
+  steps.forEach((step, i) => {
+    if (step.next !== undefined && !byId.has(step.next)) {
+      issues.push({ path: ['steps', i, 'next'], message: `step "${step.id}" leads to "${step.next}", which does not exist` });
+    }
+  });
+  if (issues.length > 0) return issues;
+
+  const reachable = new Set<string>([steps[0].id]);
+  for (const id of reachable) for (const next of successors(byId.get(id)!)) reachable.add(next);
+  steps.forEach((step, i) => {
+    if (!reachable.has(step.id)) issues.push({ path: ['steps', i], message: `step "${step.id}" cannot be reached from the first step` });
+  });
+
+  const loop = findLoopWithoutWait(steps, byId);
+  if (loop) {
+    issues.push({
+      path: ['steps', steps.findIndex((s) => s.id === loop[0])],
+      message: `steps ${loop.map((id) => `"${id}"`).join(' → ')} form a loop without a wait step`,
+    });
+  }
+  return issues;
+}
+
+/** A cycle among the non-wait steps, as the list of its step IDs, if there is one. */
+function findLoopWithoutWait(steps: Step[], byId: Map<string, Step>): string[] | undefined {
+  const done = new Set<string>();
+  const onPath: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    const step = byId.get(id)!;
+    if (step.type === 'wait' || done.has(id)) return undefined;
+    const at = onPath.indexOf(id);
+    if (at >= 0) return onPath.slice(at);
+    onPath.push(id);
+    for (const next of successors(step)) {
+      const loop = visit(next);
+      if (loop) return loop;
+    }
+    onPath.pop();
+    done.add(id);
+    return undefined;
+  };
+  for (const step of steps) {
+    const loop = visit(step.id);
+    if (loop) return loop;
+  }
+  return undefined;
+}

@@ -1,0 +1,13 @@
+import type { JourneyRunInput, JourneyRunState } from '../../core/journey-contract';
+import type { Step } from '../../core/journey-definition';
+
+/** What a step handler gets: the run's input, its live state and the step's visit number. */
+export interface StepContext {
+  input: JourneyRunInput;
+  state: JourneyRunState;
+  /** 1 the first time the run enters this step, 2 the second time, ... */
+  visit: number;
+}
+
+/** Runs one step and returns the ID of the next one, or undefined to end the journey. */
+export type StepHandler<S extends Step = Step> = (step: S, ctx: StepContext) => Promise<string | undefined>;

@@ -1,0 +1,38 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { sendKey } from '../../core/ids';
+import type { SendStep } from '../../core/journey-definition';
+import { SEND_OPTIONS } from '../activity-options';
+import type { StepHandler } from './context';
+
+const { send } = proxyActivities<Activities>(SEND_OPTIONS);
+
+/**
+ * Delivers the step's template. A send that cannot go out (skipped or failed for good) is
+ * recorded in the run's state and the journey goes on: one bad message does not strand the
+ * customer.
+ */
+export const sendStep: StepHandler<SendStep> = async (step, { input, state, visit }) => {
+  const at = new Date().toISOString();
+  const base = { stepId: step.id, channel: step.channel, at };
+  try {
+    const result = await send({
+      key: sendKey(workflowInfo().workflowId, step.id, visit),
+      journeyId: input.journeyId,
+      customerId: input.customerId,
+      stepId: step.id,
+      channel: step.channel,
+      templateId: step.template,
+    });
+    state.sends.push(
+      result.status === 'sent'
+        ? { ...base, status: 'sent', messageId: result.messageId }
+        : { ...base, status: 'skipped', reason: result.reason },
+    );
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    state.sends.push({ ...base, status: 'failed', reason: cause?.message ?? err.message });
+  }
+  return step.next;
+};
