@@ -37,7 +37,7 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
         .findOneAndUpdate(
           { _id: key },
           { $setOnInsert: { ...identity, state: 'claimed' }, $inc: { attempts: 1 } },
-          { upsert: true, new: false },
+          { upsert: true, returnDocument: 'before' },
         )
         .lean();
       if (!previous || previous.state === 'claimed') return undefined;

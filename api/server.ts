@@ -1,0 +1,45 @@
+// API entry point: `node dist/api/server.js`. Stops accepting on SIGINT/SIGTERM, finishes
+// in-flight requests, then closes its connections.
+import { Client, Connection } from '@temporalio/client';
+import { connectDatabase } from '../db/connect';
+import { ConfigError, loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/temporal';
+import { createApp } from './app';
+import { createJourneyRuns } from './journey-runs';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.apiKeys.length === 0) throw new ConfigError('invalid configuration:\n  CAIRN_API_KEYS: set at least one API key');
+  const db = await connectDatabase(config.mongodbUri);
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+
+  const app = createApp({
+    apiKeys: config.apiKeys,
+    models: db.models,
+    runs: createJourneyRuns(client, config.temporal.taskQueue),
+    readiness: {
+      mongodb: () => db.ping(),
+      temporal: async () => {
+        await connection.healthService.check({});
+        return true;
+      },
+    },
+  });
+  const server = app.listen(config.port, () => console.log(`cairn api: listening on http://localhost:${config.port}`));
+
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      await db.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

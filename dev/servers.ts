@@ -1,0 +1,144 @@
+// Starts the real servers installed by scripts/install-servers.sh as child processes: the
+// Temporal dev server and FerretDB. Used by `npm start` and by the test suite's set-up.
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../core/journey-contract';
+
+export const REPO_ROOT = path.resolve(__dirname, existsSync(path.resolve(__dirname, '../package.json')) ? '..' : '../..');
+export const BIN_DIR = path.join(REPO_ROOT, '.cairn', 'bin');
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function binary(name: string): string {
+  const file = path.join(BIN_DIR, name);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run "bash scripts/install-servers.sh"`);
+  return file;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(name: string, file: string, args: string[], logFile: string): ManagedProcess {
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+async function waitFor(what: string, child: ChildProcess, logFile: string, ready: () => Promise<boolean>, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
+    if (await ready().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s; see ${logFile}`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface TemporalDevServerOptions {
+  port: number;
+  /** The Web UI's port; none runs the server headless. */
+  uiPort?: number;
+  /** SQLite file for persistence; none keeps everything in memory. */
+  dbFile?: string;
+  namespace?: string;
+  logFile: string;
+  /** Faster, less durable SQLite settings: for tests only. */
+  fastStorage?: boolean;
+}
+
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<ManagedProcess> {
+  const namespace = options.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace, '--log-level', 'warn'];
+  args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.dbFile) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (options.fastStorage) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+
+  const proc = run('temporal', binary('temporal'), args, options.logFile);
+  await waitFor('Temporal dev server', proc.child, options.logFile, async () => {
+    if (!(await accepts(options.port))) return false;
+    const connection = await Connection.connect({ address: `127.0.0.1:${options.port}`, connectTimeout: 2_000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  });
+  return proc;
+}
+
+export interface FerretDbOptions {
+  port: number;
+  /** Folder for the SQLite files and FerretDB's state. */
+  dataDir: string;
+  logFile: string;
+}
+
+export async function startFerretDb(options: FerretDbOptions): Promise<ManagedProcess> {
+  const sqliteDir = path.join(options.dataDir, 'sqlite');
+  const stateDir = path.join(options.dataDir, 'state');
+  mkdirSync(sqliteDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
+  const proc = run(
+    'ferretdb',
+    binary('ferretdb'),
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${sqliteDir}/`,
+      `--listen-addr=127.0.0.1:${options.port}`,
+      '--debug-addr=-',
+      `--state-dir=${stateDir}`,
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    options.logFile,
+  );
+  await waitFor('FerretDB', proc.child, options.logFile, () => accepts(options.port));
+  return proc;
+}

@@ -1,0 +1,102 @@
+// A real SMTP server that keeps what it receives: the local stand-in for an email provider,
+// used by `npm start` and by the tests. Optionally lists the mail over HTTP as JSON.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  messageId?: string;
+  from?: string;
+  /** Envelope recipients, as the SMTP server saw them. */
+  to: string[];
+  subject?: string;
+  text?: string;
+  html?: string;
+  headers: Record<string, string>;
+  receivedAt: string;
+}
+
+export interface SmtpSinkOptions {
+  port?: number;
+  host?: string;
+  /** Recipients the server refuses with 550, as a provider refuses a bad address. */
+  rejectRecipient?: (address: string) => boolean;
+  /** Also serve GET /messages (JSON) on this port. */
+  httpPort?: number;
+  onMail?: (mail: ReceivedMail) => void;
+}
+
+export interface SmtpSink {
+  port: number;
+  httpPort?: number;
+  messages: ReceivedMail[];
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const host = options.host ?? '127.0.0.1';
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipient?.(address.address)) {
+        const err = Object.assign(new Error(`5.1.1 <${address.address}>: mailbox unavailable`), { responseCode: 550 });
+        callback(err);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of parsed.headers) if (typeof value === 'string') headers[name] = value;
+          const mail: ReceivedMail = {
+            messageId: parsed.messageId,
+            from: parsed.from?.text,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: parsed.subject,
+            text: parsed.text,
+            html: typeof parsed.html === 'string' ? parsed.html : undefined,
+            headers,
+            receivedAt: new Date().toISOString(),
+          };
+          messages.push(mail);
+          options.onMail?.(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+
+  let web: http.Server | undefined;
+  if (options.httpPort !== undefined) {
+    web = http.createServer((req, res) => {
+      const found = req.url === '/messages';
+      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(found ? { messages } : { error: 'try GET /messages' }, null, 2));
+    });
+    await new Promise<void>((resolve, reject) => {
+      web!.once('error', reject);
+      web!.listen(options.httpPort, host, () => resolve());
+    });
+  }
+  return {
+    port,
+    httpPort: web ? (web.address() as AddressInfo).port : undefined,
+    messages,
+    async close() {
+      web?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Starts the servers the suite shares (a Temporal dev server and FerretDB, on free ports so a
+// running `npm start` is undisturbed) and bundles the workflows once.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../../dev/servers';
+import { TEST_ENV_FILE, TestEnv } from './test-env';
+
+export default async function globalSetup(): Promise<void> {
+  const dir = path.dirname(TEST_ENV_FILE);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const [temporalPort, mongoPort] = await Promise.all([freePort(), freePort()]);
+  const [temporal, ferretdb, bundle] = await Promise.all([
+    startTemporalDevServer({ port: temporalPort, logFile: path.join(dir, 'temporal.log'), fastStorage: true }),
+    startFerretDb({ port: mongoPort, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') }),
+    bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'workflows'), logger: quietLogger }),
+  ]);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  const env: TestEnv = {
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    mongoBaseUri: `mongodb://127.0.0.1:${mongoPort}`,
+    workflowBundlePath: bundlePath,
+  };
+  writeFileSync(TEST_ENV_FILE, JSON.stringify(env));
+  (globalThis as { __cairnServers?: unknown }).__cairnServers = [temporal, ferretdb];
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

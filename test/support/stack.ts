@@ -1,0 +1,121 @@
+// The whole Cairn stack for one integration test file, on the shared real servers: its own
+// MongoDB database, task queue, SMTP sink, worker and API (over real HTTP).
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { createJourneyRuns } from '../../api/journey-runs';
+import { connectDatabase, Database } from '../../db/connect';
+import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
+import { createRealActivities } from '../../workers/activity-deps';
+import { createJourneyWorker } from '../../workers/create-worker';
+import { testEnv } from './test-env';
+
+export const API_KEY = 'test-key-0123456789';
+/** The SMTP sink refuses mail to this domain with 550, as a provider refuses a bad address. */
+export const REJECTED_DOMAIN = 'rejected.test';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Stack {
+  db: Database;
+  sink: SmtpSink;
+  client: Client;
+  taskQueue: string;
+  api(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startStack(name: string): Promise<Stack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const env = testEnv();
+  const unique = `${name}-${process.pid}-${Date.now().toString(36)}`;
+  const db = await connectDatabase(`${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`);
+  const sink = await startSmtpSink({ rejectRecipient: (address) => address.endsWith(`@${REJECTED_DOMAIN}`) });
+  const taskQueue = `test-${unique}`;
+
+  const nativeConnection = await NativeConnection.connect({ address: env.temporalAddress });
+  const real = createRealActivities(db, {
+    smtpUrl: `smtp://127.0.0.1:${sink.port}`,
+    from: 'Cairn <journeys@example.test>',
+    messageIdDomain: 'example.test',
+  });
+  const worker: Worker = await createJourneyWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: real.activities,
+    workflowBundle: { codePath: env.workflowBundlePath },
+  });
+  const workerRun = worker.run();
+
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = createApp({
+    apiKeys: [API_KEY],
+    models: db.models,
+    runs: createJourneyRuns(client, taskQueue),
+    readiness: {
+      mongodb: () => db.ping(),
+      temporal: async () => Boolean(await connection.healthService.check({})),
+    },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    db,
+    sink,
+    client,
+    taskQueue,
+    async api(method, path, body, key = API_KEY) {
+      const headers: Record<string, string> = {};
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      worker.shutdown();
+      await workerRun;
+      real.close();
+      await connection.close();
+      await nativeConnection.close();
+      await db.connection.dropDatabase();
+      await db.close();
+      await sink.close();
+    },
+  };
+}
+
+/** Polls until check passes or the time runs out; the last failure is rethrown. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Worker entry point: `node dist/workers/main.js`. Stops cleanly on SIGINT/SIGTERM (the
+// Temporal runtime catches them and lets running tasks finish).
+import { NativeConnection } from '@temporalio/worker';
+import { connectDatabase } from '../db/connect';
+import { loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/temporal';
+import { createRealActivities } from './activity-deps';
+import { createJourneyWorker } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await connectDatabase(config.mongodbUri);
+  const { activities, close } = createRealActivities(db, config.email);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  try {
+    const worker = await createJourneyWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities,
+    });
+    console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    await worker.run();
+  } finally {
+    close();
+    await connection.close();
+    await db.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
