@@ -45,9 +45,15 @@ export const journeyDefinitionSchema = z
     steps: z.array(stepSchema).min(1).max(500),
   })
   .strict()
-  .superRefine((definition, ctx) => {
-    for (const issue of checkJourneyGraph(definition.steps)) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  .check(
+    z.superRefine(
+      (definition, ctx) => {
+        for (const issue of checkJourneyGraph(definition.steps)) ctx.addIssue({ code: 'custom', ...issue });
+      },
+      // The graph checks need well-formed steps: run them only once the schema passed.
+      { when: (payload) => payload.issues.length === 0 },
+    ),
+  );
 
 export type SendStep = z.infer<typeof sendStepSchema>;
 export type WaitStep = z.infer<typeof waitStepSchema>;
@@ -71,6 +77,7 @@ export function successors(step: Step): string[] {
  */
 export function checkJourneyGraph(steps: Step[]): GraphIssue[] {
   const issues: GraphIssue[] = [];
+  if (steps.length === 0) return [{ path: ['steps'], message: 'a journey needs at least one step' }];
   const byId = new Map<string, Step>();
   steps.forEach((step, i) => {
     if (byId.has(step.id)) issues.push({ path: ['steps', i, 'id'], message: `step "${step.id}" is defined twice` });

@@ -1,0 +1,24 @@
+# One image for both processes; docker-compose.yml picks the entry point:
+#   API:    node dist/api/server.js   (port 3000)
+#   worker: node dist/workers/main.js
+# Debian (glibc), not Alpine: @temporalio/worker's native core is built against glibc.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is reused until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Root-owned and read-only to the process: the app writes nothing to its own folder
+# (the worker bundles workflows/ in memory at start).
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/server.js"]

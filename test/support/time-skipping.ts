@@ -1,0 +1,43 @@
+// The time-skipping test server (installed by scripts/install-servers.sh) and a worker on a
+// task queue of the test's own, running the real workflow bundle with typed fake activities.
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { Activities } from '../../activities';
+import { SEARCH_ATTRIBUTES } from '../../core/journey-contract';
+import { BIN_DIR } from '../../dev/servers';
+import { testEnv } from './test-env';
+
+let runtimeInstalled = false;
+
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: path.join(BIN_DIR, 'temporal-test-server') } },
+  });
+  // The test server knows no custom search attributes until told, as a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
+}
+
+let queues = 0;
+
+export async function journeyWorker(env: TestWorkflowEnvironment, activities: Activities) {
+  const taskQueue = `ts-${process.pid}-${++queues}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: testEnv().workflowBundlePath },
+    activities,
+  });
+  return { worker, taskQueue };
+}
