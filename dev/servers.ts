@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../core/journey-contract';
 
@@ -34,35 +35,48 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(name: string, file: string, args: string[], logFile: string): ManagedProcess {
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+/** Where a child's output goes: a log file, or this terminal with the child's name before each line. */
+type Output = { logFile: string } | { prefix: string };
+
+export function runProcess(name: string, file: string, args: string[], output: Output, env?: NodeJS.ProcessEnv): ManagedProcess {
+  // Its own process group: Ctrl-C reaches only the supervisor, which stops children in order.
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, detached: true });
+  let closeLog = () => {};
+  if ('logFile' in output) {
+    mkdirSync(path.dirname(output.logFile), { recursive: true });
+    const log = createWriteStream(output.logFile, { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    closeLog = () => log.end();
+  } else {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => console.log(`${output.prefix} ${line}`));
+    }
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
     child,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      log.end();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      closeLog();
     },
   };
 }
 
-async function waitFor(what: string, child: ChildProcess, logFile: string, ready: () => Promise<boolean>, timeoutMs = 90_000) {
+export async function waitFor(what: string, child: ChildProcess, logHint: string, ready: () => Promise<boolean>, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logHint}`);
     if (await ready().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s; see ${logFile}`);
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s; see ${logHint}`);
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -99,7 +113,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (options.fastStorage) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
-  const proc = run('temporal', binary('temporal'), args, options.logFile);
+  const proc = runProcess('temporal', binary('temporal'), args, { logFile: options.logFile });
   await waitFor('Temporal dev server', proc.child, options.logFile, async () => {
     if (!(await accepts(options.port))) return false;
     const connection = await Connection.connect({ address: `127.0.0.1:${options.port}`, connectTimeout: 2_000 });
@@ -125,7 +139,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<ManagedPr
   const stateDir = path.join(options.dataDir, 'state');
   mkdirSync(sqliteDir, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
-  const proc = run(
+  const proc = runProcess(
     'ferretdb',
     binary('ferretdb'),
     [
@@ -137,7 +151,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<ManagedPr
       '--telemetry=disable',
       '--log-level=warn',
     ],
-    options.logFile,
+    { logFile: options.logFile },
   );
   await waitFor('FerretDB', proc.child, options.logFile, () => accepts(options.port));
   return proc;
