@@ -1,0 +1,141 @@
+// Bad input gets a 400 naming the wrong field, and nothing half-written is left behind.
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { journeyWorkflowId } from '../../core/ids';
+import { Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('api-validation');
+  await stack.api('PUT', '/v1/customers/known', { email: 'known@example.test' });
+  await stack.api('PUT', '/v1/templates/hello', { channel: 'email', content: { subject: 'Hi', text: 'Hello' } });
+  await stack.api('PUT', '/v1/templates/inbox-hello', { channel: 'web', content: { title: 'Hi', body: 'Hello' } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** The fields a 400 response names. */
+async function rejectedFields(method: string, path: string, body: unknown): Promise<string[]> {
+  const res = await stack.api(method, path, body);
+  expect(res.status).toBe(400);
+  expect(res.body.error.code).toBe('invalid_request');
+  return res.body.error.details.map((d: { field: string }) => d.field);
+}
+
+const send = (id: string, extra: object = {}) => ({ id, type: 'send', channel: 'email', template: 'hello', ...extra });
+
+describe('customers', () => {
+  test.each([
+    ['a malformed email', { email: 'not-an-email' }, ['email']],
+    ['an unknown time zone', { timeZone: 'Mars/Olympus' }, ['timeZone']],
+    ['an attribute name with a dot', { attributes: { 'a.b': 1 } }, ['attributes.a.b']],
+    ['an attribute name starting with $', { attributes: { $where: 'x' } }, ['attributes.$where']],
+    ['a nested object attribute', { attributes: { plan: { $gt: '' } } }, ['attributes.plan']],
+    ['an unknown field', { name: 'Ada' }, ['']],
+    ['a body that is not an object', [1, 2], ['']],
+  ])('when a customer has %s, then the API answers 400 naming it', async (_what, body, fields) => {
+    expect(await rejectedFields('PUT', '/v1/customers/c-bad', body)).toEqual(fields);
+    expect((await stack.api('GET', '/v1/customers/c-bad')).status).toBe(404);
+  });
+
+  test('when a customer ID has characters outside the allowed set, then the API answers 400 naming it', async () => {
+    expect(await rejectedFields('PUT', '/v1/customers/a%20b', {})).toEqual(['id']);
+  });
+
+  test('when fields are set to null, then they are removed and others are kept', async () => {
+    await stack.api('PUT', '/v1/customers/nulls', { email: 'n@example.test', attributes: { a: 1, b: 2 } });
+    const res = await stack.api('PUT', '/v1/customers/nulls', { email: null, attributes: { a: null, c: [1, 'x'] } });
+    expect(res.status).toBe(200);
+    expect(res.body.email).toBeUndefined();
+    expect(res.body.attributes).toEqual({ b: 2, c: [1, 'x'] });
+  });
+});
+
+describe('templates', () => {
+  test.each([
+    ['no channel', { content: { subject: 'x', text: 'y' } }, ['channel']],
+    ['an unknown channel', { channel: 'fax', content: {} }, ['channel']],
+    ['an email without html or text', { channel: 'email', content: { subject: 'x' } }, ['content.html']],
+    ['a web message without a body', { channel: 'web', content: { title: 'x' } }, ['content.body']],
+    ['Handlebars that does not compile', { channel: 'email', content: { subject: 'x', html: '{{#if a}}open' } }, ['content.html']],
+  ])('when a template has %s, then the API answers 400 naming the field', async (_what, body, fields) => {
+    expect(await rejectedFields('PUT', '/v1/templates/t-bad', body)).toEqual(fields);
+    expect((await stack.api('GET', '/v1/templates/t-bad')).status).toBe(404);
+  });
+});
+
+describe('journeys', () => {
+  test.each([
+    ['no steps', { name: 'J', steps: [] }, ['steps']],
+    ['an unknown step type', { name: 'J', steps: [{ id: 'a', type: 'teleport' }] }, ['steps[0].type']],
+    ['a bad duration', { name: 'J', steps: [{ id: 'a', type: 'wait', duration: 'soon' }] }, ['steps[0].duration']],
+    ['a next step that does not exist', { name: 'J', steps: [send('a', { next: 'zzz' })] }, ['steps[0].next']],
+    ['a step nobody reaches', { name: 'J', steps: [send('a'), send('b')] }, ['steps[1]']],
+    ['a loop without a wait', { name: 'J', steps: [send('a', { next: 'b' }), send('b', { next: 'a' })] }, ['steps[0]']],
+    ['a template that does not exist', { name: 'J', steps: [send('a', { template: 'ghost' })] }, ['steps[0].template']],
+    ['a template of another channel', { name: 'J', steps: [send('a', { template: 'inbox-hello' })] }, ['steps[0].template']],
+  ])('when a journey has %s, then the API answers 400 naming the step and field', async (_what, body, fields) => {
+    expect(await rejectedFields('PUT', '/v1/journeys/j-bad', body)).toEqual(fields);
+    expect((await stack.api('GET', '/v1/journeys/j-bad')).status).toBe(404);
+  });
+
+  test('when a journey is rejected, then the message names the step', async () => {
+    const res = await stack.api('PUT', '/v1/journeys/j-bad', { name: 'J', steps: [send('intro', { template: 'ghost' })] });
+    expect(res.body.error.message).toContain('step "intro"');
+  });
+});
+
+describe('launch', () => {
+  beforeAll(async () => {
+    await stack.api('PUT', '/v1/journeys/j-ok', { name: 'OK', steps: [send('a')] });
+  });
+
+  test.each([
+    ['no customers', { customerIds: [] }, ['customerIds']],
+    ['a repeated customer', { customerIds: ['known', 'known'] }, ['customerIds']],
+    ['more than 1000 customers', { customerIds: Array.from({ length: 1001 }, (_, i) => `c${i}`) }, ['customerIds']],
+    ['a customer that does not exist', { customerIds: ['known', 'ghost'] }, ['customerIds[1]']],
+  ])('when a launch lists %s, then the API answers 400 and starts nobody', async (_what, body, fields) => {
+    expect(await rejectedFields('POST', '/v1/journeys/j-ok/launch', body)).toEqual(fields);
+    const runs = stack.client.workflow.list({ query: `WorkflowId = "${journeyWorkflowId('j-ok', 'known')}"` });
+    for await (const run of runs) throw new Error(`unexpected run ${run.workflowId}`);
+  });
+
+  test('when the journey does not exist, then the launch answers 404', async () => {
+    const res = await stack.api('POST', '/v1/journeys/nope/launch', { customerIds: ['known'] });
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe('journey "nope" does not exist');
+  });
+
+  test('when a customer has no run of the journey, then the run endpoint answers 404', async () => {
+    expect((await stack.api('GET', '/v1/journeys/j-ok/runs/known')).status).toBe(404);
+  });
+});
+
+test('when the body is not valid JSON, then the API answers 400 invalid_json', async () => {
+  const res = await stack.api('PUT', '/v1/customers/x', '{"email": ');
+  expect(res.status).toBe(400);
+  expect(res.body.error.code).toBe('invalid_json');
+});
+
+test('when a route does not exist, then the API answers 404 in the same error shape', async () => {
+  const res = await stack.api('GET', '/v1/nothing-here');
+  expect(res.status).toBe(404);
+  expect(res.body.error.code).toBe('not_found');
+});
+
+test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 document covering every route', async () => {
+  const res = await stack.api('GET', '/openapi.json', undefined, null);
+  expect(res.status).toBe(200);
+  const doc = await SwaggerParser.validate(structuredClone(res.body));
+  expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+    '/healthz',
+    '/readyz',
+    '/v1/customers/{id}',
+    '/v1/customers/{id}/inbox',
+    '/v1/journeys/{id}',
+    '/v1/journeys/{id}/launch',
+    '/v1/journeys/{id}/runs/{customerId}',
+    '/v1/templates/{id}',
+  ]);
+});
