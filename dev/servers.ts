@@ -8,7 +8,12 @@ import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../core/journey-contract';
 
-export const REPO_ROOT = path.resolve(__dirname, existsSync(path.resolve(__dirname, '../package.json')) ? '..' : '../..');
+/** The checkout: the nearest folder above this file (source or compiled) with a package.json. */
+export const REPO_ROOT = (() => {
+  let dir = path.resolve(__dirname, '..');
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 export const BIN_DIR = path.join(REPO_ROOT, '.cairn', 'bin');
 
 export interface ManagedProcess {

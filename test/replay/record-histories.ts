@@ -1,0 +1,108 @@
+// Records the journey workflow's histories for the replay test: `npm run record-histories`.
+// Run it when a new workflow shape ships, and commit the files it writes; never re-record a
+// scenario to make a failing replay pass: that failure is what the test is for.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, Duration } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import type { Activities, SendInput } from '../../activities';
+import { journeyWorkflowId } from '../../core/ids';
+import { JourneyRunInput, journeyStateQuery } from '../../core/journey-contract';
+import type { JourneyDefinition } from '../../core/journey-definition';
+import { REPO_ROOT } from '../../dev/servers';
+import { journeyWorkflow } from '../../workflows/journey';
+import { startTimeSkipping } from '../support/time-skipping';
+
+const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
+
+const activities: Activities = {
+  async send(input: SendInput) {
+    if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
+    if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
+    return { status: 'sent', messageId: `m-${input.key}` };
+  },
+};
+
+const sendWaitSend: JourneyDefinition = {
+  name: 'Welcome',
+  steps: [
+    { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', next: 'two-days' },
+    { id: 'two-days', type: 'wait', duration: '2d', next: 'tips' },
+    { id: 'tips', type: 'send', channel: 'web', template: 'tips' },
+  ],
+};
+
+interface Scenario {
+  name: string;
+  definition: JourneyDefinition;
+  /** Drives the run to the point where its history is captured. */
+  drive(handle: WorkflowHandle<typeof journeyWorkflow>, sleep: (d: Duration) => Promise<void>): Promise<void>;
+}
+
+const scenarios: Scenario[] = [
+  { name: 'send-wait-send-completed', definition: sendWaitSend, drive: (h) => h.result().then(() => undefined) },
+  {
+    name: 'send-wait-send-while-waiting',
+    definition: sendWaitSend,
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
+    },
+  },
+  {
+    name: 'failed-and-skipped-sends',
+    definition: {
+      name: 'Failures',
+      steps: [
+        { id: 'broken', type: 'send', channel: 'email', template: 'missing', next: 'unreachable' },
+        { id: 'unreachable', type: 'send', channel: 'email', template: 'no-address' },
+      ],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
+  {
+    name: 'weekly-loop-three-visits',
+    definition: {
+      name: 'Weekly digest',
+      steps: [
+        { id: 'digest', type: 'send', channel: 'email', template: 'digest', next: 'week' },
+        { id: 'week', type: 'wait', duration: '1w', next: 'digest' },
+      ],
+    },
+    async drive(h, sleep) {
+      await sleep('15d');
+      while ((await h.query(journeyStateQuery)).sends.length < 3) await new Promise((r) => setTimeout(r, 50));
+    },
+  },
+];
+
+async function main() {
+  const env = await startTimeSkipping();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'record-histories',
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  await worker.runUntil(async () => {
+    for (const scenario of scenarios) {
+      const input: JourneyRunInput = { journeyId: 'replay', journeyVersion: 1, customerId: scenario.name, entry: 1, definition: scenario.definition };
+      const handle = await env.client.workflow.start(journeyWorkflow, {
+        workflowId: journeyWorkflowId('replay', scenario.name),
+        taskQueue: 'record-histories',
+        args: [input],
+      });
+      await scenario.drive(handle, (d) => env.sleep(d));
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(OUT_DIR, `${scenario.name}.json`), historyToJSON(history));
+      console.log(`recorded ${scenario.name}: ${history.events?.length} events`);
+    }
+  });
+  await env.teardown();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
