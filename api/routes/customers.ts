@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CustomerDoc, Models } from '../../db/models';
 import { notFound } from '../errors';
 import { parse, pathId } from '../validate';
+import { upsertById } from '../../db/upsert';
 
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
@@ -64,13 +65,8 @@ export function customersRouter(models: Models): Router {
     assign('timeZone', body.timeZone);
     for (const [key, value] of Object.entries(body.attributes ?? {})) assign(`attributes.${key}`, value);
 
-    const result = await models.customers.findOneAndUpdate(
-      { _id: id },
-      { $set: set, $unset: unset },
-      { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true },
-    );
-    const created = !result.lastErrorObject?.updatedExisting;
-    res.status(created ? 201 : 200).json(customerView(result.value as CustomerDoc));
+    const { doc, created } = await upsertById(models.customers, id, { $set: set, $unset: unset });
+    res.status(created ? 201 : 200).json(customerView(doc));
   });
 
   router.get('/:id', async (req, res) => {

@@ -5,6 +5,7 @@ import type { JourneyDoc, Models } from '../../db/models';
 import { FieldError, invalid, notFound } from '../errors';
 import type { JourneyRuns } from '../journey-runs';
 import { parse, pathId } from '../validate';
+import { upsertById } from '../../db/upsert';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
 
@@ -53,13 +54,8 @@ export function journeysRouter(models: Models, runs: JourneyRuns): Router {
     const referenceErrors = await checkReferences(models, definition);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
 
-    const result = await models.journeys.findOneAndUpdate(
-      { _id: id },
-      { $set: { definition }, $inc: { version: 1 } },
-      { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true, setDefaultsOnInsert: false },
-    );
-    const created = !result.lastErrorObject?.updatedExisting;
-    res.status(created ? 201 : 200).json(journeyView(result.value as JourneyDoc));
+    const { doc, created } = await upsertById(models.journeys, id, { $set: { definition }, $inc: { version: 1 } });
+    res.status(created ? 201 : 200).json(journeyView(doc));
   });
 
   router.get('/:id', async (req, res) => {

@@ -5,6 +5,7 @@ import { emailContentSchema, webContentSchema } from '../../core/template-conten
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
+import { upsertById } from '../../db/upsert';
 
 export const templateBodySchema = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
@@ -24,13 +25,8 @@ export function templatesRouter(models: Models): Router {
     const syntax = templateSyntaxErrors(body.content);
     if (syntax.length > 0) throw invalid(syntax.map((e) => ({ field: `content.${e.field}`, message: e.message })));
 
-    const result = await models.templates.findOneAndUpdate(
-      { _id: id },
-      { $set: { channel: body.channel, content: body.content } },
-      { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true },
-    );
-    const created = !result.lastErrorObject?.updatedExisting;
-    res.status(created ? 201 : 200).json(templateView(result.value as TemplateDoc));
+    const { doc, created } = await upsertById(models.templates, id, { $set: { channel: body.channel, content: body.content } });
+    res.status(created ? 201 : 200).json(templateView(doc));
   });
 
   router.get('/:id', async (req, res) => {

@@ -13,6 +13,7 @@ import { JourneyRunInput, journeyStateQuery } from '../../core/journey-contract'
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { journeyWorkflow } from '../../workflows/journey';
+import { sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
@@ -23,15 +24,6 @@ const activities: Activities = {
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
     return { status: 'sent', messageId: `m-${input.key}` };
   },
-};
-
-const sendWaitSend: JourneyDefinition = {
-  name: 'Welcome',
-  steps: [
-    { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', next: 'two-days' },
-    { id: 'two-days', type: 'wait', duration: '2d', next: 'tips' },
-    { id: 'tips', type: 'send', channel: 'web', template: 'tips' },
-  ],
 };
 
 interface Scenario {
@@ -63,13 +55,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'weekly-loop-three-visits',
-    definition: {
-      name: 'Weekly digest',
-      steps: [
-        { id: 'digest', type: 'send', channel: 'email', template: 'digest', next: 'week' },
-        { id: 'week', type: 'wait', duration: '1w', next: 'digest' },
-      ],
-    },
+    definition: weeklyDigest,
     async drive(h, sleep) {
       await sleep('15d');
       while ((await h.query(journeyStateQuery)).sends.length < 3) await new Promise((r) => setTimeout(r, 50));

@@ -8,6 +8,7 @@ import { journeyWorkflowId } from '../../core/ids';
 import { JourneyRunInput, JourneyRunState, journeyStateQuery } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { journeyWorkflow } from '../../workflows/journey';
+import { sendWaitSend, weeklyDigest } from '../support/journeys';
 import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
 
 const DAY = 86_400_000;
@@ -36,15 +37,6 @@ function recordingActivities(outcome: (input: SendInput) => Awaited<ReturnType<A
   return { calls, activities };
 }
 
-const twoDayJourney: JourneyDefinition = {
-  name: 'Two-day nudge',
-  steps: [
-    { id: 'hello', type: 'send', channel: 'email', template: 'hello', next: 'two-days' },
-    { id: 'two-days', type: 'wait', duration: '2d', next: 'nudge' },
-    { id: 'nudge', type: 'send', channel: 'web', template: 'nudge' },
-  ],
-};
-
 function input(definition: JourneyDefinition, customerId = 'c1'): JourneyRunInput {
   return { journeyId: 'j1', journeyVersion: 3, customerId, entry: 1, definition };
 }
@@ -55,19 +47,19 @@ test('when a journey waits two days, then the next send goes out two days after 
   const workflowId = journeyWorkflowId('j1', 'c1');
 
   const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(journeyWorkflow, { workflowId, taskQueue, args: [input(twoDayJourney)] });
+    const handle = await env.client.workflow.start(journeyWorkflow, { workflowId, taskQueue, args: [input(sendWaitSend)] });
     return handle.result();
   });
 
-  expect(result.path).toEqual(['hello', 'two-days', 'nudge']);
+  expect(result.path).toEqual(['welcome', 'two-days', 'tips']);
   expect(result.sends.map((s) => [s.stepId, s.status])).toEqual([
-    ['hello', 'sent'],
-    ['nudge', 'sent'],
+    ['welcome', 'sent'],
+    ['tips', 'sent'],
   ]);
-  expect(calls.map((c) => c.input.key)).toEqual([`${workflowId}:hello:1`, `${workflowId}:nudge:1`]);
+  expect(calls.map((c) => c.input.key)).toEqual([`${workflowId}:welcome:1`, `${workflowId}:tips:1`]);
   expect(calls[1].scheduledAt - calls[0].scheduledAt).toBeGreaterThanOrEqual(2 * DAY);
   expect(calls[1].scheduledAt - calls[0].scheduledAt).toBeLessThan(2 * DAY + 60_000);
-  expect(calls[1].input).toMatchObject({ journeyId: 'j1', customerId: 'c1', stepId: 'nudge', channel: 'web', templateId: 'nudge' });
+  expect(calls[1].input).toMatchObject({ journeyId: 'j1', customerId: 'c1', stepId: 'tips', channel: 'web', templateId: 'tips' });
 });
 
 test('when a run is waiting, then its state query shows the wait step and when it ends', async () => {
@@ -78,11 +70,11 @@ test('when a run is waiting, then its state query shows the wait step and when i
     const handle = await env.client.workflow.start(journeyWorkflow, {
       workflowId: journeyWorkflowId('j1', 'c2'),
       taskQueue,
-      args: [input(twoDayJourney, 'c2')],
+      args: [input(sendWaitSend, 'c2')],
     });
     // Without auto time-skipping (no result() awaited yet), the run sits in its wait.
     const state = await waitForState(handle, (s) => s.currentStep === 'two-days');
-    expect(state).toMatchObject({ status: 'waiting', path: ['hello', 'two-days'], journeyVersion: 3, customerId: 'c2' });
+    expect(state).toMatchObject({ status: 'waiting', path: ['welcome', 'two-days'], journeyVersion: 3, customerId: 'c2' });
     const waitingUntil = Date.parse(state.waitingUntil!);
     const startedAt = Date.parse(state.sends[0].at);
     expect(waitingUntil - startedAt).toBeGreaterThanOrEqual(2 * DAY - 1_000);
@@ -98,32 +90,25 @@ test('when a run is waiting, then its state query shows the wait step and when i
 
 test('when a send fails for good, then the run records it and goes on to the next step', async () => {
   const { activities } = recordingActivities((i) => {
-    if (i.stepId === 'hello') throw ApplicationFailure.nonRetryable('template "hello" does not exist', 'TemplateNotFound');
+    if (i.stepId === 'welcome') throw ApplicationFailure.nonRetryable('template "welcome" does not exist', 'TemplateNotFound');
     return { status: 'skipped', reason: 'unreachable' };
   });
   const { worker, taskQueue } = await journeyWorker(env, activities);
   const result = await worker.runUntil(
-    env.client.workflow.execute(journeyWorkflow, { workflowId: journeyWorkflowId('j1', 'c3'), taskQueue, args: [input(twoDayJourney, 'c3')] }),
+    env.client.workflow.execute(journeyWorkflow, { workflowId: journeyWorkflowId('j1', 'c3'), taskQueue, args: [input(sendWaitSend, 'c3')] }),
   );
   expect(result.sends.map((s) => [s.stepId, s.status, s.reason])).toEqual([
-    ['hello', 'failed', 'template "hello" does not exist'],
-    ['nudge', 'skipped', 'unreachable'],
+    ['welcome', 'failed', 'template "welcome" does not exist'],
+    ['tips', 'skipped', 'unreachable'],
   ]);
 });
 
 test('when a journey loops through a wait, then each visit of a step gets its own idempotency key', async () => {
   const { calls, activities } = recordingActivities();
   const { worker, taskQueue } = await journeyWorker(env, activities);
-  const looping: JourneyDefinition = {
-    name: 'Weekly digest',
-    steps: [
-      { id: 'digest', type: 'send', channel: 'email', template: 'digest', next: 'week' },
-      { id: 'week', type: 'wait', duration: '1w', next: 'digest' },
-    ],
-  };
   const workflowId = journeyWorkflowId('j1', 'c4');
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(journeyWorkflow, { workflowId, taskQueue, args: [input(looping, 'c4')] });
+    const handle = await env.client.workflow.start(journeyWorkflow, { workflowId, taskQueue, args: [input(weeklyDigest, 'c4')] });
     await env.sleep('15d');
     await waitForState(handle, (s) => s.sends.length >= 3);
     await handle.terminate('test over');

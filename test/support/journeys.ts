@@ -1,0 +1,21 @@
+// Journey definitions shared by the workflow tests and the history recorder.
+import type { JourneyDefinition } from '../../core/journey-definition';
+
+/** Email, two days, web message. */
+export const sendWaitSend: JourneyDefinition = {
+  name: 'Welcome',
+  steps: [
+    { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', next: 'two-days' },
+    { id: 'two-days', type: 'wait', duration: '2d', next: 'tips' },
+    { id: 'tips', type: 'send', channel: 'web', template: 'tips' },
+  ],
+};
+
+/** A loop through a wait: one digest a week, forever. */
+export const weeklyDigest: JourneyDefinition = {
+  name: 'Weekly digest',
+  steps: [
+    { id: 'digest', type: 'send', channel: 'email', template: 'digest', next: 'week' },
+    { id: 'week', type: 'wait', duration: '1w', next: 'digest' },
+  ],
+};
