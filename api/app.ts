@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './errors';
 import type { JourneyRuns } from './journey-runs';
 import { openApiDocument } from './openapi';
 import { customersRouter } from './routes/customers';
+import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
 import { templatesRouter } from './routes/templates';
 
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(express.json({ limit: '1mb' }));
   v1.use('/customers', customersRouter(deps.models));
+  v1.use('/events', eventsRouter(deps.models));
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/journeys', journeysRouter(deps.models, deps.runs));
   app.use('/v1', v1);

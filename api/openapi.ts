@@ -2,7 +2,8 @@
 // schemas the routes validate with, so the document cannot drift from the code.
 import { z } from 'zod';
 import { journeyDefinitionSchema } from '../core/journey-definition';
-import { customerBodySchema } from './routes/customers';
+import { customerBatchSchema, customerBodySchema } from './customer-input';
+import { eventBatchSchema, eventSchema } from './routes/events';
 import { launchBodySchema } from './routes/journeys';
 import { templateBodySchema } from './routes/templates';
 
@@ -50,6 +51,30 @@ export function openApiDocument(): object {
           responses: { '200': ok('Updated', ref('Customer')), '201': ok('Created', ref('Customer')), ...errorResponses },
         },
         get: { summary: 'Read a customer', responses: { '200': ok('The customer', ref('Customer')), ...errorResponses } },
+      },
+      '/v1/customers/batch': {
+        post: {
+          summary: 'Create or update up to 1,000 customers; all are validated before any is written',
+          requestBody: { required: true, content: json(ref('CustomerBatchInput')) },
+          responses: {
+            '200': ok('Written', { type: 'object', properties: { created: { type: 'integer' }, updated: { type: 'integer' } } }),
+            ...errorResponses,
+          },
+        },
+      },
+      '/v1/events': {
+        post: {
+          summary: "Track one event; it updates the customer's roll-ups (a resent event ID is ignored)",
+          requestBody: { required: true, content: json(ref('EventInput')) },
+          responses: { '202': ok('Stored', ref('IngestResult')), ...errorResponses },
+        },
+      },
+      '/v1/events/batch': {
+        post: {
+          summary: 'Track up to 1,000 events; all are validated before any is stored',
+          requestBody: { required: true, content: json(ref('EventBatchInput')) },
+          responses: { '202': ok('Stored', ref('IngestResult')), ...errorResponses },
+        },
       },
       '/v1/customers/{id}/inbox': {
         parameters: [idParam('id', 'Customer ID')],
@@ -104,13 +129,36 @@ export function openApiDocument(): object {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of CAIRN_API_KEYS' } },
       schemas: {
         CustomerInput: jsonSchema(customerBodySchema),
+        CustomerBatchInput: jsonSchema(customerBatchSchema),
+        EventInput: jsonSchema(eventSchema),
+        EventBatchInput: jsonSchema(eventBatchSchema),
+        IngestResult: {
+          type: 'object',
+          properties: {
+            accepted: { type: 'integer', description: 'events stored now' },
+            duplicates: { type: 'integer', description: 'events whose ID was already stored' },
+          },
+        },
         Customer: {
           type: 'object',
           properties: {
             id: { type: 'string' },
             email: { type: 'string' },
+            phone: { type: 'string' },
             timeZone: { type: 'string' },
+            locale: { type: 'string' },
+            pushTokens: { type: 'array', items: { type: 'object' } },
+            consent: { type: 'object', additionalProperties: { type: 'boolean' } },
             attributes: { type: 'object' },
+            events: {
+              type: 'object',
+              description: 'Per event name: count, first and last time',
+              additionalProperties: {
+                type: 'object',
+                properties: { count: { type: 'integer' }, first: { type: 'string' }, last: { type: 'string' } },
+              },
+            },
+            lastSeenAt: { type: 'string', format: 'date-time' },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
           },

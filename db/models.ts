@@ -4,11 +4,32 @@ import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
 import type { TemplateContent } from '../core/template-content';
 
+export interface PushToken {
+  token: string;
+  platform: 'ios' | 'android' | 'web';
+}
+
+/** Per-event roll-up kept on the customer at ingest, so conditions need no event scan. */
+export interface EventRollup {
+  count: number;
+  first: Date;
+  last: Date;
+}
+
 export interface CustomerDoc {
   _id: string;
   email?: string;
+  /** E.164. */
+  phone?: string;
   timeZone?: string;
+  /** Canonical BCP 47 tag. */
+  locale?: string;
+  pushTokens?: PushToken[];
+  /** false: opted out of the channel. */
+  consent?: Partial<Record<Channel, boolean>>;
   attributes: Record<string, unknown>;
+  events?: Record<string, EventRollup>;
+  lastSeenAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -62,6 +83,19 @@ export interface InboxMessageDoc {
   readAt?: Date;
 }
 
+/** A tracked event; `_id` is the client's own event ID, so a resent event is a duplicate. */
+export interface EventDoc {
+  _id: string;
+  customerId: string;
+  name: string;
+  timestamp: Date;
+  properties?: Record<string, unknown>;
+  /** pending until the customer's roll-ups include it; see api/event-ingest.ts. */
+  state: 'pending' | 'applied';
+  claimedAt?: Date;
+  receivedAt: Date;
+}
+
 const timestamps = { timestamps: true, versionKey: false } as const;
 
 export function createModels(conn: Connection) {
@@ -71,8 +105,14 @@ export function createModels(conn: Connection) {
       {
         _id: { type: String, required: true },
         email: String,
+        phone: String,
         timeZone: String,
+        locale: String,
+        pushTokens: { type: [{ _id: false, token: String, platform: String }], default: undefined },
+        consent: { type: Schema.Types.Mixed },
         attributes: { type: Schema.Types.Mixed, default: {} },
+        events: { type: Schema.Types.Mixed },
+        lastSeenAt: Date,
       },
       { ...timestamps, minimize: false },
     ),
@@ -138,7 +178,24 @@ export function createModels(conn: Connection) {
     ),
     'inbox',
   );
-  return { customers, templates, journeys, deliveries, inbox };
+  const events = conn.model<EventDoc>(
+    'Event',
+    new Schema<EventDoc>(
+      {
+        _id: { type: String, required: true },
+        customerId: { type: String, required: true, index: true },
+        name: { type: String, required: true },
+        timestamp: { type: Date, required: true },
+        properties: Schema.Types.Mixed,
+        state: { type: String, required: true },
+        claimedAt: Date,
+        receivedAt: { type: Date, required: true },
+      },
+      { versionKey: false },
+    ),
+    'events',
+  );
+  return { customers, templates, journeys, deliveries, inbox, events };
 }
 
 export type Models = ReturnType<typeof createModels>;

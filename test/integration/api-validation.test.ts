@@ -131,8 +131,11 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
   expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
     '/healthz',
     '/readyz',
+    '/v1/customers/batch',
     '/v1/customers/{id}',
     '/v1/customers/{id}/inbox',
+    '/v1/events',
+    '/v1/events/batch',
     '/v1/journeys/{id}',
     '/v1/journeys/{id}/launch',
     '/v1/journeys/{id}/runs/{customerId}',

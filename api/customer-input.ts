@@ -1,0 +1,96 @@
+// What the API accepts about a customer, and how it becomes one atomic MongoDB update.
+import { z } from 'zod';
+import { CHANNELS } from '../core/channels';
+import { idSchema } from '../core/journey-definition';
+
+export const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const ATTRIBUTE_RULE = 'names use letters, digits and _ (at most 64, not starting with a digit)';
+const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
+
+/** Values a marketer can store: scalars and flat arrays; no nested objects, so no operators. */
+export const attributeValues = (max: number) =>
+  z
+    .record(z.string().regex(ATTRIBUTE_KEY, ATTRIBUTE_RULE), z.union([scalar, z.array(scalar).max(1000), z.null()]))
+    .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`);
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+function canonicalLocale(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+export const customerFieldsSchema = z
+  .object({
+    // null removes a field.
+    email: z.email().max(254).nullable().optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as "+447700900123"')
+      .nullable()
+      .optional(),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').nullable().optional(),
+    locale: z
+      .string()
+      .max(35)
+      .refine((tag) => canonicalLocale(tag) !== undefined, 'must be a BCP 47 language tag such as "en-GB"')
+      .transform((tag) => canonicalLocale(tag)!)
+      .nullable()
+      .optional(),
+    /** Replaces the customer's push tokens. */
+    pushTokens: z
+      .array(z.object({ token: z.string().min(1).max(4096), platform: z.enum(['ios', 'android', 'web']) }).strict())
+      .max(20)
+      .nullable()
+      .optional(),
+    /** Per channel: false opts the customer out, true opts back in. */
+    consent: z.partialRecord(z.enum(CHANNELS), z.boolean()).optional(),
+    /** Merged into the stored attributes; null removes one. */
+    attributes: attributeValues(200).optional(),
+  })
+  .strict();
+
+export const customerBodySchema = customerFieldsSchema;
+
+export const MAX_BATCH = 1000;
+
+export const customerBatchSchema = z
+  .object({
+    customers: z
+      .array(customerFieldsSchema.extend({ id: idSchema }))
+      .min(1)
+      .max(MAX_BATCH)
+      .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'must not repeat a customer ID'),
+  })
+  .strict();
+
+export type CustomerFields = z.infer<typeof customerFieldsSchema>;
+
+/** One $set/$unset update: fields merge into the stored customer, null removes. */
+export function customerUpdate(fields: CustomerFields): { $set?: Record<string, unknown>; $unset?: Record<string, ''> } {
+  const $set: Record<string, unknown> = {};
+  const $unset: Record<string, ''> = {};
+  const assign = (path: string, value: unknown) => {
+    if (value === null) $unset[path] = '';
+    else if (value !== undefined) $set[path] = value;
+  };
+  assign('email', fields.email);
+  assign('phone', fields.phone);
+  assign('timeZone', fields.timeZone);
+  assign('locale', fields.locale);
+  assign('pushTokens', fields.pushTokens);
+  for (const [channel, value] of Object.entries(fields.consent ?? {})) assign(`consent.${channel}`, value);
+  for (const [key, value] of Object.entries(fields.attributes ?? {})) assign(`attributes.${key}`, value);
+  // Empty operators are refused by some servers: leave them out.
+  return { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) };
+}

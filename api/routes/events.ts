@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { idSchema } from '../../core/journey-definition';
+import type { Models } from '../../db/models';
+import { attributeValues } from '../customer-input';
+import { ingestEvents } from '../event-ingest';
+import { parse } from '../validate';
+
+/** Event names are MongoDB path segments in the roll-ups: no dots, no leading $. */
+export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/;
+const FUTURE_TOLERANCE_MS = 3_600_000;
+
+export const eventSchema = z
+  .object({
+    /** Your ID for the event: sending it again is harmless. */
+    id: idSchema,
+    customerId: idSchema,
+    name: z.string().regex(EVENT_NAME, 'event names use letters, digits and _ : - (1 to 64, starting with a letter or digit)'),
+    /** When it happened (ISO 8601 with offset); default: when it arrives. */
+    timestamp: z.iso
+      .datetime({ offset: true })
+      .transform((t) => new Date(t))
+      .refine((t) => t.getTime() <= Date.now() + FUTURE_TOLERANCE_MS, 'must not be more than an hour in the future')
+      .optional(),
+    properties: attributeValues(100).optional(),
+  })
+  .strict();
+
+export const MAX_EVENT_BATCH = 1000;
+
+export const eventBatchSchema = z
+  .object({
+    events: z
+      .array(eventSchema)
+      .min(1)
+      .max(MAX_EVENT_BATCH)
+      .refine((list) => new Set(list.map((e) => e.id)).size === list.length, 'must not repeat an event ID'),
+  })
+  .strict();
+
+export function eventsRouter(models: Models): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const event = parse(eventSchema, req.body);
+    res.status(202).json(await ingestEvents(models, [event]));
+  });
+
+  /** Up to 1,000 events: all are validated before any is stored. */
+  router.post('/batch', async (req, res) => {
+    const { events } = parse(eventBatchSchema, req.body);
+    res.status(202).json(await ingestEvents(models, events));
+  });
+
+  return router;
+}
