@@ -1,12 +1,17 @@
 // Every activity the worker registers, built from explicit dependencies so tests can hand in
 // their own. Workflows import the type only.
+import type { Models } from '../db/models';
+import { createLaunchActivities, LaunchDeps } from './launch';
+import { createSegmentActivities } from './segments';
 import { createSend, SendDeps } from './send';
 
-export type ActivityDeps = SendDeps;
+export type ActivityDeps = SendDeps & LaunchDeps & { models: Pick<Models, 'segments'> };
 
 export function createActivities(deps: ActivityDeps) {
   return {
     send: createSend(deps),
+    ...createLaunchActivities(deps),
+    ...createSegmentActivities({ customers: deps.models.customers, segments: deps.models.segments }),
   };
 }
 

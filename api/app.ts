@@ -3,17 +3,20 @@ import express, { Express } from 'express';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
-import type { JourneyRuns } from './journey-runs';
+import type { JourneyRuns } from '../lib/journey-runs';
+import type { Launches } from '../lib/launches';
 import { openApiDocument } from './openapi';
 import { customersRouter } from './routes/customers';
 import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
+import { segmentsRouter } from './routes/segments';
 import { templatesRouter } from './routes/templates';
 
 export interface AppDeps {
   apiKeys: string[];
   models: Models;
   runs: JourneyRuns;
+  launches: Launches;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
 }
@@ -43,7 +46,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/customers', customersRouter(deps.models));
   v1.use('/events', eventsRouter(deps.models));
   v1.use('/templates', templatesRouter(deps.models));
-  v1.use('/journeys', journeysRouter(deps.models, deps.runs));
+  v1.use('/segments', segmentsRouter({ customers: deps.models.customers, segments: deps.models.segments }));
+  v1.use('/journeys', journeysRouter(deps.models, deps.runs, deps.launches));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));

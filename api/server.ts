@@ -5,7 +5,8 @@ import { connectDatabase } from '../db/connect';
 import { ConfigError, loadConfig } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
-import { createJourneyRuns } from './journey-runs';
+import { createJourneyRuns } from '../lib/journey-runs';
+import { createLaunches } from '../lib/launches';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     apiKeys: config.apiKeys,
     models: db.models,
     runs: createJourneyRuns(client, config.temporal.taskQueue),
+    launches: createLaunches(client, config.temporal.taskQueue),
     readiness: {
       mongodb: () => db.ping(),
       temporal: async () => {

@@ -7,6 +7,8 @@ export const FailureType = {
   TemplateRenderError: 'TemplateRenderError',
   /** The provider refused the message for good (bad address, rejected content). */
   ChannelPermanentRejection: 'ChannelPermanentRejection',
+  /** A launch names a journey version that was never saved. */
+  JourneyVersionNotFound: 'JourneyVersionNotFound',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

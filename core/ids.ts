@@ -19,3 +19,11 @@ export function journeyWorkflowId(journeyId: string, customerId: string, entry =
 export function sendKey(workflowId: string, stepId: string, visit: number): string {
   return `${workflowId}:${stepId}:${visit}`;
 }
+
+/**
+ * One launch per (journey, segment) at a time: a second request while it runs joins it; once it
+ * has finished, launching again starts a new pass that enters the segment's newcomers.
+ */
+export function launchWorkflowId(journeyId: string, segmentId: string): string {
+  return `launch:${journeyId}:${segmentId}`;
+}

@@ -3,6 +3,7 @@
 import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
 import type { TemplateContent } from '../core/template-content';
+import { createSegmentModel } from './segment-model';
 
 export interface PushToken {
   token: string;
@@ -50,6 +51,16 @@ export interface JourneyDoc {
   definition: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Every version of every journey, kept so a run or a launch can name the one it uses. */
+export interface JourneyVersionDoc {
+  /** `${journeyId}@${version}` */
+  _id: string;
+  journeyId: string;
+  version: number;
+  definition: Record<string, unknown>;
+  createdAt: Date;
 }
 
 export type DeliveryState = 'claimed' | 'sent' | 'skipped' | 'failed';
@@ -142,6 +153,20 @@ export function createModels(conn: Connection) {
     ),
     'journeys',
   );
+  const journeyVersions = conn.model<JourneyVersionDoc>(
+    'JourneyVersion',
+    new Schema<JourneyVersionDoc>(
+      {
+        _id: { type: String, required: true },
+        journeyId: { type: String, required: true },
+        version: { type: Number, required: true },
+        definition: { type: Schema.Types.Mixed, required: true },
+        createdAt: { type: Date, required: true },
+      },
+      { versionKey: false },
+    ),
+    'journey_versions',
+  );
   const deliveries = conn.model<DeliveryDoc>(
     'Delivery',
     new Schema<DeliveryDoc>(
@@ -195,7 +220,8 @@ export function createModels(conn: Connection) {
     ),
     'events',
   );
-  return { customers, templates, journeys, deliveries, inbox, events };
+  const segments = createSegmentModel(conn);
+  return { customers, templates, journeys, journeyVersions, deliveries, inbox, events, segments };
 }
 
 export type Models = ReturnType<typeof createModels>;

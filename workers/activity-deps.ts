@@ -1,13 +1,18 @@
-// Builds the real dependencies of the activities: MongoDB models, the ledger, the channels.
+// Builds the real dependencies of the activities: MongoDB models, the ledger, the channels,
+// and a Temporal client for the activities that start journey runs.
+import type { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../activities';
 import { createEmailChannel } from '../activities/channels/email';
 import { createWebChannel } from '../activities/channels/web';
 import { createDeliveryLedger } from '../activities/ledger';
+import { compileSegment } from '../core/segment-filter';
+import { segmentRuleSchema } from '../core/segment-rules';
 import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
+import { createJourneyRuns } from '../lib/journey-runs';
 
-export function createRealActivities(db: Database, email: Config['email']) {
+export function createRealActivities(db: Database, email: Config['email'], temporal: { client: Client; taskQueue: string }) {
   const transport = nodemailer.createTransport(email.smtpUrl);
   const activities = createActivities({
     models: db.models,
@@ -16,6 +21,9 @@ export function createRealActivities(db: Database, email: Config['email']) {
       email: createEmailChannel(transport, email),
       web: createWebChannel(db.models.inbox),
     },
+    runs: createJourneyRuns(temporal.client, temporal.taskQueue),
+    // The rule was validated when the segment was saved; parsing again refuses anything else.
+    audienceFilter: (rule, asOf) => compileSegment(segmentRuleSchema.parse(rule), asOf),
   });
   return { activities, close: () => transport.close() };
 }

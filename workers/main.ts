@@ -1,5 +1,6 @@
 // Worker entry point: `node dist/workers/main.js`. Stops cleanly on SIGINT/SIGTERM (the
 // Temporal runtime catches them and lets running tasks finish).
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
 import { loadConfig } from '../lib/config';
@@ -10,7 +11,9 @@ import { createJourneyWorker } from './create-worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = await connectDatabase(config.mongodbUri);
-  const { activities, close } = createRealActivities(db, config.email);
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const { activities, close } = createRealActivities(db, config.email, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
     const worker = await createJourneyWorker({
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   } finally {
     close();
     await connection.close();
+    await clientConnection.close();
     await db.close();
   }
 }

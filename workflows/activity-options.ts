@@ -16,3 +16,19 @@ export const SEND_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: PERMANENT_FAILURES,
   },
 };
+
+/** Counting a segment: one query, retried on a database hiccup. */
+export const AUDIENCE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_FAILURES },
+};
+
+/**
+ * One page of a launch: heartbeats as it enters customers, so a dead worker is noticed within
+ * the heartbeat timeout and the retry resumes from the last heartbeat.
+ */
+export const ENROLL_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_FAILURES },
+};

@@ -1,2 +1,3 @@
 // Every workflow type the worker registers.
 export { journeyWorkflow } from './journey';
+export { launchWorkflow } from './launch';

@@ -18,7 +18,7 @@ import { startTimeSkipping } from '../support/time-skipping';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
-const activities: Activities = {
+const activities: Pick<Activities, 'send'> = {
   async send(input: SendInput) {
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };

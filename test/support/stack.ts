@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
-import { createJourneyRuns } from '../../api/journey-runs';
+import { createJourneyRuns } from '../../lib/journey-runs';
+import { createLaunches } from '../../lib/launches';
 import { connectDatabase, Database } from '../../db/connect';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { createRealActivities } from '../../workers/activity-deps';
@@ -27,44 +28,55 @@ export interface Stack {
   sink: SmtpSink;
   client: Client;
   taskQueue: string;
+  /** Environment for a worker process of this stack (`node dist/workers/main.js`). */
+  workerEnv: Record<string, string>;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
-export async function startStack(name: string): Promise<Stack> {
+export async function startStack(name: string, options: { worker?: boolean } = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const env = testEnv();
   const unique = `${name}-${process.pid}-${Date.now().toString(36)}`;
-  const db = await connectDatabase(`${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`);
+  const mongoUri = `${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`;
+  const db = await connectDatabase(mongoUri);
   const sink = await startSmtpSink({ rejectRecipient: (address) => address.endsWith(`@${REJECTED_DOMAIN}`) });
   const taskQueue = `test-${unique}`;
-
-  const nativeConnection = await NativeConnection.connect({ address: env.temporalAddress });
-  const real = createRealActivities(db, {
-    smtpUrl: `smtp://127.0.0.1:${sink.port}`,
-    from: 'Cairn <journeys@example.test>',
-    messageIdDomain: 'example.test',
-  });
-  const worker: Worker = await createJourneyWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: real.activities,
-    workflowBundle: { codePath: env.workflowBundlePath },
-  });
-  const workerRun = worker.run();
+  const email = { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: 'Cairn <journeys@example.test>', messageIdDomain: 'example.test' };
 
   const connection = await Connection.connect({ address: env.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
+
+  let stopWorker = async () => {};
+  if (options.worker !== false) {
+    const nativeConnection = await NativeConnection.connect({ address: env.temporalAddress });
+    const real = createRealActivities(db, email, { client, taskQueue });
+    const worker: Worker = await createJourneyWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: real.activities,
+      workflowBundle: { codePath: env.workflowBundlePath },
+    });
+    const workerRun = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await workerRun;
+      real.close();
+      await nativeConnection.close();
+    };
+  }
+
   const app = createApp({
     apiKeys: [API_KEY],
     models: db.models,
     runs: createJourneyRuns(client, taskQueue),
+    launches: createLaunches(client, taskQueue),
     readiness: {
       mongodb: () => db.ping(),
       temporal: async () => Boolean(await connection.healthService.check({})),
@@ -80,6 +92,13 @@ export async function startStack(name: string): Promise<Stack> {
     sink,
     client,
     taskQueue,
+    workerEnv: {
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      MONGODB_URI: mongoUri,
+      SMTP_URL: email.smtpUrl,
+      EMAIL_FROM: email.from,
+    },
     async api(method, path, body, key = API_KEY) {
       const headers: Record<string, string> = {};
       if (key !== null) headers.authorization = `Bearer ${key}`;
@@ -95,11 +114,8 @@ export async function startStack(name: string): Promise<Stack> {
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
-      await workerRun;
-      real.close();
+      await stopWorker();
       await connection.close();
-      await nativeConnection.close();
       await db.connection.dropDatabase();
       await db.close();
       await sink.close();

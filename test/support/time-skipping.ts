@@ -31,7 +31,7 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
 
 let queues = 0;
 
-export async function journeyWorker(env: TestWorkflowEnvironment, activities: Activities) {
+export async function journeyWorker(env: TestWorkflowEnvironment, activities: Partial<Activities>) {
   const taskQueue = `ts-${process.pid}-${++queues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,

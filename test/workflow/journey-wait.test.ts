@@ -28,7 +28,7 @@ interface Call {
 /** Fake activities that record each send with the (skipped) time it was scheduled. */
 function recordingActivities(outcome: (input: SendInput) => Awaited<ReturnType<Activities['send']>> = () => ({ status: 'sent', messageId: 'm' })) {
   const calls: Call[] = [];
-  const activities: Activities = {
+  const activities: Pick<Activities, 'send'> = {
     async send(input) {
       calls.push({ input, scheduledAt: Context.current().info.scheduledTimestampMs });
       return outcome(input);

@@ -66,13 +66,24 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
   }
 
   return {
-    async launch(run: Omit<JourneyRunInput, 'customerId' | 'entry'>, customerIds: string[]): Promise<LaunchOutcome> {
+    /**
+     * Enters each customer, START_CONCURRENCY starts at a time. `onEntered` hears of each
+     * customer as its start completes; `signal` stops taking new customers.
+     */
+    async launch(
+      run: Omit<JourneyRunInput, 'customerId' | 'entry'>,
+      customerIds: string[],
+      options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
+    ): Promise<LaunchOutcome> {
       const outcome: LaunchOutcome = { entered: [], alreadyEntered: [] };
       let next = 0;
       const lane = async () => {
         while (next < customerIds.length) {
-          const customerId = customerIds[next++];
-          (await start(run, customerId) ? outcome.entered : outcome.alreadyEntered).push(customerId);
+          options.signal?.throwIfAborted();
+          const index = next++;
+          const entered = await start(run, customerIds[index]);
+          (entered ? outcome.entered : outcome.alreadyEntered).push(customerIds[index]);
+          options.onEntered?.(index, entered);
         }
       };
       await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, customerIds.length) }, lane));

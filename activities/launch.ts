@@ -1,0 +1,81 @@
+// The activities of a segment launch: count the audience, and enter one page of it.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { QueryFilter } from 'mongoose';
+import { FailureType } from '../core/failures';
+import type { EnrollPageInput, EnrollPageResult } from '../core/launch-contract';
+import { loadJourneyVersion } from '../db/journey-versions';
+import type { CustomerDoc, Models } from '../db/models';
+import type { JourneyRuns } from '../lib/journey-runs';
+
+export interface LaunchDeps {
+  models: Pick<Models, 'customers' | 'journeys' | 'journeyVersions'>;
+  runs: Pick<JourneyRuns, 'launch'>;
+  /** The MongoDB filter of a segment rule, evaluated at `asOf`. */
+  audienceFilter: (rule: unknown, asOf: Date) => QueryFilter<CustomerDoc>;
+}
+
+/** What a page attempt has done, kept in its heartbeat for the next attempt. */
+interface PageCheckpoint {
+  /** Every customer up to and including this ID was entered (or found already entered). */
+  lastDoneId?: string;
+  entered: number;
+  alreadyEntered: number;
+}
+
+export function createLaunchActivities(deps: LaunchDeps) {
+  return {
+    async countAudience(input: { rule: unknown; asOf: string }): Promise<number> {
+      return deps.models.customers.countDocuments(deps.audienceFilter(input.rule, new Date(input.asOf)));
+    },
+
+    async enrollPage(input: EnrollPageInput): Promise<EnrollPageResult> {
+      const ctx = Context.current();
+      const checkpoint: PageCheckpoint = (ctx.info.heartbeatDetails as PageCheckpoint | undefined) ?? {
+        lastDoneId: input.afterId,
+        entered: 0,
+        alreadyEntered: 0,
+      };
+      const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
+      if (!definition) {
+        throw ApplicationFailure.nonRetryable(
+          `journey "${input.journeyId}" has no version ${input.journeyVersion}`,
+          FailureType.JourneyVersionNotFound,
+        );
+      }
+      const after = checkpoint.lastDoneId;
+      const filter = deps.audienceFilter(input.rule, new Date(input.asOf));
+      const page = await deps.models.customers
+        .find(after === undefined ? filter : { $and: [filter, { _id: { $gt: after } }] }, { _id: 1 })
+        .sort({ _id: 1 })
+        .limit(input.pageSize)
+        .lean();
+      const ids = page.map((c) => c._id);
+
+      // Starts finish out of order; the checkpoint moves only over an unbroken prefix, and its
+      // counts cover exactly that prefix. A retry redoes the rest: customers an earlier attempt
+      // entered past its last checkpoint then count as already entered.
+      const outcomes = new Array<boolean | undefined>(ids.length);
+      let prefix = 0;
+      await deps.runs.launch({ journeyId: input.journeyId, journeyVersion: input.journeyVersion, definition }, ids, {
+        signal: ctx.cancellationSignal,
+        onEntered(index, entered) {
+          outcomes[index] = entered;
+          while (prefix < ids.length && outcomes[prefix] !== undefined) {
+            if (outcomes[prefix]) checkpoint.entered += 1;
+            else checkpoint.alreadyEntered += 1;
+            checkpoint.lastDoneId = ids[prefix];
+            prefix += 1;
+          }
+          ctx.heartbeat(checkpoint);
+        },
+      });
+      return {
+        lastId: ids.length > 0 ? ids[ids.length - 1] : after,
+        entered: checkpoint.entered,
+        alreadyEntered: checkpoint.alreadyEntered,
+        done: ids.length < input.pageSize,
+      };
+    },
+  };
+}

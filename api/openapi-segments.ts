@@ -1,0 +1,85 @@
+// The /v1/segments part of the OpenAPI document, merged in by api/openapi.ts. The rule language
+// is recursive: zod would define it under `$defs` with references relative to the document root,
+// which in an OpenAPI document point nowhere, so the rule becomes a component of its own.
+import { z } from 'zod';
+import { segmentRuleShape } from '../core/segment-rules';
+import { PREVIEW_SAMPLE_SIZE, segmentBodySchema } from './routes/segments';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+const errors = {
+  '400': { description: 'Invalid input: `error.details` names each wrong field', content: json(ref('Error')) },
+  '401': { description: 'Missing or unknown API key', content: json(ref('Error')) },
+  '404': { description: 'No such segment (or customer)', content: json(ref('Error')) },
+};
+const idParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$' },
+});
+
+/** Component schemas: SegmentInput, SegmentRule (recursive) and Segment. */
+export function segmentComponentSchemas(): Record<string, object> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(segmentBodySchema, { id: 'SegmentInput' });
+  registry.add(segmentRuleShape, { id: 'SegmentRule' });
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  // A fragment-only `$id` is not a valid JSON Schema ID; a component is named by its key.
+  for (const schema of Object.values(schemas)) delete schema.$id;
+  return {
+    ...schemas,
+    Segment: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        name: { type: 'string' },
+        description: { type: 'string' },
+        rule: ref('SegmentRule'),
+        createdAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+  };
+}
+
+export function segmentPaths(): Record<string, object> {
+  const segmentId = idParam('id', 'Segment ID');
+  return {
+    '/v1/segments/{id}': {
+      parameters: [segmentId],
+      put: {
+        summary: 'Create a segment or replace it (name, description, rule)',
+        requestBody: { required: true, content: json(ref('SegmentInput')) },
+        responses: { '200': ok('Replaced', ref('Segment')), '201': ok('Created', ref('Segment')), ...errors },
+      },
+      get: { summary: 'Read a segment', responses: { '200': ok('The segment', ref('Segment')), ...errors } },
+    },
+    '/v1/segments/{id}/preview': {
+      parameters: [segmentId],
+      post: {
+        summary: `Count the customers in the segment now, with the first ${PREVIEW_SAMPLE_SIZE} IDs`,
+        responses: {
+          '200': ok('The preview', {
+            type: 'object',
+            properties: { count: { type: 'integer' }, sample: { type: 'array', items: { type: 'string' } } },
+          }),
+          ...errors,
+        },
+      },
+    },
+    '/v1/segments/{id}/members/{customerId}': {
+      parameters: [segmentId, idParam('customerId', 'Customer ID')],
+      get: {
+        summary: 'Whether the customer is in the segment now',
+        responses: { '200': ok('Membership', { type: 'object', properties: { member: { type: 'boolean' } } }), ...errors },
+      },
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// Segments: saved rules over customers (core/segment-rules.ts). A preview runs the rule as a
+// MongoDB filter over every customer; a membership check evaluates it in memory for one.
+import { Router } from 'express';
+import { z } from 'zod';
+import { compileSegment } from '../../core/segment-filter';
+import { matchesSegment } from '../../core/segment-match';
+import { segmentRuleSchema } from '../../core/segment-rules';
+import { SegmentDoc, SegmentModels, storedRule } from '../../db/segment-model';
+import { upsertById } from '../../db/upsert';
+import { notFound } from '../errors';
+import { parse, pathId } from '../validate';
+
+export const segmentBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    rule: segmentRuleSchema,
+  })
+  .strict();
+
+/** How many customer IDs a preview shows. */
+export const PREVIEW_SAMPLE_SIZE = 20;
+
+export function segmentView(doc: SegmentDoc) {
+  return {
+    id: doc._id,
+    name: doc.name,
+    description: doc.description,
+    rule: doc.rule,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export function segmentsRouter(deps: SegmentModels): Router {
+  const router = Router();
+
+  async function load(rawId: unknown): Promise<SegmentDoc> {
+    const id = pathId(rawId, 'id');
+    const doc = await deps.segments.findById(id).lean();
+    if (!doc) throw notFound(`segment "${id}"`);
+    return doc;
+  }
+
+  /** Creates the segment or replaces it whole. */
+  router.put('/:id', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const body = parse(segmentBodySchema, req.body ?? {});
+    const { description, ...fields } = body;
+    const update = description === undefined ? { $set: fields, $unset: { description: '' } } : { $set: { ...fields, description } };
+    const { doc, created } = await upsertById(deps.segments, id, update);
+    res.status(created ? 201 : 200).json(segmentView(doc));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(segmentView(await load(req.params.id)));
+  });
+
+  /** How many customers are in the segment now, and the first few of them by ID. */
+  router.post('/:id/preview', async (req, res) => {
+    const filter = compileSegment(storedRule(await load(req.params.id)), new Date());
+    const [count, sample] = await Promise.all([
+      deps.customers.countDocuments(filter),
+      deps.customers.find(filter).sort({ _id: 1 }).limit(PREVIEW_SAMPLE_SIZE).select({ _id: 1 }).lean<{ _id: string }[]>(),
+    ]);
+    res.json({ count, sample: sample.map((c) => c._id) });
+  });
+
+  router.get('/:id/members/:customerId', async (req, res) => {
+    const customerId = pathId(req.params.customerId, 'customerId');
+    const segment = await load(req.params.id);
+    const customer = await deps.customers.findById(customerId).lean();
+    if (!customer) throw notFound(`customer "${customerId}"`);
+    res.json({ member: matchesSegment(storedRule(segment), customer, new Date()) });
+  });
+
+  return router;
+}

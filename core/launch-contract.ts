@@ -1,0 +1,46 @@
+// The contract of the launch workflow, which enters a whole segment into a journey. Pure.
+import { defineQuery } from '@temporalio/workflow';
+
+export interface LaunchInput {
+  journeyId: string;
+  journeyVersion: number;
+  segmentId: string;
+  /** The segment's rule as it was at launch: editing the segment does not move a launch. */
+  rule: unknown;
+  /** The moment "within 7d" and the like are measured from, the same for every page. */
+  asOf: string;
+  /** Carried across continue-as-new. */
+  progress?: LaunchProgress;
+}
+
+export interface LaunchProgress {
+  status: 'counting' | 'entering' | 'completed';
+  /** Members counted when the launch began: members who join or leave meanwhile move it. */
+  estimatedTotal?: number;
+  entered: number;
+  alreadyEntered: number;
+  pages: number;
+  /** The last customer ID handled: customers are taken in `_id` order. */
+  cursor?: string;
+  startedAt: string;
+  completedAt?: string;
+}
+
+export interface EnrollPageInput {
+  journeyId: string;
+  journeyVersion: number;
+  rule: unknown;
+  asOf: string;
+  afterId?: string;
+  pageSize: number;
+}
+
+export interface EnrollPageResult {
+  lastId?: string;
+  entered: number;
+  alreadyEntered: number;
+  /** True when the page came back short: no members are left after it. */
+  done: boolean;
+}
+
+export const launchProgressQuery = defineQuery<LaunchProgress>('launchProgress');

@@ -1,0 +1,205 @@
+// The segment rule language: which customers a segment holds, written as JSON by a marketer (or
+// a UI). Validated here at the edge, stored with the segment, then compiled to a MongoDB filter
+// (segment-filter.ts) or evaluated against one customer (segment-match.ts). Pure: no I/O, no clock.
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** Bounds that keep a stored rule cheap to compile, evaluate and run as a query. */
+export const MAX_RULE_DEPTH = 8;
+export const MAX_RULE_NODES = 100;
+const MAX_BRANCHES = 50;
+const MAX_VALUES = 500;
+
+/** Both are safe as MongoDB path segments: no dots, no leading `$`. */
+export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/;
+
+export const PUSH_PLATFORMS = ['ios', 'android', 'web'] as const;
+export const REACHABLE_CHANNELS = ['email', 'sms', 'push', 'web'] as const;
+export type ReachableChannel = (typeof REACHABLE_CHANNELS)[number];
+
+// A NUL cannot travel in a BSON regex, and no real attribute value needs one.
+const text = z.string().max(1000).refine((s) => !s.includes('\0'), 'must not contain the NUL character');
+const scalar = z.union([text, z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
+const orderable = z.union([text, z.number()], { error: 'must be a number or a string' });
+const attributeName = z
+  .string()
+  .regex(ATTRIBUTE_NAME, 'attribute names use letters, digits and _ (at most 64, not starting with a digit)');
+const eventName = z
+  .string()
+  .regex(EVENT_NAME, 'event names use letters, digits and _ : - (at most 64, starting with a letter or digit)');
+const duration = z
+  .string()
+  .refine((t) => parseDuration(t) !== undefined, 'must be a duration such as "12h", "7d", "30d" or "2w", at most ten years');
+const list = <T extends z.ZodType>(item: T, max = MAX_VALUES) => z.array(item).min(1).max(max);
+
+export const attributeConditionSchema = z.discriminatedUnion(
+  'op',
+  [
+    z.object({ attribute: attributeName, op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'contains']), value: scalar }).strict(),
+    z.object({ attribute: attributeName, op: z.enum(['in', 'notIn']), value: list(scalar) }).strict(),
+    /** Inclusive, on single values: an array attribute is never between. */
+    z
+      .object({ attribute: attributeName, op: z.literal('between'), value: z.tuple([orderable, orderable]) })
+      .strict()
+      .refine(({ value: [low, high] }) => typeof low === typeof high && low <= high, {
+        path: ['value'],
+        message: 'must be [low, high] (inclusive): two numbers or two strings such as ISO dates, low first',
+      }),
+    z.object({ attribute: attributeName, op: z.enum(['exists', 'notExists']) }).strict(),
+  ],
+  { error: 'must be one of eq, ne, in, notIn, gt, gte, lt, lte, between, exists, notExists, contains' },
+);
+
+export const eventConditionSchema = z.discriminatedUnion(
+  'op',
+  [
+    /** Without `within`: ever (or never). */
+    z.object({ event: eventName, op: z.enum(['did', 'didNot']), within: duration.optional() }).strict(),
+    /** All-time counts, from the customer's event roll-up. */
+    z.object({ event: eventName, op: z.literal('atLeast'), count: z.int().min(1).max(1e9) }).strict(),
+    z.object({ event: eventName, op: z.literal('atMost'), count: z.int().min(0).max(1e9) }).strict(),
+  ],
+  { error: 'must be one of did, didNot, atLeast, atMost' },
+);
+
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"');
+const localeTag = z.string().superRefine((tag, ctx) => {
+  const canonical = canonicalLocale(tag);
+  if (canonical !== tag) {
+    ctx.addIssue({ code: 'custom', message: canonical ? `write it "${canonical}"` : 'must be a BCP 47 tag such as "en-GB"' });
+  }
+});
+const language = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code in lower case, such as "en"');
+
+/** Each condition kind is named by the one key that only it has. */
+const conditionSchemas = {
+  attribute: attributeConditionSchema,
+  event: eventConditionSchema,
+  timeZoneIn: z.object({ timeZoneIn: list(timeZone) }).strict(),
+  localeIn: z.object({ localeIn: list(localeTag) }).strict(),
+  /** "en" matches "en", "en-GB", "en-US"... */
+  languageIn: z.object({ languageIn: list(language) }).strict(),
+  pushPlatform: z.object({ pushPlatform: z.enum(PUSH_PLATFORMS) }).strict(),
+  lastSeenWithin: z.object({ lastSeenWithin: duration }).strict(),
+  /** Also matches customers never seen. */
+  lastSeenNotWithin: z.object({ lastSeenNotWithin: duration }).strict(),
+  /** An address on the channel, and consent not withdrawn. */
+  reachableOn: z.object({ reachableOn: z.enum(REACHABLE_CHANNELS) }).strict(),
+};
+const c = conditionSchemas;
+
+export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
+export type EventCondition = z.infer<typeof eventConditionSchema>;
+export type SegmentCondition = z.infer<(typeof conditionSchemas)[keyof typeof conditionSchemas]>;
+export type SegmentRule = SegmentCondition | { and: SegmentRule[] } | { or: SegmentRule[] } | { not: SegmentRule };
+
+/** The language's shape, for types and the OpenAPI document; segmentRuleSchema adds the checks. */
+export const segmentRuleShape: z.ZodType<SegmentRule> = z.lazy(() =>
+  z.union([
+    z.object({ and: z.array(segmentRuleShape).min(1).max(MAX_BRANCHES) }).strict(),
+    z.object({ or: z.array(segmentRuleShape).min(1).max(MAX_BRANCHES) }).strict(),
+    z.object({ not: segmentRuleShape }).strict(),
+    c.attribute, c.event, c.timeZoneIn, c.localeIn, c.languageIn, c.pushPlatform, c.lastSeenWithin, c.lastSeenNotWithin, c.reachableOn,
+  ]),
+);
+
+/**
+ * A segment rule. Walks the input first, so that a refusal names the exact field (a plain union
+ * would only say "Invalid input" about the whole rule) and so that depth and size are bounded
+ * before anything recurses.
+ */
+export const segmentRuleSchema = z.preprocess((value, ctx) => {
+  for (const issue of ruleIssues(value)) ctx.addIssue({ code: 'custom', input: value, ...issue });
+  return value;
+}, segmentRuleShape);
+
+interface RuleIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+const COMBINATORS = ['and', 'or', 'not'];
+const KINDS = [...COMBINATORS, ...Object.keys(conditionSchemas)];
+
+function ruleIssues(root: unknown): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  let nodes = 0;
+  const visit = (node: unknown, path: (string | number)[], depth: number): void => {
+    if (++nodes > MAX_RULE_NODES) {
+      if (nodes === MAX_RULE_NODES + 1) issues.push({ path: [], message: `a rule has at most ${MAX_RULE_NODES} conditions` });
+      return;
+    }
+    if (depth > MAX_RULE_DEPTH) return void issues.push({ path, message: `rules nest at most ${MAX_RULE_DEPTH} levels deep` });
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+      return void issues.push({ path, message: 'must be a rule object' });
+    }
+    const keys = Object.keys(node);
+    const operators = keys.filter((key) => key.startsWith('$'));
+    if (operators.length > 0) {
+      for (const key of operators) issues.push({ path: [...path, key], message: 'MongoDB operators are not part of the rule language' });
+      return;
+    }
+    const kinds = keys.filter((key) => KINDS.includes(key));
+    if (kinds.length !== 1) {
+      const found = kinds.length === 0 ? 'none' : kinds.join(', ');
+      return void issues.push({ path, message: `must have exactly one of ${KINDS.join(', ')} (found ${found})` });
+    }
+    const [kind] = kinds;
+    const record = node as Record<string, unknown>;
+    if (COMBINATORS.includes(kind)) {
+      for (const key of keys) if (key !== kind) issues.push({ path: [...path, key], message: `is not allowed next to "${kind}"` });
+      if (kind === 'not') return visit(record.not, [...path, 'not'], depth + 1);
+      const branches = record[kind];
+      if (!Array.isArray(branches) || branches.length === 0 || branches.length > MAX_BRANCHES) {
+        return void issues.push({ path: [...path, kind], message: `must be a list of 1 to ${MAX_BRANCHES} rules` });
+      }
+      branches.forEach((branch, i) => visit(branch, [...path, kind, i], depth + 1));
+      return;
+    }
+    const result = conditionSchemas[kind as keyof typeof conditionSchemas].safeParse(node);
+    for (const issue of result.error?.issues ?? []) {
+      // Name each unknown key as its own field rather than the condition as a whole.
+      const at = [...path, ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key))];
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) issues.push({ path: [...at, key], message: 'is not a field of this condition' });
+      } else {
+        issues.push({ path: at, message: issue.message });
+      }
+    }
+  };
+  visit(root, [], 1);
+  return issues;
+}
+
+/** The instant a window such as "7d" opens, counted back from now. Durations were validated. */
+export function windowStart(now: Date, within: string): Date {
+  return new Date(now.getTime() - parseDuration(within)!);
+}
+
+/** Escapes every regex metacharacter, so user text only ever matches itself. */
+export function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Anchored: "en" matches "en" and "en-GB", never "eng". Matched case-insensitively. */
+export function languagePattern(languages: readonly string[]): string {
+  return `^(?:${languages.map(escapeRegExp).join('|')})(?:-|$)`;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+function canonicalLocale(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
