@@ -1,16 +1,9 @@
 // Segment membership for journeys (the branch step): the segment and the customer are read by
 // `_id` and the rule evaluated in memory, the same rule the API previews against MongoDB.
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../core/failures';
 import { matchesSegment } from '../core/segment-match';
 import { InvalidStoredRule, SegmentModels, storedRule } from '../db/segment-model';
-
-/** ApplicationFailure types of this activity; no retry can fix either. (To move to core/failures.ts.) */
-export const SegmentFailureType = {
-  /** The segment a step names does not exist. */
-  SegmentNotFound: 'SegmentNotFound',
-  /** The stored rule is not valid under the current rule language. */
-  SegmentRuleInvalid: 'SegmentRuleInvalid',
-} as const;
 
 export interface SegmentActivityDeps extends SegmentModels {
   /** The clock that rule windows ("within 7d") count back from. */
@@ -34,7 +27,7 @@ export function createSegmentActivities(deps: SegmentActivityDeps) {
       if (!segment) {
         throw ApplicationFailure.create({
           message: `segment "${input.segmentId}" does not exist`,
-          type: SegmentFailureType.SegmentNotFound,
+          type: FailureType.SegmentNotFound,
           nonRetryable: true,
         });
       }
@@ -43,7 +36,7 @@ export function createSegmentActivities(deps: SegmentActivityDeps) {
         rule = storedRule(segment);
       } catch (err) {
         if (!(err instanceof InvalidStoredRule)) throw err;
-        throw ApplicationFailure.create({ message: err.message, type: SegmentFailureType.SegmentRuleInvalid, nonRetryable: true });
+        throw ApplicationFailure.create({ message: err.message, type: FailureType.SegmentRuleInvalid, nonRetryable: true });
       }
       return customer ? matchesSegment(rule, customer, now()) : false;
     },

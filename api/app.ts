@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/customers', customersRouter(deps.models));
   v1.use('/events', eventsRouter(deps.models));
   v1.use('/templates', templatesRouter(deps.models));
-  v1.use('/segments', segmentsRouter({ customers: deps.models.customers, segments: deps.models.segments }));
+  v1.use('/segments', segmentsRouter(deps.models));
   v1.use('/journeys', journeysRouter(deps.models, deps.runs, deps.launches));
   app.use('/v1', v1);
 

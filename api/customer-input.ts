@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CHANNELS } from '../core/channels';
 import { idSchema } from '../core/journey-definition';
+import { canonicalLocale, isTimeZone } from '../core/locale';
 
 export const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const ATTRIBUTE_RULE = 'names use letters, digits and _ (at most 64, not starting with a digit)';
@@ -12,23 +13,6 @@ export const attributeValues = (max: number) =>
   z
     .record(z.string().regex(ATTRIBUTE_KEY, ATTRIBUTE_RULE), z.union([scalar, z.array(scalar).max(1000), z.null()]))
     .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`);
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
-}
-
-function canonicalLocale(tag: string): string | undefined {
-  try {
-    return Intl.getCanonicalLocales(tag)[0];
-  } catch {
-    return undefined;
-  }
-}
 
 export const customerFieldsSchema = z
   .object({

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
+import { segmentComponentSchemas, segmentPaths } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
 import { launchBodySchema } from './routes/journeys';
 import { templateBodySchema } from './routes/templates';
@@ -101,22 +102,35 @@ export function openApiDocument(): object {
       '/v1/journeys/{id}/launch': {
         parameters: [idParam('id', 'Journey ID')],
         post: {
-          summary: 'Enter customers into the journey; a customer already entered is not entered again',
+          summary:
+            'Enter up to 1,000 customers now, or a whole segment in the background; a customer already entered is not entered again',
           requestBody: { required: true, content: json(ref('LaunchInput')) },
           responses: {
-            '202': ok('Runs started', {
+            '202': ok('Runs started (customerIds), or the launch started or joined (segmentId)', {
               type: 'object',
               properties: {
                 journeyId: { type: 'string' },
                 version: { type: 'integer' },
                 entered: { type: 'array', items: { type: 'string' } },
                 alreadyEntered: { type: 'array', items: { type: 'string' } },
+                launch: {
+                  type: 'object',
+                  properties: { workflowId: { type: 'string' }, segmentId: { type: 'string' }, progress: { type: 'string' } },
+                },
               },
             }),
             ...errorResponses,
           },
         },
       },
+      '/v1/journeys/{id}/launches/{segmentId}': {
+        parameters: [idParam('id', 'Journey ID'), idParam('segmentId', 'Segment ID')],
+        get: {
+          summary: "A segment launch's progress: status, estimated total, entered, already entered, cursor",
+          responses: { '200': ok('The launch'), ...errorResponses },
+        },
+      },
+      ...segmentPaths(),
       '/v1/journeys/{id}/runs/{customerId}': {
         parameters: [idParam('id', 'Journey ID'), idParam('customerId', 'Customer ID')],
         get: {
@@ -166,6 +180,7 @@ export function openApiDocument(): object {
         TemplateInput: jsonSchema(templateBodySchema),
         JourneyDefinition: jsonSchema(journeyDefinitionSchema),
         LaunchInput: jsonSchema(launchBodySchema),
+        ...segmentComponentSchemas(),
         Error: {
           type: 'object',
           properties: {

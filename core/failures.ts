@@ -7,6 +7,10 @@ export const FailureType = {
   TemplateRenderError: 'TemplateRenderError',
   /** The provider refused the message for good (bad address, rejected content). */
   ChannelPermanentRejection: 'ChannelPermanentRejection',
+  /** The segment a step or launch names does not exist. */
+  SegmentNotFound: 'SegmentNotFound',
+  /** A stored segment rule is not valid under the current rule language. */
+  SegmentRuleInvalid: 'SegmentRuleInvalid',
   /** A launch names a journey version that was never saved. */
   JourneyVersionNotFound: 'JourneyVersionNotFound',
 } as const;

@@ -3,9 +3,11 @@
 // (segment-filter.ts) or evaluated against one customer (segment-match.ts). Pure: no I/O, no clock.
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { canonicalLocale, isTimeZone } from './locale';
 
 /** Bounds that keep a stored rule cheap to compile, evaluate and run as a query. */
 export const MAX_RULE_DEPTH = 8;
+/** Conditions and combinators (and, or, not) together. */
 export const MAX_RULE_NODES = 100;
 const MAX_BRANCHES = 50;
 const MAX_VALUES = 500;
@@ -64,7 +66,7 @@ export const eventConditionSchema = z.discriminatedUnion(
 );
 
 const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"');
-const localeTag = z.string().superRefine((tag, ctx) => {
+const localeTag = z.string().max(35).superRefine((tag, ctx) => {
   const canonical = canonicalLocale(tag);
   if (canonical !== tag) {
     ctx.addIssue({ code: 'custom', message: canonical ? `write it "${canonical}"` : 'must be a BCP 47 tag such as "en-GB"' });
@@ -87,7 +89,6 @@ const conditionSchemas = {
   /** An address on the channel, and consent not withdrawn. */
   reachableOn: z.object({ reachableOn: z.enum(REACHABLE_CHANNELS) }).strict(),
 };
-const c = conditionSchemas;
 
 export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
 export type EventCondition = z.infer<typeof eventConditionSchema>;
@@ -100,7 +101,15 @@ export const segmentRuleShape: z.ZodType<SegmentRule> = z.lazy(() =>
     z.object({ and: z.array(segmentRuleShape).min(1).max(MAX_BRANCHES) }).strict(),
     z.object({ or: z.array(segmentRuleShape).min(1).max(MAX_BRANCHES) }).strict(),
     z.object({ not: segmentRuleShape }).strict(),
-    c.attribute, c.event, c.timeZoneIn, c.localeIn, c.languageIn, c.pushPlatform, c.lastSeenWithin, c.lastSeenNotWithin, c.reachableOn,
+    conditionSchemas.attribute,
+    conditionSchemas.event,
+    conditionSchemas.timeZoneIn,
+    conditionSchemas.localeIn,
+    conditionSchemas.languageIn,
+    conditionSchemas.pushPlatform,
+    conditionSchemas.lastSeenWithin,
+    conditionSchemas.lastSeenNotWithin,
+    conditionSchemas.reachableOn,
   ]),
 );
 
@@ -127,7 +136,7 @@ function ruleIssues(root: unknown): RuleIssue[] {
   let nodes = 0;
   const visit = (node: unknown, path: (string | number)[], depth: number): void => {
     if (++nodes > MAX_RULE_NODES) {
-      if (nodes === MAX_RULE_NODES + 1) issues.push({ path: [], message: `a rule has at most ${MAX_RULE_NODES} conditions` });
+      if (nodes === MAX_RULE_NODES + 1) issues.push({ path: [], message: `a rule has at most ${MAX_RULE_NODES} parts (conditions, and, or, not)` });
       return;
     }
     if (depth > MAX_RULE_DEPTH) return void issues.push({ path, message: `rules nest at most ${MAX_RULE_DEPTH} levels deep` });
@@ -185,21 +194,4 @@ export function escapeRegExp(literal: string): string {
 /** Anchored: "en" matches "en" and "en-GB", never "eng". Matched case-insensitively. */
 export function languagePattern(languages: readonly string[]): string {
   return `^(?:${languages.map(escapeRegExp).join('|')})(?:-|$)`;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
-}
-
-function canonicalLocale(tag: string): string | undefined {
-  try {
-    return Intl.getCanonicalLocales(tag)[0];
-  } catch {
-    return undefined;
-  }
 }

@@ -4,14 +4,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
-import { createSegmentActivities, SegmentFailureType } from '../../activities/segments';
+import { createSegmentActivities } from '../../activities/segments';
+import { FailureType } from '../../core/failures';
 import { errorHandler } from '../../api/errors';
 import { segmentsRouter } from '../../api/routes/segments';
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
 import type { SegmentRule } from '../../core/segment-rules';
 import { connectDatabase, Database } from '../../db/connect';
-import { createSegmentModel, SegmentModels } from '../../db/segment-model';
+import type { SegmentModels } from '../../db/segment-model';
 import { generatedRules, sampleCustomers } from '../support/segment-samples';
 import { testEnv } from '../support/test-env';
 
@@ -24,7 +25,7 @@ const loadCustomers = () => db.models.customers.find().lean();
 
 beforeAll(async () => {
   db = await connectDatabase(`${testEnv().mongoBaseUri}/cairn_segments_${process.pid}`);
-  models = { customers: db.models.customers, segments: createSegmentModel(db.connection) };
+  models = { customers: db.models.customers, segments: db.models.segments };
   await db.models.customers.insertMany(sampleCustomers(NOW));
   stored = await loadCustomers();
 });
@@ -127,8 +128,8 @@ describe('the inSegment activity', () => {
 
   beforeAll(async () => {
     await models.segments.create({ _id: 'stalled', name: 'Stalled after onboarding', rule: stalledAfterOnboarding });
-    // Written past the API: the activity must refuse it rather than query with it.
-    await models.segments.collection.insertOne({ _id: 'tampered', name: 'T', rule: { attribute: 'plan', op: 'eq', value: { $ne: null } } } as never);
+    // Written past the API: the activity must refuse it rather than evaluate it.
+    await models.segments.create({ _id: 'tampered', name: 'T', rule: { attribute: 'plan.x', op: 'where', value: 'sleep(1)' } });
   });
 
   test('when the customer matches the rule, then inSegment answers true, and false for one who does not', async () => {
@@ -141,8 +142,8 @@ describe('the inSegment activity', () => {
   });
 
   test.each([
-    ['does not exist', 'ghost', SegmentFailureType.SegmentNotFound],
-    ['holds an invalid rule', 'tampered', SegmentFailureType.SegmentRuleInvalid],
+    ['does not exist', 'ghost', FailureType.SegmentNotFound],
+    ['holds an invalid rule', 'tampered', FailureType.SegmentRuleInvalid],
   ])('when the segment %s, then inSegment fails without retry', async (_what, segmentId, type) => {
     const failure = await activities().inSegment({ segmentId, customerId: 'ada' }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -73,7 +73,7 @@ describe('segmentRuleSchema', () => {
     expect(refusedAt(nested(MAX_RULE_DEPTH + 1))).toEqual([Array(MAX_RULE_DEPTH).fill('not').join('.')]);
   });
 
-  it('when a rule has more than 100 conditions, then it is refused once, as a whole', () => {
+  it('when a rule has more than 100 parts, then it is refused once, as a whole', () => {
     const wide = { or: Array.from({ length: 40 }, () => ({ and: [{ pushPlatform: 'ios' }, { pushPlatform: 'web' }] })) };
     expect(refusedAt(wide)).toEqual(['']);
   });
