@@ -3,15 +3,14 @@ import { z } from 'zod';
 import { CHANNELS } from '../core/channels';
 import { idSchema } from '../core/journey-definition';
 import { canonicalLocale, isTimeZone } from '../core/locale';
+import { attributeNameSchema } from '../core/names';
 
-export const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const ATTRIBUTE_RULE = 'names use letters, digits and _ (at most 64, not starting with a digit)';
 const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
 
 /** Values a marketer can store: scalars and flat arrays; no nested objects, so no operators. */
 export const attributeValues = (max: number) =>
   z
-    .record(z.string().regex(ATTRIBUTE_KEY, ATTRIBUTE_RULE), z.union([scalar, z.array(scalar).max(1000), z.null()]))
+    .record(attributeNameSchema, z.union([scalar, z.array(scalar).max(1000), z.null()]))
     .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`);
 
 export const customerFieldsSchema = z

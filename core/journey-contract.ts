@@ -1,7 +1,7 @@
 // The contract of the journey workflow, shared by the workflow, the worker, the API and the
 // tests: task queue, input, state, query and search attributes. Pure.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Channel } from './channels';
 import type { JourneyDefinition } from './journey-definition';
 
@@ -40,13 +40,27 @@ export interface JourneyRunState {
   /** Step IDs in the order the run entered them. */
   path: string[];
   sends: SendRecord[];
-  /** While in a wait step: when it ends (ISO 8601). */
+  /** While in a wait or waitForEvent step: when it ends (ISO 8601). */
   waitingUntil?: string;
+  /** While in a waitForEvent step: the event it waits for. */
+  waitingFor?: { event: string; match?: Record<string, string | number | boolean> };
+}
+
+/** A tracked event, as it reaches the customer's running journeys. */
+export interface CustomerEvent {
+  id: string;
+  name: string;
+  /** ISO 8601. */
+  timestamp: string;
+  properties?: Record<string, unknown>;
 }
 
 export type JourneyRunResult = Pick<JourneyRunState, 'path' | 'sends'>;
 
 export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
+
+/** Sent by event ingest to each running journey of the customer (and used to start event-entry runs). */
+export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
 
 // Search attributes operators filter on in the Temporal UI, e.g.
 //   CairnJourneyId = "welcome" AND CairnStatus = "waiting"

@@ -5,8 +5,13 @@ import { z } from 'zod';
 import { CHANNELS } from './channels';
 import { parseDuration } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
+import { attributeNameSchema, eventNameSchema } from './names';
 
 export const idSchema = z.string().regex(ID_PATTERN, `must use ${ID_RULE}`);
+
+const durationSchema = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
+});
 
 const stepBase = {
   id: idSchema,
@@ -27,20 +32,43 @@ export const waitStepSchema = z
   .object({
     ...stepBase,
     type: z.literal('wait'),
-    duration: z
-      .string()
-      .refine((text) => parseDuration(text) !== undefined, {
-        message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
-      }),
+    duration: durationSchema,
   })
   .strict();
 
-export const stepSchema = z.discriminatedUnion('type', [sendStepSchema, waitStepSchema]);
+/** Property values an event must carry to count: equality on each named property. */
+const propertyMatchSchema = z
+  .record(attributeNameSchema, z.union([z.string().max(1000), z.number(), z.boolean()]))
+  .refine((m) => Object.keys(m).length <= 20, 'at most 20 properties');
+
+export const waitForEventStepSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('waitForEvent'),
+    event: eventNameSchema,
+    match: propertyMatchSchema.optional(),
+    timeout: durationSchema,
+    /** Where the customer goes when the event arrives in time; none ends the journey. */
+    onEvent: idSchema.optional(),
+    /** Where the customer goes when the time runs out; none ends the journey. */
+    onTimeout: idSchema.optional(),
+  })
+  .strict();
+
+export const stepSchema = z.discriminatedUnion('type', [sendStepSchema, waitStepSchema, waitForEventStepSchema]);
+
+/** How customers enter: only through launches (api), when they join a segment, or on an event. */
+export const entrySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('api') }).strict(),
+  z.object({ type: z.literal('segment'), segmentId: idSchema }).strict(),
+  z.object({ type: z.literal('event'), event: eventNameSchema }).strict(),
+]);
 
 export const journeyDefinitionSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),
+    entry: entrySchema.optional(),
     /** The first step is where every customer enters. */
     steps: z.array(stepSchema).min(1).max(500),
   })
@@ -57,6 +85,8 @@ export const journeyDefinitionSchema = z
 
 export type SendStep = z.infer<typeof sendStepSchema>;
 export type WaitStep = z.infer<typeof waitStepSchema>;
+export type WaitForEventStep = z.infer<typeof waitForEventStepSchema>;
+export type JourneyEntry = z.infer<typeof entrySchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type JourneyDefinition = z.infer<typeof journeyDefinitionSchema>;
 
@@ -65,10 +95,14 @@ export interface GraphIssue {
   message: string;
 }
 
-/** The steps a step can lead to. */
-export function successors(step: Step): string[] {
-  return step.next === undefined ? [] : [step.next];
+/** The steps a step can lead to, each with the field that names it. */
+export function successors(step: Step): { field: string; id: string }[] {
+  const links = step.type === 'waitForEvent' ? { onEvent: step.onEvent, onTimeout: step.onTimeout } : { next: step.next };
+  return Object.entries(links).flatMap(([field, id]) => (id === undefined ? [] : [{ field, id }]));
 }
+
+/** Steps that hold the customer until time passes (or an event comes): a loop needs one. */
+const HOLDING_STEPS = new Set<Step['type']>(['wait', 'waitForEvent']);
 
 /**
  * Graph checks over already well-formed steps: unique IDs, every `next` names a step, every
@@ -84,14 +118,14 @@ export function checkJourneyGraph(steps: Step[]): GraphIssue[] {
     else byId.set(step.id, step);
   });
   steps.forEach((step, i) => {
-    if (step.next !== undefined && !byId.has(step.next)) {
-      issues.push({ path: ['steps', i, 'next'], message: `step "${step.id}" leads to "${step.next}", which does not exist` });
+    for (const { field, id } of successors(step)) {
+      if (!byId.has(id)) issues.push({ path: ['steps', i, field], message: `step "${step.id}" leads to "${id}", which does not exist` });
     }
   });
   if (issues.length > 0) return issues;
 
   const reachable = new Set<string>([steps[0].id]);
-  for (const id of reachable) for (const next of successors(byId.get(id)!)) reachable.add(next);
+  for (const id of reachable) for (const next of successors(byId.get(id)!)) reachable.add(next.id);
   steps.forEach((step, i) => {
     if (!reachable.has(step.id)) issues.push({ path: ['steps', i], message: `step "${step.id}" cannot be reached from the first step` });
   });
@@ -112,12 +146,12 @@ function findLoopWithoutWait(steps: Step[], byId: Map<string, Step>): string[] |
   const onPath: string[] = [];
   const visit = (id: string): string[] | undefined => {
     const step = byId.get(id)!;
-    if (step.type === 'wait' || done.has(id)) return undefined;
+    if (HOLDING_STEPS.has(step.type) || done.has(id)) return undefined;
     const at = onPath.indexOf(id);
     if (at >= 0) return onPath.slice(at);
     onPath.push(id);
     for (const next of successors(step)) {
-      const loop = visit(next);
+      const loop = visit(next.id);
       if (loop) return loop;
     }
     onPath.pop();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { canonicalLocale, isTimeZone } from './locale';
+import { attributeNameSchema, eventNameSchema } from './names';
 
 /** Bounds that keep a stored rule cheap to compile, evaluate and run as a query. */
 export const MAX_RULE_DEPTH = 8;
@@ -11,10 +12,6 @@ export const MAX_RULE_DEPTH = 8;
 export const MAX_RULE_NODES = 100;
 const MAX_BRANCHES = 50;
 const MAX_VALUES = 500;
-
-/** Both are safe as MongoDB path segments: no dots, no leading `$`. */
-export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/;
 
 export const PUSH_PLATFORMS = ['ios', 'android', 'web'] as const;
 export const REACHABLE_CHANNELS = ['email', 'sms', 'push', 'web'] as const;
@@ -24,12 +21,8 @@ export type ReachableChannel = (typeof REACHABLE_CHANNELS)[number];
 const text = z.string().max(1000).refine((s) => !s.includes('\0'), 'must not contain the NUL character');
 const scalar = z.union([text, z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
 const orderable = z.union([text, z.number()], { error: 'must be a number or a string' });
-const attributeName = z
-  .string()
-  .regex(ATTRIBUTE_NAME, 'attribute names use letters, digits and _ (at most 64, not starting with a digit)');
-const eventName = z
-  .string()
-  .regex(EVENT_NAME, 'event names use letters, digits and _ : - (at most 64, starting with a letter or digit)');
+const attributeName = attributeNameSchema;
+const eventName = eventNameSchema;
 const duration = z
   .string()
   .refine((t) => parseDuration(t) !== undefined, 'must be a duration such as "12h", "7d", "30d" or "2w", at most ten years');

@@ -2,6 +2,7 @@
 // definition it was started with, one step at a time.
 import { ApplicationFailure, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
+  customerEventSignal,
   journeyStateQuery,
   JourneyRunInput,
   JourneyRunResult,
@@ -10,6 +11,7 @@ import {
   SA_STEP,
 } from '../core/journey-contract';
 import type { Step } from '../core/journey-definition';
+import { EventInbox } from './event-inbox';
 import type { StepHandler } from './steps/context';
 import { stepHandlers, statusWhileOn } from './steps';
 
@@ -26,6 +28,8 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
     sends: [],
   };
   setHandler(journeyStateQuery, () => state);
+  const events = new EventInbox();
+  setHandler(customerEventSignal, (event) => events.deliver(event));
 
   const steps = new Map<string, Step>(input.definition.steps.map((step) => [step.id, step]));
   const visits = new Map<string, number>();
@@ -47,7 +51,7 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
       { key: SA_STATUS, value: state.status },
     ]);
     const handler = stepHandlers[step.type] as StepHandler;
-    stepId = await handler(step, { input, state, visit });
+    stepId = await handler(step, { input, state, visit, events });
   }
 
   state.status = 'completed';

@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/journey-definition';
+import { eventNameSchema } from '../../core/names';
 import type { Models } from '../../db/models';
 import { attributeValues } from '../customer-input';
 import { ingestEvents } from '../event-ingest';
 import { parse } from '../validate';
 
-/** Event names are MongoDB path segments in the roll-ups: no dots, no leading $. */
-export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/;
 const FUTURE_TOLERANCE_MS = 3_600_000;
 
 export const eventSchema = z
@@ -15,7 +14,7 @@ export const eventSchema = z
     /** Your ID for the event: sending it again is harmless. */
     id: idSchema,
     customerId: idSchema,
-    name: z.string().regex(EVENT_NAME, 'event names use letters, digits and _ : - (1 to 64, starting with a letter or digit)'),
+    name: eventNameSchema,
     /** When it happened (ISO 8601 with offset); default: when it arrives. */
     timestamp: z.iso
       .datetime({ offset: true })

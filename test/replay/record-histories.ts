@@ -1,7 +1,8 @@
 // Records the journey workflow's histories for the replay test: `npm run record-histories`.
-// Run it when a new workflow shape ships, and commit the files it writes; never re-record a
-// scenario to make a failing replay pass: that failure is what the test is for.
-import { writeFileSync } from 'node:fs';
+// Run it when a new workflow shape ships, and commit the files it writes. It records only the
+// scenarios that have no file yet: an old history is never re-recorded, since a failing replay
+// of one is exactly what the test is for.
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, Duration } from '@temporalio/common';
@@ -9,11 +10,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { JourneyRunInput, journeyStateQuery } from '../../core/journey-contract';
+import { customerEventSignal, JourneyRunInput, journeyStateQuery } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { journeyWorkflow } from '../../workflows/journey';
-import { sendWaitSend, weeklyDigest } from '../support/journeys';
+import { cartReminder, sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
@@ -61,6 +62,17 @@ const scenarios: Scenario[] = [
       while ((await h.query(journeyStateQuery)).sends.length < 3) await new Promise((r) => setTimeout(r, 50));
     },
   },
+  { name: 'wait-for-event-timed-out', definition: cartReminder, drive: (h) => h.result().then(() => undefined) },
+  {
+    name: 'wait-for-event-arrived',
+    definition: cartReminder,
+    async drive(h) {
+      while (!(await h.query(journeyStateQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'e1', name: 'page_viewed', timestamp: new Date().toISOString() });
+      await h.signal(customerEventSignal, { id: 'e2', name: 'order_completed', timestamp: new Date().toISOString(), properties: { source: 'web' } });
+      await h.result();
+    },
+  },
 ];
 
 async function main() {
@@ -72,7 +84,7 @@ async function main() {
     activities,
   });
   await worker.runUntil(async () => {
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((s) => !existsSync(path.join(OUT_DIR, `${s.name}.json`)))) {
       const input: JourneyRunInput = { journeyId: 'replay', journeyVersion: 1, customerId: scenario.name, entry: 1, definition: scenario.definition };
       const handle = await env.client.workflow.start(journeyWorkflow, {
         workflowId: journeyWorkflowId('replay', scenario.name),

@@ -24,6 +24,8 @@ test('when the histories are listed, then every scenario is there', () => {
     'failed-and-skipped-sends.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
+    'wait-for-event-arrived.json',
+    'wait-for-event-timed-out.json',
     'weekly-loop-three-visits.json',
   ]);
 });

@@ -19,3 +19,21 @@ export const weeklyDigest: JourneyDefinition = {
     { id: 'week', type: 'wait', duration: '1w', next: 'digest' },
   ],
 };
+
+/** Wait a day for an order from the web: thank the customer, or remind them. */
+export const cartReminder: JourneyDefinition = {
+  name: 'Cart reminder',
+  steps: [
+    {
+      id: 'wait-order',
+      type: 'waitForEvent',
+      event: 'order_completed',
+      match: { source: 'web' },
+      timeout: '1d',
+      onEvent: 'thanks',
+      onTimeout: 'reminder',
+    },
+    { id: 'thanks', type: 'send', channel: 'email', template: 'thanks' },
+    { id: 'reminder', type: 'send', channel: 'email', template: 'reminder' },
+  ],
+};

@@ -1,5 +1,6 @@
 import type { JourneyRunInput, JourneyRunState } from '../../core/journey-contract';
 import type { Step } from '../../core/journey-definition';
+import type { EventInbox } from '../event-inbox';
 
 /** What a step handler gets: the run's input, its live state and the step's visit number. */
 export interface StepContext {
@@ -7,6 +8,8 @@ export interface StepContext {
   state: JourneyRunState;
   /** 1 the first time the run enters this step, 2 the second time, ... */
   visit: number;
+  /** The customer's events as they arrive. */
+  events: EventInbox;
 }
 
 /** Runs one step and returns the ID of the next one, or undefined to end the journey. */

@@ -2,6 +2,7 @@ import type { Step } from '../../core/journey-definition';
 import type { StepHandler } from './context';
 import { sendStep } from './send';
 import { waitStep } from './wait';
+import { waitForEventStep } from './wait-for-event';
 
 type Handlers = { [T in Step['type']]: StepHandler<Extract<Step, { type: T }>> };
 
@@ -9,10 +10,12 @@ type Handlers = { [T in Step['type']]: StepHandler<Extract<Step, { type: T }>> }
 export const stepHandlers: Handlers = {
   send: sendStep,
   wait: waitStep,
+  waitForEvent: waitForEventStep,
 };
 
 /** The status a run shows while on a step of this type. */
 export const statusWhileOn: { [T in Step['type']]: 'running' | 'waiting' } = {
   send: 'running',
   wait: 'waiting',
+  waitForEvent: 'waiting',
 };

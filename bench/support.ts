@@ -1,0 +1,187 @@
+// Shared plumbing of the benchmarks: servers of their own on free ports in a temp folder under
+// .cairn/bench, a watchdog that bounds the run, clean-up in reverse order on every exit path,
+// concurrency lanes, and the machine and result reports. Timings here are for reports only:
+// nothing asserts on them.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { freePort, ManagedProcess, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../dev/servers';
+
+export const BENCH_ROOT = path.join(REPO_ROOT, '.cairn', 'bench');
+
+/** A positive integer from the environment, or the default. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${raw}"`);
+  return value;
+}
+
+export function log(message: string): void {
+  const t = new Date().toISOString().slice(11, 19);
+  console.log(`[bench ${t}] ${message}`);
+}
+
+type Cleanup = { name: string; fn: () => Promise<void> | void };
+
+export interface Bench {
+  /** This run's folder: server data and logs. Removed at the end unless the run failed or BENCH_KEEP=1. */
+  dir: string;
+  /** Registers a clean-up step; they run newest first, once, whatever happens. */
+  onCleanup(name: string, fn: () => Promise<void> | void): void;
+  startTemporal(): Promise<{ address: string; process: ManagedProcess }>;
+  startFerretDb(): Promise<{ baseUri: string; process: ManagedProcess }>;
+  /** The peak resident set (VmHWM) of the servers this run started, in MiB, where /proc tells. */
+  serverPeaks(): Record<string, number | undefined>;
+}
+
+/**
+ * Runs a benchmark: a watchdog (BENCH_TIMEOUT_S, default `timeoutS`) and SIGINT/SIGTERM stop it
+ * cleanly, every registered clean-up runs, and the process exits by itself.
+ */
+export function runBench(name: string, timeoutS: number, main: (bench: Bench) => Promise<void>): void {
+  const dir = path.join(BENCH_ROOT, `${name}-${Date.now().toString(36)}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const cleanups: Cleanup[] = [];
+  const servers: ManagedProcess[] = [];
+  let finished = false;
+
+  const finish = async (code: number, why?: string) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(watchdog);
+    if (why) console.error(`[bench] ${why}`);
+    for (const cleanup of cleanups.reverse()) {
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref());
+      try {
+        const outcome = await Promise.race([Promise.resolve(cleanup.fn()).then(() => 'done' as const), timeout]);
+        if (outcome === 'timeout') console.error(`[bench] clean-up "${cleanup.name}" took over 30 s; moving on`);
+      } catch (err) {
+        console.error(`[bench] clean-up "${cleanup.name}" failed: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+    if (code === 0 && process.env.BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+    else console.error(`[bench] data and server logs kept in ${path.relative(process.cwd(), dir)}`);
+    process.exit(code);
+  };
+
+  const timeoutMs = envInt('BENCH_TIMEOUT_S', timeoutS) * 1000;
+  const watchdog = setTimeout(() => void finish(2, `stopped by the watchdog after ${timeoutMs / 1000} s (BENCH_TIMEOUT_S)`), timeoutMs);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void finish(130, `stopped by ${signal}`));
+
+  const bench: Bench = {
+    dir,
+    onCleanup: (cleanupName, fn) => void cleanups.push({ name: cleanupName, fn }),
+    async startTemporal() {
+      const port = await freePort();
+      // Persistent SQLite in the run's folder, with npm start's durability settings.
+      const proc = await startTemporalDevServer({ port, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+      servers.push(proc);
+      bench.onCleanup('Temporal dev server', () => proc.stop());
+      return { address: `127.0.0.1:${port}`, process: proc };
+    },
+    async startFerretDb() {
+      const port = await freePort();
+      const proc = await startFerretDb({ port, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') });
+      servers.push(proc);
+      bench.onCleanup('FerretDB', () => proc.stop());
+      return { baseUri: `mongodb://127.0.0.1:${port}`, process: proc };
+    },
+    serverPeaks() {
+      return Object.fromEntries(servers.map((s) => [s.name, peakRssMiB(s.child.pid)]));
+    },
+  };
+
+  main(bench).then(
+    () => finish(0),
+    (err) => finish(1, `failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
+}
+
+/** VmHWM of a process from /proc, in MiB; undefined where there is no /proc. */
+function peakRssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's peak resident set so far, in MiB. */
+export function selfPeakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Runs task(0..count-1) with `concurrency` lanes, each taking the next index when it is free. */
+export async function inLanes(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+/** Seconds taken by fn, from a monotonic clock. */
+export async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+export async function sleepMs(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function pad(n: number, width = 6): string {
+  return String(n).padStart(width, '0');
+}
+
+export function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+export type Row = [string, string];
+
+/** Prints the results as a Markdown table and keeps them as JSON next to the runs' folders. */
+export function report(name: string, title: string, rows: Row[], details: Record<string, unknown>): void {
+  const lines = [`### ${title}`, '', '| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  console.log(`\n${lines.join('\n')}\n`);
+  const file = path.join(BENCH_ROOT, `${name}-last.json`);
+  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), machine: machine(), rows, details }, null, 2));
+  log(`results also in ${path.relative(process.cwd(), file)}`);
+}
+
+export const fmt = {
+  rate: (perSecond: number) => `${perSecond.toFixed(0)}/s`,
+  ratio: (r: number) => `${r.toFixed(2)}×`,
+  s: (seconds: number) => `${seconds.toFixed(1)} s`,
+  mib: (mib: number | undefined) => (mib === undefined ? 'n/a' : `${mib.toFixed(0)} MiB`),
+  n: (n: number) => n.toLocaleString('en-US'),
+};
+
+/** A quiet logger for the workflow bundler: warnings and errors only. */
+export const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

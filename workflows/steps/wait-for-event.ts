@@ -1,0 +1,18 @@
+import { parseDuration } from '../../core/duration';
+import type { WaitForEventStep } from '../../core/journey-definition';
+import type { StepHandler } from './context';
+
+/**
+ * Waits for the customer to do something (an event, optionally with matching properties) for
+ * up to `timeout`: the event leads to `onEvent`, the timeout to `onTimeout`.
+ */
+export const waitForEventStep: StepHandler<WaitForEventStep> = async (step, { state, events }) => {
+  const ms = parseDuration(step.timeout);
+  if (ms === undefined) throw new TypeError(`step "${step.id}": invalid timeout "${step.timeout}"`);
+  state.waitingUntil = new Date(Date.now() + ms).toISOString();
+  state.waitingFor = { event: step.event, match: step.match };
+  const event = await events.waitFor({ event: step.event, match: step.match }, ms);
+  state.waitingUntil = undefined;
+  state.waitingFor = undefined;
+  return event ? step.onEvent : step.onTimeout;
+};
