@@ -3,12 +3,14 @@ import express, { Express } from 'express';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
+import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
 import { openApiDocument } from './openapi';
 import { customersRouter } from './routes/customers';
 import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
+import { launchesRouter } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
 import { templatesRouter } from './routes/templates';
 
@@ -17,6 +19,7 @@ export interface AppDeps {
   models: Models;
   runs: JourneyRuns;
   launches: Launches;
+  entry: JourneyEntry;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
 }
@@ -43,11 +46,11 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(express.json({ limit: '1mb' }));
-  v1.use('/customers', customersRouter(deps.models));
-  v1.use('/events', eventsRouter(deps.models));
+  v1.use('/customers', customersRouter(deps.models, deps.entry));
+  v1.use('/events', eventsRouter(deps.models, deps.entry));
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/segments', segmentsRouter(deps.models));
-  v1.use('/journeys', journeysRouter(deps.models, deps.runs, deps.launches));
+  v1.use('/journeys', journeysRouter(deps), launchesRouter(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));

@@ -5,7 +5,7 @@ import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
 import { segmentComponentSchemas, segmentPaths } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
-import { launchBodySchema } from './routes/journeys';
+import { launchBodySchema } from './routes/launches';
 import { templateBodySchema } from './routes/templates';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });

@@ -5,8 +5,7 @@ import { connectDatabase } from '../db/connect';
 import { ConfigError, loadConfig } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
-import { createJourneyRuns } from '../lib/journey-runs';
-import { createLaunches } from '../lib/launches';
+import { createServices } from '../lib/services';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,8 +17,7 @@ async function main(): Promise<void> {
   const app = createApp({
     apiKeys: config.apiKeys,
     models: db.models,
-    runs: createJourneyRuns(client, config.temporal.taskQueue),
-    launches: createLaunches(client, config.temporal.taskQueue),
+    ...createServices(client, config.temporal.taskQueue, db.models),
     readiness: {
       mongodb: () => db.ping(),
       temporal: async () => {

@@ -49,6 +49,8 @@ export interface JourneyDoc {
   /** Incremented on every change; runs record the version they started with. */
   version: number;
   definition: Record<string, unknown>;
+  /** Set by a launch: segment- and event-entry journeys then enter customers as they qualify. */
+  live?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -101,8 +103,8 @@ export interface EventDoc {
   name: string;
   timestamp: Date;
   properties?: Record<string, unknown>;
-  /** pending until the customer's roll-ups include it; see api/event-ingest.ts. */
-  state: 'pending' | 'applied';
+  /** pending → rolledUp (in the customer's roll-ups) → applied (dispatched); see api/event-ingest.ts. */
+  state: 'pending' | 'rolledUp' | 'applied';
   claimedAt?: Date;
   receivedAt: Date;
 }
@@ -148,6 +150,7 @@ export function createModels(conn: Connection) {
         _id: { type: String, required: true },
         version: { type: Number, required: true },
         definition: { type: Schema.Types.Mixed, required: true },
+        live: Boolean,
       },
       timestamps,
     ),

@@ -8,6 +8,8 @@ import {
 } from '@temporalio/client';
 import { journeyWorkflowId } from '../core/ids';
 import {
+  CustomerEvent,
+  customerEventSignal,
   JourneyRunInput,
   JourneyRunState,
   journeyStateQuery,
@@ -40,24 +42,45 @@ export interface RunView {
 
 export type JourneyRuns = ReturnType<typeof createJourneyRuns>;
 
+/** A run's input without the customer: the same for everyone a launch enters. */
+export type RunTemplate = Omit<JourneyRunInput, 'customerId' | 'entry'>;
+
 export function createJourneyRuns(client: Client, taskQueue: string) {
-  async function start(run: Omit<JourneyRunInput, 'customerId' | 'entry'>, customerId: string): Promise<boolean> {
+  /**
+   * Starts the customer's run; with an event, starts it with that event as its first signal
+   * (event-triggered entry). False when the customer already has (or had) this run.
+   */
+  async function start(run: RunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
     const input: JourneyRunInput = { ...run, customerId, entry: 1 };
+    const options = {
+      workflowId: journeyWorkflowId(run.journeyId, customerId, input.entry),
+      taskQueue,
+      args: [input] as [JourneyRunInput],
+      // A customer enters a journey once: a second launch finds the first run, even closed.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: SA_JOURNEY, value: run.journeyId },
+        { key: SA_CUSTOMER, value: customerId },
+        { key: SA_STEP, value: run.definition.steps[0].id },
+        { key: SA_STATUS, value: 'running' },
+      ],
+    };
     try {
-      await client.workflow.start<typeof journeyWorkflow>('journeyWorkflow', {
-        workflowId: journeyWorkflowId(run.journeyId, customerId, input.entry),
-        taskQueue,
-        args: [input],
-        // A customer enters a journey once: a second launch finds the first run, even closed.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        typedSearchAttributes: [
-          { key: SA_JOURNEY, value: run.journeyId },
-          { key: SA_CUSTOMER, value: customerId },
-          { key: SA_STEP, value: run.definition.steps[0].id },
-          { key: SA_STATUS, value: 'running' },
-        ],
-      });
+      if (event) {
+        // Signal-with-start on a running run only signals it: that is no new entry.
+        const existing = await client.workflow.getHandle(options.workflowId).describe().catch(() => undefined);
+        if (existing) return false;
+        await client.workflow.signalWithStart<typeof journeyWorkflow, [CustomerEvent]>('journeyWorkflow', {
+          ...options,
+          signal: customerEventSignal,
+          signalArgs: [event],
+        });
+      } else {
+        await client.workflow.start<typeof journeyWorkflow>('journeyWorkflow', {
+          ...options,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        });
+      }
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
@@ -66,12 +89,32 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
   }
 
   return {
+    start,
+
+    /** Sends the event to every running journey of the customer. */
+    async signalRunning(customerId: string, event: CustomerEvent): Promise<number> {
+      // Customer IDs match ID_PATTERN (no quotes), so they are safe inside the query string.
+      const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND ${SA_CUSTOMER.name} = "${customerId}"`;
+      let signalled = 0;
+      for await (const run of client.workflow.list({ query })) {
+        await client.workflow
+          .getHandle(run.workflowId)
+          .signal(customerEventSignal, event)
+          .catch((err) => {
+            // A run that closed since the listing has nothing left to hear.
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
+        signalled += 1;
+      }
+      return signalled;
+    },
+
     /**
      * Enters each customer, START_CONCURRENCY starts at a time. `onEntered` hears of each
      * customer as its start completes; `signal` stops taking new customers.
      */
     async launch(
-      run: Omit<JourneyRunInput, 'customerId' | 'entry'>,
+      run: RunTemplate,
       customerIds: string[],
       options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
     ): Promise<LaunchOutcome> {

@@ -3,6 +3,7 @@ import type { CustomerDoc, Models } from '../../db/models';
 import { notFound } from '../errors';
 import { parse, pathId } from '../validate';
 import { upsertById } from '../../db/upsert';
+import type { JourneyEntry } from '../../lib/journey-entry';
 import { customerBatchSchema, customerBodySchema, customerUpdate } from '../customer-input';
 
 export function customerView(doc: CustomerDoc) {
@@ -22,7 +23,7 @@ export function customerView(doc: CustomerDoc) {
   };
 }
 
-export function customersRouter(models: Models): Router {
+export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'customersChanged'>): Router {
   const router = Router();
 
   /** Up to 1,000 customers in one request: all are validated before any is written. */
@@ -34,6 +35,7 @@ export function customersRouter(models: Models): Router {
       })),
       { ordered: false, timestamps: false },
     );
+    await entry.customersChanged(customers.map((c) => c.id));
     res.json({ created: result.upsertedCount, updated: result.matchedCount });
   });
 
@@ -42,6 +44,8 @@ export function customersRouter(models: Models): Router {
     const id = pathId(req.params.id, 'id');
     const body = parse(customerBodySchema, req.body ?? {});
     const { doc, created } = await upsertById(models.customers, id, customerUpdate(body));
+    // A failure here fails the request: the client's retry rewrites the same fields and tries again.
+    await entry.customersChanged([id]);
     res.status(created ? 201 : 200).json(customerView(doc));
   });
 

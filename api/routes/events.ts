@@ -4,7 +4,8 @@ import { idSchema } from '../../core/journey-definition';
 import { eventNameSchema } from '../../core/names';
 import type { Models } from '../../db/models';
 import { attributeValues } from '../customer-input';
-import { ingestEvents } from '../event-ingest';
+import { ingestEvents } from '../../lib/event-ingest';
+import type { JourneyEntry } from '../../lib/journey-entry';
 import { parse } from '../validate';
 
 const FUTURE_TOLERANCE_MS = 3_600_000;
@@ -37,18 +38,18 @@ export const eventBatchSchema = z
   })
   .strict();
 
-export function eventsRouter(models: Models): Router {
+export function eventsRouter(models: Models, entry: Pick<JourneyEntry, 'eventsStored'>): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const event = parse(eventSchema, req.body);
-    res.status(202).json(await ingestEvents(models, [event]));
+    res.status(202).json(await ingestEvents(models, [event], entry.eventsStored));
   });
 
   /** Up to 1,000 events: all are validated before any is stored. */
   router.post('/batch', async (req, res) => {
     const { events } = parse(eventBatchSchema, req.body);
-    res.status(202).json(await ingestEvents(models, events));
+    res.status(202).json(await ingestEvents(models, events, entry.eventsStored));
   });
 
   return router;

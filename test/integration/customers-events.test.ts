@@ -1,6 +1,6 @@
 // Customers with every kind of address and consent, batch upserts, and event ingest with the
 // per-customer roll-ups that behavioural segments read.
-import { STALE_CLAIM_MS } from '../../api/event-ingest';
+import { STALE_CLAIM_MS } from '../../lib/event-ingest';
 import { Stack, startStack } from '../support/stack';
 
 let stack: Stack;

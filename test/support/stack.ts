@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
-import { createJourneyRuns } from '../../lib/journey-runs';
-import { createLaunches } from '../../lib/launches';
+import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { createRealActivities } from '../../workers/activity-deps';
@@ -75,8 +74,7 @@ export async function startStack(name: string, options: { worker?: boolean } = {
   const app = createApp({
     apiKeys: [API_KEY],
     models: db.models,
-    runs: createJourneyRuns(client, taskQueue),
-    launches: createLaunches(client, taskQueue),
+    ...createServices(client, taskQueue, db.models),
     readiness: {
       mongodb: () => db.ping(),
       temporal: async () => Boolean(await connection.healthService.check({})),

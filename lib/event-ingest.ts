@@ -17,15 +17,36 @@ export interface IngestResult {
 }
 
 /**
- * An event stays `pending` from its insert until its roll-up is written. If the process dies in
- * between, a resend of the event finds it pending with a claim older than this and applies the
- * roll-up itself; a resend within this time is taken as a duplicate of work still under way.
+ * An event is claimed by the request that stores it until it is fully applied. If that request
+ * dies, a resend of the event finds the claim older than this and finishes the work; a resend
+ * within this time is taken as a duplicate of work still under way.
  */
 export const STALE_CLAIM_MS = 30_000;
 
 const DUPLICATE_KEY = 11000;
 
-export async function ingestEvents(models: Pick<Models, 'events' | 'customers'>, incoming: IncomingEvent[]): Promise<IngestResult> {
+/** What happens once an event is in the roll-ups: signals to journeys, journey entries. */
+export type EventDispatch = (events: StoredEvent[]) => Promise<void>;
+
+export interface StoredEvent {
+  _id: string;
+  customerId: string;
+  name: string;
+  timestamp: Date;
+  properties?: Record<string, unknown>;
+}
+
+/**
+ * Stores the events, folds them into the roll-ups, then dispatches them. Each event moves
+ * pending → rolledUp → applied, so a resend after a crash redoes exactly the part not done.
+ * When dispatch fails the error propagates (the client should retry) and the events are left
+ * claimable at once, so the retry dispatches them.
+ */
+export async function ingestEvents(
+  models: Pick<Models, 'events' | 'customers'>,
+  incoming: IncomingEvent[],
+  dispatch: EventDispatch = async () => undefined,
+): Promise<IngestResult> {
   const now = new Date();
   const docs = incoming.map((e) => ({
     _id: e.id,
@@ -39,13 +60,22 @@ export async function ingestEvents(models: Pick<Models, 'events' | 'customers'>,
   }));
 
   const duplicateIds = await insertNew(models, docs);
-  const fresh = docs.filter((d) => !duplicateIds.has(d._id));
+  const fresh: StoredEvent[] = docs.filter((d) => !duplicateIds.has(d._id));
   const reclaimed = await reclaimStale(models, [...duplicateIds], now);
-  const toApply = [...fresh, ...reclaimed];
-  await applyRollups(models, toApply);
-  if (toApply.length > 0) {
-    await models.events.updateMany({ _id: { $in: toApply.map((d) => d._id) } }, { $set: { state: 'applied' }, $unset: { claimedAt: '' } });
+  const toRollUp = [...fresh, ...reclaimed.filter((e) => e.state === 'pending')];
+  const toDispatch = [...fresh, ...reclaimed];
+  const ids = (events: StoredEvent[]) => ({ _id: { $in: events.map((e) => e._id) } });
+
+  await applyRollups(models, toRollUp);
+  if (toRollUp.length > 0) await models.events.updateMany(ids(toRollUp), { $set: { state: 'rolledUp' } });
+  if (toDispatch.length === 0) return { accepted: 0, duplicates: duplicateIds.size };
+  try {
+    await dispatch(toDispatch);
+  } catch (err) {
+    await models.events.updateMany(ids(toDispatch), { $set: { claimedAt: new Date(0) } }).catch(() => undefined);
+    throw err;
   }
+  await models.events.updateMany(ids(toDispatch), { $set: { state: 'applied' }, $unset: { claimedAt: '' } });
   return { accepted: fresh.length, duplicates: duplicateIds.size };
 }
 
@@ -67,15 +97,15 @@ async function insertNew(models: Pick<Models, 'events'>, docs: { _id: string }[]
   return duplicates;
 }
 
-/** Duplicates whose first ingest died before its roll-up: claims them for this request. */
+/** Duplicates whose first ingest died before it finished: claims them for this request. */
 async function reclaimStale(models: Pick<Models, 'events'>, ids: string[], now: Date) {
   if (ids.length === 0) return [];
   const stale = await models.events
-    .find({ _id: { $in: ids }, state: 'pending', claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } })
+    .find({ _id: { $in: ids }, state: { $in: ['pending', 'rolledUp'] }, claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } })
     .lean();
   const claimed = await Promise.all(
     stale.map((e) =>
-      models.events.findOneAndUpdate({ _id: e._id, state: 'pending', claimedAt: e.claimedAt }, { $set: { claimedAt: now } }).lean(),
+      models.events.findOneAndUpdate({ _id: e._id, state: e.state, claimedAt: e.claimedAt }, { $set: { claimedAt: now } }).lean(),
     ),
   );
   return stale.filter((_, i) => claimed[i] !== null);

@@ -1,0 +1,107 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { idSchema, JourneyDefinition } from '../../core/journey-definition';
+import type { Models } from '../../db/models';
+import type { JourneyRuns } from '../../lib/journey-runs';
+import type { Launches } from '../../lib/launches';
+import { invalid, notFound } from '../errors';
+import { parse, pathId } from '../validate';
+
+export const MAX_LAUNCH_CUSTOMERS = 1000;
+
+export const launchBodySchema = z
+  .object({
+    /** Enter these customers now. */
+    customerIds: z
+      .array(idSchema)
+      .min(1)
+      .max(MAX_LAUNCH_CUSTOMERS)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer')
+      .optional(),
+    /** Or enter every member of this segment, page by page, in the background. */
+    segmentId: idSchema.optional(),
+  })
+  .strict()
+  .refine((b) => b.customerIds === undefined || b.segmentId === undefined, {
+    message: 'give customerIds or segmentId, not both',
+    path: ['customerIds'],
+  });
+
+/** Launching a journey: at listed customers, at a segment, or by its own entry (going live). */
+export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches }): Router {
+  const { models, runs, launches } = deps;
+  const router = Router();
+
+  router.post('/:id/launch', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const body = parse(launchBodySchema, req.body ?? {});
+    const journey = await models.journeys.findById(id).lean();
+    if (!journey) throw notFound(`journey "${id}"`);
+    const definition = journey.definition as JourneyDefinition;
+    const head = { journeyId: id, version: journey.version };
+
+    if (body.customerIds) {
+      const outcome = await enterCustomers(models, runs, { journeyId: id, journeyVersion: journey.version, definition }, body.customerIds);
+      res.status(202).json({ ...head, ...outcome });
+      return;
+    }
+
+    const entry = definition.entry ?? { type: 'api' as const };
+    if (body.segmentId === undefined) {
+      if (entry.type === 'api') {
+        throw invalid([{ field: 'customerIds', message: 'this journey enters customers through the API: give customerIds or segmentId' }]);
+      }
+      // Going live: from now on customers enter as they qualify (see lib/journey-entry.ts).
+      await models.journeys.updateOne({ _id: id }, { $set: { live: true } });
+    }
+    const segmentId = body.segmentId ?? (entry.type === 'segment' ? entry.segmentId : undefined);
+    if (segmentId === undefined) {
+      res.status(202).json({ ...head, live: true });
+      return;
+    }
+    const segment = await models.segments.findById(segmentId).lean();
+    if (!segment) throw invalid([{ field: 'segmentId', message: `segment "${segmentId}" does not exist` }]);
+    const launch = await launches.start({
+      journeyId: id,
+      journeyVersion: journey.version,
+      segmentId,
+      rule: segment.rule,
+      asOf: new Date().toISOString(),
+    });
+    res.status(202).json({
+      ...head,
+      ...(body.segmentId === undefined ? { live: true } : {}),
+      launch: { ...launch, segmentId, progress: `/v1/journeys/${id}/launches/${segmentId}` },
+    });
+  });
+
+  /** Stops new entries of a live journey; runs already under way go on. */
+  router.post('/:id/stop-entries', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
+    if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
+    res.json({ journeyId: id, live: false });
+  });
+
+  /** A segment launch's progress: counted, entered, already entered, done. */
+  router.get('/:id/launches/:segmentId', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const segmentId = pathId(req.params.segmentId, 'segmentId');
+    const launch = await launches.describe(id, segmentId);
+    if (!launch) throw notFound(`a launch of journey "${id}" at segment "${segmentId}"`);
+    res.json(launch);
+  });
+
+  return router;
+}
+
+/** Listed customers must all exist: unknown ones are refused before anyone is entered. */
+async function enterCustomers(models: Models, runs: JourneyRuns, run: Parameters<JourneyRuns['launch']>[0], customerIds: string[]) {
+  const known = await models.customers.find({ _id: { $in: customerIds } }, { _id: 1 }).lean();
+  const knownIds = new Set(known.map((c) => c._id));
+  const unknown = customerIds.flatMap((cid, i) =>
+    knownIds.has(cid) ? [] : [{ field: `customerIds[${i}]`, message: `customer "${cid}" does not exist` }],
+  );
+  if (unknown.length > 0) throw invalid(unknown);
+  return runs.launch(run, customerIds);
+}

@@ -1,0 +1,125 @@
+// Real-time events and continuous entry on the real stack: an event reaches the customer's
+// running journeys, event-entry journeys start on their event, segment-entry journeys enrol
+// customers as they come to qualify.
+import { journeyWorkflowId } from '../../core/ids';
+import { journeyStateQuery } from '../../core/journey-contract';
+import type { journeyWorkflow } from '../../workflows/journey';
+import { eventually, Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('journey-entry');
+  await stack.api('PUT', '/v1/templates/hello-web', { channel: 'web', content: { title: 'Hello {{customer.id}}', body: 'Welcome.' } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const handle = (journeyId: string, customerId: string) =>
+  stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId));
+
+async function hasRun(journeyId: string, customerId: string): Promise<boolean> {
+  return (await stack.api('GET', `/v1/journeys/${journeyId}/runs/${customerId}`)).status === 200;
+}
+
+test('when a customer does the awaited event, then their running journey takes the event path', async () => {
+  await stack.api('PUT', '/v1/customers/ann', {});
+  await stack.api('PUT', '/v1/journeys/checkout', {
+    name: 'Checkout',
+    steps: [
+      { id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '1h', onEvent: 'thanks' },
+      { id: 'thanks', type: 'send', channel: 'web', template: 'hello-web' },
+    ],
+  });
+  await stack.api('POST', '/v1/journeys/checkout/launch', { customerIds: ['ann'] });
+  await eventually(async () => expect((await handle('checkout', 'ann').query(journeyStateQuery)).waitingFor).toBeDefined());
+
+  const res = await stack.api('POST', '/v1/events', { id: 'ann-order-1', customerId: 'ann', name: 'order_completed' });
+  expect(res.status).toBe(202);
+  const result = await handle('checkout', 'ann').result();
+  expect(result.path).toEqual(['wait-order', 'thanks']);
+  expect((await stack.db.models.events.findById('ann-order-1').lean())!.state).toBe('applied');
+});
+
+test('when an event-entry journey is live, then its event enters the customer once', async () => {
+  await stack.api('PUT', '/v1/journeys/on-signup', {
+    name: 'On sign-up',
+    entry: { type: 'event', event: 'signed_up' },
+    steps: [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }],
+  });
+  // Not live yet: the event enters nobody.
+  await stack.api('POST', '/v1/events', { id: 'bo-early', customerId: 'bo', name: 'signed_up' });
+  expect(await hasRun('on-signup', 'bo')).toBe(false);
+
+  const live = await stack.api('POST', '/v1/journeys/on-signup/launch', {});
+  expect(live.status).toBe(202);
+  expect(live.body.live).toBe(true);
+  await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
+
+  await stack.api('POST', '/v1/events', { id: 'cy-1', customerId: 'cy', name: 'signed_up' });
+  const result = await handle('on-signup', 'cy').result();
+  expect(result.sends.map((s) => s.status)).toEqual(['sent']);
+  // A second sign-up event does not enter the customer again.
+  await stack.api('POST', '/v1/events', { id: 'cy-2', customerId: 'cy', name: 'signed_up' });
+  const inbox = await stack.api('GET', '/v1/customers/cy/inbox');
+  expect(inbox.body.messages).toHaveLength(1);
+});
+
+test('when a segment-entry journey is live, then customers enter as they come to qualify, until entries stop', async () => {
+  await stack.api('PUT', '/v1/segments/vip', { name: 'VIP', rule: { attribute: 'plan', op: 'eq', value: 'vip' } });
+  await stack.api('PUT', '/v1/segments/buyers', { name: 'Buyers', rule: { event: 'purchase', op: 'atLeast', count: 2 } });
+  await stack.api('PUT', '/v1/customers/early-vip', { attributes: { plan: 'vip' } });
+  for (const [journeyId, segmentId] of [
+    ['vip-welcome', 'vip'],
+    ['buyer-thanks', 'buyers'],
+  ]) {
+    const saved = await stack.api('PUT', `/v1/journeys/${journeyId}`, {
+      name: journeyId,
+      entry: { type: 'segment', segmentId },
+      steps: [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }],
+    });
+    expect(saved.status).toBe(201);
+    const launched = await stack.api('POST', `/v1/journeys/${journeyId}/launch`, {});
+    expect(launched.body).toMatchObject({ live: true, launch: { segmentId } });
+  }
+  // The launch enters the members there already.
+  await eventually(async () => expect(await hasRun('vip-welcome', 'early-vip')).toBe(true));
+  await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
+
+  // Attribute change: becomes VIP → enters; a non-VIP change enters nobody.
+  await stack.api('PUT', '/v1/customers/new-vip', { attributes: { plan: 'free' } });
+  expect(await hasRun('vip-welcome', 'new-vip')).toBe(false);
+  await stack.api('PUT', '/v1/customers/new-vip', { attributes: { plan: 'vip' } });
+  expect(await hasRun('vip-welcome', 'new-vip')).toBe(true);
+  await stack.api('POST', '/v1/customers/batch', { customers: [{ id: 'batch-vip', attributes: { plan: 'vip' } }] });
+  expect(await hasRun('vip-welcome', 'batch-vip')).toBe(true);
+
+  // Behaviour: the second purchase makes a buyer.
+  await stack.api('POST', '/v1/events', { id: 'p1', customerId: 'shopper', name: 'purchase' });
+  expect(await hasRun('buyer-thanks', 'shopper')).toBe(false);
+  await stack.api('POST', '/v1/events', { id: 'p2', customerId: 'shopper', name: 'purchase' });
+  expect(await hasRun('buyer-thanks', 'shopper')).toBe(true);
+
+  // Entries stopped: a new VIP is not entered.
+  expect((await stack.api('POST', '/v1/journeys/vip-welcome/stop-entries')).body).toEqual({ journeyId: 'vip-welcome', live: false });
+  await new Promise((r) => setTimeout(r, 2_100));
+  await stack.api('PUT', '/v1/customers/late-vip', { attributes: { plan: 'vip' } });
+  expect(await hasRun('vip-welcome', 'late-vip')).toBe(false);
+});
+
+test('when a journey enters through the API, then launching it without customers or a segment is refused', async () => {
+  await stack.api('PUT', '/v1/journeys/plain', { name: 'Plain', steps: [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }] });
+  const res = await stack.api('POST', '/v1/journeys/plain/launch', {});
+  expect(res.status).toBe(400);
+  expect(res.body.error.details[0].field).toBe('customerIds');
+});
+
+test('when a journey names an entry segment that does not exist, then saving it is refused naming entry.segmentId', async () => {
+  const res = await stack.api('PUT', '/v1/journeys/ghostly', {
+    name: 'Ghostly',
+    entry: { type: 'segment', segmentId: 'ghost' },
+    steps: [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }],
+  });
+  expect(res.status).toBe(400);
+  expect(res.body.error.details[0].field).toBe('entry.segmentId');
+});
