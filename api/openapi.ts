@@ -103,7 +103,7 @@ export function openApiDocument(): object {
         parameters: [idParam('id', 'Journey ID')],
         post: {
           summary:
-            'Enter up to 1,000 customers now, or a whole segment in the background; a customer already entered is not entered again',
+            'Enter up to 1,000 customers now, or a whole segment in the background, or (empty body) put a segment- or event-entry journey live; nobody enters twice',
           requestBody: { required: true, content: json(ref('LaunchInput')) },
           responses: {
             '202': ok('Runs started (customerIds), or the launch started or joined (segmentId)', {
@@ -121,6 +121,13 @@ export function openApiDocument(): object {
             }),
             ...errorResponses,
           },
+        },
+      },
+      '/v1/journeys/{id}/stop-entries': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: {
+          summary: 'Stop new entries of a live journey (segment or event entry); runs under way go on',
+          responses: { '200': ok('Entries stopped'), ...errorResponses },
         },
       },
       '/v1/journeys/{id}/launches/{segmentId}': {

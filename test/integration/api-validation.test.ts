@@ -140,6 +140,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/journeys/{id}/launch',
     '/v1/journeys/{id}/launches/{segmentId}',
     '/v1/journeys/{id}/runs/{customerId}',
+    '/v1/journeys/{id}/stop-entries',
     '/v1/segments/{id}',
     '/v1/segments/{id}/members/{customerId}',
     '/v1/segments/{id}/preview',
