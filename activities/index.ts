@@ -2,6 +2,7 @@
 // their own. Workflows import the type only.
 import type { Models } from '../db/models';
 import { createLaunchActivities, LaunchDeps } from './launch';
+import { createScheduleActivities } from './schedule';
 import { createSegmentActivities } from './segments';
 import { createSend, SendDeps } from './send';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     send: createSend(deps),
     ...createLaunchActivities(deps),
     ...createSegmentActivities({ customers: deps.models.customers, segments: deps.models.segments }),
+    ...createScheduleActivities(deps),
   };
 }
 

@@ -2,7 +2,9 @@
 // `_id` and the rule evaluated in memory, the same rule the API previews against MongoDB.
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../core/failures';
+import type { BranchCondition } from '../core/journey-steps';
 import { matchesSegment } from '../core/segment-match';
+import type { SegmentRule } from '../core/segment-rules';
 import { InvalidStoredRule, SegmentModels, storedRule } from '../db/segment-model';
 
 export interface SegmentActivityDeps extends SegmentModels {
@@ -17,28 +19,39 @@ export interface InSegmentInput {
 
 export function createSegmentActivities(deps: SegmentActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  /** A saved segment's rule; failures no retry can fix are non-retryable. */
+  async function segmentRule(segmentId: string): Promise<SegmentRule> {
+    const segment = await deps.segments.findById(segmentId).lean();
+    if (!segment) {
+      throw ApplicationFailure.create({ message: `segment "${segmentId}" does not exist`, type: FailureType.SegmentNotFound, nonRetryable: true });
+    }
+    try {
+      return storedRule(segment);
+    } catch (err) {
+      if (!(err instanceof InvalidStoredRule)) throw err;
+      throw ApplicationFailure.create({ message: err.message, type: FailureType.SegmentRuleInvalid, nonRetryable: true });
+    }
+  }
+
   return {
     /** Whether the customer is in the segment now. A customer that no longer exists is in none. */
     async inSegment(input: InSegmentInput): Promise<boolean> {
-      const [segment, customer] = await Promise.all([
-        deps.segments.findById(input.segmentId).lean(),
-        deps.customers.findById(input.customerId).lean(),
-      ]);
-      if (!segment) {
-        throw ApplicationFailure.create({
-          message: `segment "${input.segmentId}" does not exist`,
-          type: FailureType.SegmentNotFound,
-          nonRetryable: true,
-        });
-      }
-      let rule;
-      try {
-        rule = storedRule(segment);
-      } catch (err) {
-        if (!(err instanceof InvalidStoredRule)) throw err;
-        throw ApplicationFailure.create({ message: err.message, type: FailureType.SegmentRuleInvalid, nonRetryable: true });
-      }
+      const [rule, customer] = await Promise.all([segmentRule(input.segmentId), deps.customers.findById(input.customerId).lean()]);
       return customer ? matchesSegment(rule, customer, now()) : false;
+    },
+
+    /**
+     * A branch step's decision: the index of the first case whose condition holds for the
+     * customer now (segment membership or an inline rule), or -1 for the default path.
+     */
+    async evaluateBranch(input: { customerId: string; cases: BranchCondition[] }): Promise<number> {
+      const customer = await deps.customers.findById(input.customerId).lean();
+      const at = now();
+      for (const [index, condition] of input.cases.entries()) {
+        const rule = 'segment' in condition ? await segmentRule(condition.segment) : condition.rule;
+        if (customer && matchesSegment(rule, customer, at)) return index;
+      }
+      return -1;
     },
   };
 }

@@ -15,9 +15,30 @@ export interface JourneyRunInput {
   /** 1 for a customer's first entry into this journey. */
   entry: number;
   definition: JourneyDefinition;
+  /** Where a run continued-as-new picks up; absent on entry. */
+  resume?: RunResume;
 }
 
-export type RunStatus = 'running' | 'waiting' | 'completed';
+/** What a run carries across continue-as-new. */
+export interface RunResume {
+  stepId: string;
+  visits: Record<string, number>;
+  enteredAt: string;
+  path: string[];
+  sends: SendRecord[];
+  splits: Record<string, string>;
+  converted?: Conversion;
+}
+
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'exited' | 'stopped';
+
+/** Why a run ended before its last step. */
+export type ExitReason = 'exit-event' | 'converted' | 'exit-step' | 'holdout' | 'stopped';
+
+export interface Conversion {
+  eventId: string;
+  at: string;
+}
 
 export interface SendRecord {
   stepId: string;
@@ -37,9 +58,16 @@ export interface JourneyRunState {
   status: RunStatus;
   /** The step the run is on; absent once completed. */
   currentStep?: string;
-  /** Step IDs in the order the run entered them. */
+  /** When the customer entered (ISO 8601): the conversion window counts from here. */
+  enteredAt: string;
+  /** Step IDs in the order the run entered them (the latest 100 after continue-as-new). */
   path: string[];
+  /** The latest 100 sends. */
   sends: SendRecord[];
+  /** The path each split step assigned: step ID → path name (or "holdout"). */
+  splits: Record<string, string>;
+  converted?: Conversion;
+  exitReason?: ExitReason;
   /** While in a wait or waitForEvent step: when it ends (ISO 8601). */
   waitingUntil?: string;
   /** While in a waitForEvent step: the event it waits for. */
@@ -55,9 +83,12 @@ export interface CustomerEvent {
   properties?: Record<string, unknown>;
 }
 
-export type JourneyRunResult = Pick<JourneyRunState, 'path' | 'sends'>;
+export type JourneyRunResult = Pick<JourneyRunState, 'status' | 'path' | 'sends' | 'splits' | 'converted' | 'exitReason'>;
 
 export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
+
+/** Ends the run at once, through its own logic (its state and search attributes say so). */
+export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 
 /** Sent by event ingest to each running journey of the customer (and used to start event-entry runs). */
 export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');

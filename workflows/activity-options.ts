@@ -32,3 +32,9 @@ export const ENROLL_OPTIONS: ActivityOptions = {
   heartbeatTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_FAILURES },
 };
+
+/** Quick reads that decide a step (branch conditions, wait targets). */
+export const DECIDE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_FAILURES },
+};

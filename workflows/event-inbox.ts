@@ -1,7 +1,7 @@
 // The customer's events as they reach a running journey (the customerEvent signal), and the
 // one wait at a time that may be listening for them.
-import { condition } from '@temporalio/workflow';
 import type { CustomerEvent } from '../core/journey-contract';
+import type { RunControl } from './run-control';
 
 export interface EventSpec {
   event: string;
@@ -16,11 +16,18 @@ export class EventInbox {
   private caught?: CustomerEvent;
   private readonly seen: string[] = [];
 
-  /** The signal handler: an event counts only if a wait is listening for it right now. */
+  constructor(
+    private readonly control: RunControl,
+    /** Hears every new event first (exit criteria, goals). */
+    private readonly watch: (event: CustomerEvent) => void,
+  ) {}
+
+  /** The signal handler: an event counts for a wait only if one is listening for it right now. */
   deliver(event: CustomerEvent): void {
     if (this.seen.includes(event.id)) return;
     this.seen.push(event.id);
     if (this.seen.length > REMEMBERED_IDS) this.seen.shift();
+    this.watch(event);
     if (this.listening && !this.caught && matches(this.listening, event)) this.caught = event;
   }
 
@@ -29,7 +36,7 @@ export class EventInbox {
     this.listening = spec;
     this.caught = undefined;
     try {
-      await condition(() => this.caught !== undefined, timeoutMs);
+      await this.control.until(() => this.caught !== undefined, timeoutMs);
       return this.caught;
     } finally {
       this.listening = undefined;

@@ -1,6 +1,7 @@
 import type { JourneyRunInput, JourneyRunState } from '../../core/journey-contract';
 import type { Step } from '../../core/journey-definition';
 import type { EventInbox } from '../event-inbox';
+import type { RunControl } from '../run-control';
 
 /** What a step handler gets: the run's input, its live state and the step's visit number. */
 export interface StepContext {
@@ -10,6 +11,8 @@ export interface StepContext {
   visit: number;
   /** The customer's events as they arrive. */
   events: EventInbox;
+  /** Early ends, and the waits that end with them. */
+  control: RunControl;
 }
 
 /** Runs one step and returns the ID of the next one, or undefined to end the journey. */

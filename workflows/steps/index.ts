@@ -1,6 +1,9 @@
 import type { Step } from '../../core/journey-definition';
+import { branchStep } from './branch';
 import type { StepHandler } from './context';
+import { exitStep } from './exit';
 import { sendStep } from './send';
+import { splitStep } from './split';
 import { waitStep } from './wait';
 import { waitForEventStep } from './wait-for-event';
 
@@ -11,6 +14,9 @@ export const stepHandlers: Handlers = {
   send: sendStep,
   wait: waitStep,
   waitForEvent: waitForEventStep,
+  branch: branchStep,
+  split: splitStep,
+  exit: exitStep,
 };
 
 /** The status a run shows while on a step of this type. */
@@ -18,4 +24,7 @@ export const statusWhileOn: { [T in Step['type']]: 'running' | 'waiting' } = {
   send: 'running',
   wait: 'waiting',
   waitForEvent: 'waiting',
+  branch: 'running',
+  split: 'running',
+  exit: 'running',
 };

@@ -1,15 +1,38 @@
-import { sleep } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import { parseDuration } from '../../core/duration';
 import type { WaitStep } from '../../core/journey-definition';
+import { DECIDE_OPTIONS } from '../activity-options';
 import type { StepHandler } from './context';
 
-/** Waits for a duration: a durable timer, one pair of history events however long it is. */
-export const waitStep: StepHandler<WaitStep> = async (step, { state }) => {
-  // The definition was validated at the edge; a bad duration here means a bug, so fail loudly.
-  const ms = parseDuration(step.duration);
-  if (ms === undefined) throw new TypeError(`step "${step.id}": invalid duration "${step.duration}"`);
-  state.waitingUntil = new Date(Date.now() + ms).toISOString();
-  await sleep(ms);
-  state.waitingUntil = undefined;
+const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
+
+/**
+ * Waits for a duration, or until a moment (fixed, from a customer attribute, or the next local
+ * time in the customer's zone, resolved by an activity). A durable timer: one pair of history
+ * events however long it is; the run's end (stop, exit event) cuts it short.
+ */
+export const waitStep: StepHandler<WaitStep> = async (step, { input, state, control }) => {
+  let ms: number;
+  if (step.duration !== undefined) {
+    // Validated at the edge; a bad duration here means a bug, so fail loudly.
+    const parsed = parseDuration(step.duration);
+    if (parsed === undefined) throw new TypeError(`step "${step.id}": invalid duration "${step.duration}"`);
+    ms = parsed;
+  } else {
+    const target = await resolveWait({
+      customerId: input.customerId,
+      wait: { until: step.until, untilAttribute: step.untilAttribute, untilLocalTime: step.untilLocalTime },
+      defaultTimeZone: input.definition.settings?.timeZone,
+      from: new Date().toISOString(),
+    });
+    // No date to wait for (the attribute is missing): the customer goes straight on.
+    ms = target === null ? 0 : Date.parse(target) - Date.now();
+  }
+  if (ms > 0) {
+    state.waitingUntil = new Date(Date.now() + ms).toISOString();
+    await control.pause(ms);
+    state.waitingUntil = undefined;
+  }
   return step.next;
 };

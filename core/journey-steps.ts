@@ -1,0 +1,122 @@
+// The step types of a journey definition. Pure; the workflow bundle imports the types only.
+import { z } from 'zod';
+import { CHANNELS } from './channels';
+import { parseDuration } from './duration';
+import { ID_PATTERN, ID_RULE } from './ids';
+import { attributeNameSchema, eventNameSchema } from './names';
+import { segmentRuleSchema } from './segment-rules';
+
+export const idSchema = z.string().regex(ID_PATTERN, `must use ${ID_RULE}`);
+
+export const durationSchema = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
+});
+
+/** The step that follows; none ends the journey. */
+const next = idSchema.optional();
+
+export const sendStepSchema = z
+  .object({ id: idSchema, type: z.literal('send'), channel: z.enum(CHANNELS), template: idSchema, next })
+  .strict();
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const localTimeSchema = z
+  .object({
+    /** 24-hour local time, "09:30". */
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as "09:30"'),
+    /** The days it may fall on; all days when absent. */
+    weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
+  })
+  .strict();
+
+/** Waits for a duration, until a moment, until a date the customer carries, or until a local time. */
+export const waitStepSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('wait'),
+    duration: durationSchema.optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    /** An attribute holding an ISO 8601 date; a customer without one goes straight on. */
+    untilAttribute: attributeNameSchema.optional(),
+    /** The next such local time in the customer's time zone (or the journey's default). */
+    untilLocalTime: localTimeSchema.optional(),
+    next,
+  })
+  .strict()
+  .refine(
+    (s) => [s.duration, s.until, s.untilAttribute, s.untilLocalTime].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of duration, until, untilAttribute, untilLocalTime', path: ['duration'] },
+  );
+
+/** Property values an event must carry to count: equality on each named property. */
+export const propertyMatchSchema = z
+  .record(attributeNameSchema, z.union([z.string().max(1000), z.number(), z.boolean()]))
+  .refine((m) => Object.keys(m).length <= 20, 'at most 20 properties');
+
+export const waitForEventStepSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('waitForEvent'),
+    event: eventNameSchema,
+    match: propertyMatchSchema.optional(),
+    timeout: durationSchema,
+    /** Where the customer goes when the event arrives in time; none ends the journey. */
+    onEvent: idSchema.optional(),
+    /** Where the customer goes when the time runs out; none ends the journey. */
+    onTimeout: idSchema.optional(),
+  })
+  .strict();
+
+/** A branch condition: membership of a saved segment, or an inline rule in the segment language. */
+export const branchConditionSchema = z.union([
+  z.object({ segment: idSchema }).strict(),
+  z.object({ rule: segmentRuleSchema }).strict(),
+]);
+
+/** The first case whose condition holds for the customer at that moment wins; else `default`. */
+export const branchStepSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('branch'),
+    cases: z.array(z.object({ when: branchConditionSchema, next }).strict()).min(1).max(20),
+    default: next,
+  })
+  .strict();
+
+/** Weighted random paths, the same path for a customer every time; a holdout ends the journey. */
+export const splitStepSchema = z
+  .object({
+    id: idSchema,
+    type: z.literal('split'),
+    paths: z
+      .array(z.object({ name: idSchema, weight: z.number().int().min(1).max(1000), next }).strict())
+      .min(1)
+      .max(10)
+      .refine((paths) => new Set(paths.map((p) => p.name)).size === paths.length, 'path names must differ'),
+    /** A control group that receives nothing more from this journey. */
+    holdout: z.object({ weight: z.number().int().min(1).max(1000) }).strict().optional(),
+  })
+  .strict();
+
+export const exitStepSchema = z.object({ id: idSchema, type: z.literal('exit') }).strict();
+
+export const stepSchema = z.discriminatedUnion('type', [
+  sendStepSchema,
+  waitStepSchema,
+  waitForEventStepSchema,
+  branchStepSchema,
+  splitStepSchema,
+  exitStepSchema,
+]);
+
+export type SendStep = z.infer<typeof sendStepSchema>;
+export type WaitStep = z.infer<typeof waitStepSchema>;
+export type WaitForEventStep = z.infer<typeof waitForEventStepSchema>;
+export type BranchStep = z.infer<typeof branchStepSchema>;
+export type BranchCondition = z.infer<typeof branchConditionSchema>;
+export type SplitStep = z.infer<typeof splitStepSchema>;
+export type ExitStep = z.infer<typeof exitStepSchema>;
+export type LocalTime = z.infer<typeof localTimeSchema>;
+export type Step = z.infer<typeof stepSchema>;

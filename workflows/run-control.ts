@@ -1,0 +1,30 @@
+// How a run ends early (stop signal, exit event, conversion, exit step) and the waits that end
+// with it: every wait in a run goes through here, so nothing keeps waiting after the end.
+import { condition } from '@temporalio/workflow';
+import type { ExitReason } from '../core/journey-contract';
+
+export class RunControl {
+  endReason?: ExitReason;
+
+  /** The first reason wins: a run ends once. */
+  end(reason: ExitReason): void {
+    this.endReason ??= reason;
+  }
+
+  get ended(): boolean {
+    return this.endReason !== undefined;
+  }
+
+  /** Waits up to ms (a durable timer); false when the run ended meanwhile. */
+  async pause(ms: number): Promise<boolean> {
+    if (ms <= 0) return !this.ended;
+    const ended = await condition(() => this.ended, ms);
+    return !ended;
+  }
+
+  /** Waits until `done()` or up to ms; true when `done()` came first. Ends early with the run. */
+  async until(done: () => boolean, ms: number): Promise<boolean> {
+    await condition(() => done() || this.ended, ms);
+    return done();
+  }
+}
