@@ -1,0 +1,193 @@
+// Branch, split, exit, waits until a moment, stop, exit criteria, goals and continue-as-new,
+// under the time-skipping server with typed fake activities.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Activities } from '../../activities';
+import { journeyWorkflowId } from '../../core/ids';
+import { customerEventSignal, JourneyRunState, journeyStateQuery, stopSignal } from '../../core/journey-contract';
+import type { JourneyDefinition } from '../../core/journey-definition';
+import { assignSplit } from '../../core/split';
+import { journeyWorkflow } from '../../workflows/journey';
+import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
+
+const HOUR = 3_600_000;
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkipping();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const calls: { name: string; input: unknown }[] = [];
+let branchAnswer = -1;
+let waitAnswer: (from: string) => string | null = () => null;
+const activities: Partial<Activities> = {
+  async send(input) {
+    calls.push({ name: 'send', input });
+    return { status: 'sent', messageId: input.key };
+  },
+  async evaluateBranch(input) {
+    calls.push({ name: 'evaluateBranch', input });
+    return branchAnswer;
+  },
+  async resolveWait(input) {
+    calls.push({ name: 'resolveWait', input });
+    return waitAnswer(input.from);
+  },
+};
+
+let n = 0;
+async function run(definition: JourneyDefinition, drive?: (h: WorkflowHandle<typeof journeyWorkflow>) => Promise<void>, customerId = `c${++n}`) {
+  const { worker, taskQueue } = await journeyWorker(env, activities);
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      workflowId: journeyWorkflowId('steps', customerId),
+      taskQueue,
+      args: [{ journeyId: 'steps', journeyVersion: 1, customerId, entry: 1, definition }],
+    });
+    await drive?.(handle);
+    return handle.result();
+  });
+}
+
+async function stateWhen(handle: WorkflowHandle<typeof journeyWorkflow>, predicate: (s: JourneyRunState) => boolean) {
+  for (let i = 0; i < 400; i++) {
+    const state = await handle.query(journeyStateQuery);
+    if (predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('state never matched');
+}
+
+const send = (id: string, next?: string) => ({ id, type: 'send' as const, channel: 'email' as const, template: id, next });
+
+test('when a branch case matches, then the run takes its path, and the default when none does', async () => {
+  const definition: JourneyDefinition = {
+    name: 'Branch',
+    steps: [
+      { id: 'which', type: 'branch', cases: [{ when: { segment: 'vip' }, next: 'vip' }, { when: { rule: { attribute: 'plan', op: 'eq', value: 'pro' } }, next: 'pro' }], default: 'other' },
+      send('vip'),
+      send('pro'),
+      send('other'),
+    ],
+  };
+  branchAnswer = 1;
+  expect((await run(definition)).path).toEqual(['which', 'pro']);
+  const asked = calls.filter((c) => c.name === 'evaluateBranch').pop()!.input as { cases: unknown[] };
+  expect(asked.cases).toEqual([{ segment: 'vip' }, { rule: { attribute: 'plan', op: 'eq', value: 'pro' } }]);
+  branchAnswer = -1;
+  expect((await run(definition)).path).toEqual(['which', 'other']);
+});
+
+test('when customers reach a split, then each takes the path its hash assigns, and the holdout ends the journey', async () => {
+  const split: JourneyDefinition = {
+    name: 'Experiment',
+    steps: [
+      { id: 'ab', type: 'split', paths: [{ name: 'a', weight: 1, next: 'a' }, { name: 'b', weight: 1, next: 'b' }], holdout: { weight: 1 } },
+      send('a'),
+      send('b'),
+    ],
+  };
+  const step = split.steps[0] as Extract<JourneyDefinition['steps'][number], { type: 'split' }>;
+  // Find one customer for each of the three outcomes.
+  const byPath = new Map<string, string>();
+  for (let i = 0; byPath.size < 3; i++) byPath.set(assignSplit(step, 'steps', `split-${i}`), `split-${i}`);
+  for (const [path, customerId] of byPath) {
+    const result = await run(split, undefined, customerId);
+    expect(result.splits).toEqual({ ab: path });
+    if (path === 'holdout') {
+      expect(result).toMatchObject({ path: ['ab'], status: 'completed', exitReason: 'holdout' });
+    } else {
+      expect(result.path).toEqual(['ab', path]);
+    }
+  }
+});
+
+test('when a run reaches an exit step, then it ends there', async () => {
+  const result = await run({ name: 'Exit', steps: [{ id: 'out', type: 'exit' }] });
+  expect(result).toMatchObject({ path: ['out'], status: 'completed', exitReason: 'exit-step', sends: [] });
+});
+
+test('when a wait has a target moment, then the run waits until it, and goes straight on without one', async () => {
+  const definition: JourneyDefinition = {
+    name: 'Until',
+    steps: [{ id: 'morning', type: 'wait', untilLocalTime: { time: '09:00', weekdays: ['mon'] }, next: 'hello' }, send('hello')],
+  };
+  waitAnswer = (from) => new Date(Date.parse(from) + 5 * HOUR).toISOString();
+  await run(definition, async (handle) => {
+    const state = await stateWhen(handle, (s) => s.waitingUntil !== undefined);
+    expect(state.currentStep).toBe('morning');
+  });
+  const [resolve, hello] = calls.slice(-2) as { name: string; input: { from?: string } }[];
+  expect(resolve.name).toBe('resolveWait');
+  expect(resolve.input).toMatchObject({ wait: { untilLocalTime: { time: '09:00', weekdays: ['mon'] } } });
+  expect(hello.name).toBe('send');
+
+  waitAnswer = () => null;
+  const straight = await run({ name: 'Attr', steps: [{ id: 'renewal', type: 'wait', untilAttribute: 'renewsAt', next: 'hello' }, send('hello')] });
+  expect(straight.path).toEqual(['renewal', 'hello']);
+});
+
+test('when a run is stopped while it waits, then it ends at once as stopped and sends nothing more', async () => {
+  const result = await run(
+    { name: 'Stop', steps: [{ id: 'long', type: 'wait', duration: '30d', next: 'late' }, send('late')] },
+    async (handle) => {
+      await stateWhen(handle, (s) => s.status === 'waiting');
+      await handle.signal(stopSignal, { reason: 'test' });
+    },
+  );
+  expect(result).toMatchObject({ status: 'stopped', exitReason: 'stopped', path: ['long'], sends: [] });
+});
+
+test('when the exit event arrives, then the run leaves the journey wherever it is', async () => {
+  const result = await run(
+    { name: 'Exit on event', settings: { exitOnEvent: 'unsubscribed' }, steps: [{ id: 'long', type: 'wait', duration: '7d', next: 'late' }, send('late')] },
+    async (handle) => {
+      await stateWhen(handle, (s) => s.status === 'waiting');
+      await handle.signal(customerEventSignal, { id: 'u1', name: 'unsubscribed', timestamp: new Date().toISOString() });
+    },
+  );
+  expect(result).toMatchObject({ status: 'exited', exitReason: 'exit-event', path: ['long'] });
+});
+
+test('when the goal event arrives within its window, then the run counts as converted, and exits if asked to', async () => {
+  const steps: JourneyDefinition['steps'] = [{ id: 'long', type: 'wait', duration: '3d', next: 'late' }, send('late')];
+  const purchase = { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() };
+  const drive = async (handle: WorkflowHandle<typeof journeyWorkflow>) => {
+    await stateWhen(handle, (s) => s.status === 'waiting');
+    await handle.signal(customerEventSignal, purchase);
+    await stateWhen(handle, (s) => s.converted !== undefined || s.status !== 'waiting');
+  };
+  const stays = await run({ name: 'Goal', settings: { goal: { event: 'purchase', within: '7d' } }, steps }, drive);
+  expect(stays).toMatchObject({ status: 'completed', path: ['long', 'late'], converted: { eventId: 'p1' } });
+  const leaves = await run({ name: 'Goal exit', settings: { goal: { event: 'purchase', within: '7d', exitOnConversion: true } }, steps }, drive);
+  expect(leaves).toMatchObject({ status: 'exited', exitReason: 'converted', path: ['long'] });
+});
+
+test('when a journey loops for long, then the run continues as new and keeps its place and visit count', async () => {
+  const definition: JourneyDefinition = {
+    name: 'Hourly',
+    steps: [send('ping', 'hour'), { id: 'hour', type: 'wait', duration: '1h', next: 'ping' }],
+  };
+  const customerId = 'looper';
+  const { worker, taskQueue } = await journeyWorker(env, activities);
+  const before = calls.length;
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      workflowId: journeyWorkflowId('steps', customerId),
+      taskQueue,
+      args: [{ journeyId: 'steps', journeyVersion: 1, customerId, entry: 1, definition }],
+    });
+    // 1,000 steps per run: the 501st ping is in the second run.
+    await env.sleep(520 * HOUR);
+    const state = await stateWhen(handle, (s) => s.sends.length > 0 && s.path.length > 0 && calls.length - before >= 505);
+    expect(state.path.length).toBeLessThanOrEqual(200);
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    await handle.terminate('test over');
+  });
+  const keys = calls.slice(before).filter((c) => c.name === 'send').map((c) => (c.input as { key: string }).key);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(keys[500]).toBe(`${journeyWorkflowId('steps', customerId)}:ping:501`);
+}, 300_000);
