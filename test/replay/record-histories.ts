@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JourneyRunInput, journeyStateQuery } from '../../core/journey-contract';
+import { customerEventSignal, JourneyRunInput, journeyStateQuery, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { journeyWorkflow } from '../../workflows/journey';
@@ -19,7 +19,13 @@ import { startTimeSkipping } from '../support/time-skipping';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
-const activities: Pick<Activities, 'send'> = {
+const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = {
+  async evaluateBranch() {
+    return 0;
+  },
+  async resolveWait(input) {
+    return new Date(Date.parse(input.from) + 3_600_000).toISOString();
+  },
   async send(input: SendInput) {
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
@@ -70,6 +76,43 @@ const scenarios: Scenario[] = [
       while (!(await h.query(journeyStateQuery)).waitingFor) await new Promise((r) => setTimeout(r, 50));
       await h.signal(customerEventSignal, { id: 'e1', name: 'page_viewed', timestamp: new Date().toISOString() });
       await h.signal(customerEventSignal, { id: 'e2', name: 'order_completed', timestamp: new Date().toISOString(), properties: { source: 'web' } });
+      await h.result();
+    },
+  },
+  {
+    name: 'branch-split-wait-until-exit',
+    definition: {
+      name: 'Everything',
+      settings: { goal: { event: 'purchase', within: '7d' } },
+      steps: [
+        { id: 'which', type: 'branch', cases: [{ when: { segment: 'vip' }, next: 'ab' }], default: 'out' },
+        { id: 'ab', type: 'split', paths: [{ name: 'a', weight: 1, next: 'morning' }, { name: 'b', weight: 1, next: 'morning' }] },
+        { id: 'morning', type: 'wait', untilLocalTime: { time: '09:00' }, next: 'hello' },
+        { id: 'hello', type: 'send', channel: 'email', template: 'hello', next: 'out' },
+        { id: 'out', type: 'exit' },
+      ],
+    },
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'morning') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  {
+    name: 'stopped-while-waiting',
+    definition: sendWaitSend,
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(stopSignal, { reason: 'recorded' });
+      await h.result();
+    },
+  },
+  {
+    name: 'exit-event-while-waiting',
+    definition: { ...sendWaitSend, settings: { exitOnEvent: 'unsubscribed' } },
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'u1', name: 'unsubscribed', timestamp: new Date().toISOString() });
       await h.result();
     },
   },

@@ -21,9 +21,12 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().workflowBun
 
 test('when the histories are listed, then every scenario is there', () => {
   expect(files.sort()).toEqual([
+    'branch-split-wait-until-exit.json',
+    'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
+    'stopped-while-waiting.json',
     'wait-for-event-arrived.json',
     'wait-for-event-timed-out.json',
     'weekly-loop-three-visits.json',
