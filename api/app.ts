@@ -4,6 +4,7 @@ import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
 import type { JourneyEntry } from '../lib/journey-entry';
+import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
 import { openApiDocument } from './openapi';
@@ -20,6 +21,7 @@ export interface AppDeps {
   runs: JourneyRuns;
   launches: Launches;
   entry: JourneyEntry;
+  stats: JourneyStatsReader;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
 }

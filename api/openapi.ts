@@ -130,6 +130,24 @@ export function openApiDocument(): object {
           responses: { '200': ok('Entries stopped'), ...errorResponses },
         },
       },
+      '/v1/journeys/{id}/stats': {
+        parameters: [idParam('id', 'Journey ID')],
+        get: {
+          summary: 'Journey and per-step numbers: entered, on the step now, sends by outcome, statuses, conversions, split paths',
+          responses: { '200': ok('The numbers'), ...errorResponses },
+        },
+      },
+      '/v1/journeys/{id}/stop': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: {
+          summary: 'Stop the journey: no new entries, and every run under way ends (status "stopped")',
+          responses: { '202': ok('Stopping'), ...errorResponses },
+        },
+      },
+      '/v1/journeys/{id}/runs/{customerId}/stop': {
+        parameters: [idParam('id', 'Journey ID'), idParam('customerId', 'Customer ID')],
+        post: { summary: "Stop one customer's run", responses: { '202': ok('Stopping'), ...errorResponses } },
+      },
       '/v1/journeys/{id}/launches/{segmentId}': {
         parameters: [idParam('id', 'Journey ID'), idParam('segmentId', 'Segment ID')],
         get: {

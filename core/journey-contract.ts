@@ -95,9 +95,22 @@ export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent'
 
 // Search attributes operators filter on in the Temporal UI, e.g.
 //   CairnJourneyId = "welcome" AND CairnStatus = "waiting"
-// Values are IDs only, never personal data: Temporal stores them in clear.
+// and that journey stats count (api: GET /v1/journeys/{id}/stats). Values are IDs only, never
+// personal data: Temporal stores them in clear.
 export const SA_JOURNEY = defineSearchAttributeKey('CairnJourneyId', SearchAttributeType.KEYWORD);
 export const SA_CUSTOMER = defineSearchAttributeKey('CairnCustomerId', SearchAttributeType.KEYWORD);
 export const SA_STEP = defineSearchAttributeKey('CairnStep', SearchAttributeType.KEYWORD);
 export const SA_STATUS = defineSearchAttributeKey('CairnStatus', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS];
+/** Every step the run has entered. */
+export const SA_VISITED = defineSearchAttributeKey('CairnVisited', SearchAttributeType.KEYWORD_LIST);
+/** "<stepId>:<path>" for each split the run passed. */
+export const SA_SPLITS = defineSearchAttributeKey('CairnSplits', SearchAttributeType.KEYWORD_LIST);
+export const SA_CONVERTED = defineSearchAttributeKey('CairnConverted', SearchAttributeType.BOOL);
+export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS, SA_VISITED, SA_SPLITS, SA_CONVERTED];
+
+/** The names the Temporal CLI and docker-compose.yml use for each search attribute type. */
+export const SEARCH_ATTRIBUTE_CLI_TYPE: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  KEYWORD_LIST: 'KeywordList',
+  BOOL: 'Bool',
+};

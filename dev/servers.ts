@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../core/journey-contract';
+import { SEARCH_ATTRIBUTE_CLI_TYPE, SEARCH_ATTRIBUTES } from '../core/journey-contract';
 
 /** The checkout: the nearest folder above this file (source or compiled) with a package.json. */
 export const REPO_ROOT = (() => {
@@ -116,7 +116,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     args.push('--db-filename', options.dbFile);
   }
   if (options.fastStorage) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
-  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_CLI_TYPE[key.type]}`);
 
   const proc = runProcess('temporal', binary('temporal'), args, { logFile: options.logFile });
   await waitFor('Temporal dev server', proc.child, options.logFile, async () => {

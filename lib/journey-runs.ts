@@ -2,6 +2,7 @@
 import {
   Client,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowHandle,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -17,6 +18,7 @@ import {
   SA_JOURNEY,
   SA_STATUS,
   SA_STEP,
+  stopSignal,
 } from '../core/journey-contract';
 import type { journeyWorkflow } from '../workflows/journey';
 
@@ -88,25 +90,54 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
     }
   }
 
+  /**
+   * Sends a signal to every running journey run matching the filter, START_CONCURRENCY at a
+   * time. IDs in filters match ID_PATTERN (no quotes), so they are safe inside the query.
+   */
+  async function signalAll(filter: string, send: (handle: WorkflowHandle) => Promise<void>): Promise<number> {
+    const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND ${filter}`;
+    const inFlight = new Set<Promise<void>>();
+    let signalled = 0;
+    let failure: unknown;
+    for await (const run of client.workflow.list({ query })) {
+      if (failure) break;
+      const task: Promise<void> = send(client.workflow.getHandle(run.workflowId))
+        .then(() => void (signalled += 1))
+        .catch((err) => {
+          // A run that closed since the listing has nothing left to hear.
+          if (!(err instanceof WorkflowNotFoundError)) failure ??= err;
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= START_CONCURRENCY) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return signalled;
+  }
+
   return {
     start,
 
     /** Sends the event to every running journey of the customer. */
-    async signalRunning(customerId: string, event: CustomerEvent): Promise<number> {
-      // Customer IDs match ID_PATTERN (no quotes), so they are safe inside the query string.
-      const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND ${SA_CUSTOMER.name} = "${customerId}"`;
-      let signalled = 0;
-      for await (const run of client.workflow.list({ query })) {
-        await client.workflow
-          .getHandle(run.workflowId)
-          .signal(customerEventSignal, event)
-          .catch((err) => {
-            // A run that closed since the listing has nothing left to hear.
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-          });
-        signalled += 1;
+    signalRunning(customerId: string, event: CustomerEvent): Promise<number> {
+      return signalAll(`${SA_CUSTOMER.name} = "${customerId}"`, (handle) => handle.signal(customerEventSignal, event));
+    },
+
+    /** Asks every running run of the journey to stop; each ends through its own logic. */
+    stopAll(journeyId: string, reason: string): Promise<number> {
+      return signalAll(`${SA_JOURNEY.name} = "${journeyId}"`, (handle) => handle.signal(stopSignal, { reason }));
+    },
+
+    /** Asks one customer's run to stop; false when there is no running run. */
+    async stop(journeyId: string, customerId: string, reason: string): Promise<boolean> {
+      try {
+        await client.workflow.getHandle(journeyWorkflowId(journeyId, customerId)).signal(stopSignal, { reason });
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
       }
-      return signalled;
     },
 
     /**

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Models } from '../db/models';
 import { createJourneyEntry } from './journey-entry';
 import { createJourneyRuns } from './journey-runs';
+import { createJourneyStats } from './journey-stats';
 import { createLaunches } from './launches';
 
 export function createServices(client: Client, taskQueue: string, models: Models) {
@@ -11,5 +12,6 @@ export function createServices(client: Client, taskQueue: string, models: Models
     runs,
     launches: createLaunches(client, taskQueue),
     entry: createJourneyEntry({ models, runs }),
+    stats: createJourneyStats(client, models),
   };
 }

@@ -1,6 +1,6 @@
 // The journey interpreter: one workflow per (journey, customer, entry), walking the
 // definition it was started with, one step at a time.
-import { ApplicationFailure, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   CustomerEvent,
   customerEventSignal,
@@ -9,8 +9,11 @@ import {
   JourneyRunResult,
   JourneyRunState,
   journeyStateQuery,
+  SA_CONVERTED,
+  SA_SPLITS,
   SA_STATUS,
   SA_STEP,
+  SA_VISITED,
   stopSignal,
 } from '../core/journey-contract';
 import type { JourneyDefinition, Step } from '../core/journey-definition';
@@ -75,9 +78,12 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
     if (state.path.length > 2 * KEEP) state.path.splice(0, KEEP);
     state.currentStep = step.id;
     state.status = statusWhileOn[step.type];
+    // One upsert per step carries everything stats count: where the run is, where it has been.
     upsertSearchAttributes([
       { key: SA_STEP, value: step.id },
       { key: SA_STATUS, value: state.status },
+      { key: SA_VISITED, value: [...visits.keys()] },
+      { key: SA_SPLITS, value: splitValues(state) },
     ]);
     const handler = stepHandlers[step.type] as StepHandler;
     stepId = await handler(step, { input, state, visit, events, control });
@@ -90,9 +96,16 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
   state.waitingUntil = undefined;
   state.waitingFor = undefined;
   // CairnStep keeps the last step, so operators see where each run ended.
-  upsertSearchAttributes([{ key: SA_STATUS, value: state.status }]);
+  upsertSearchAttributes([
+    { key: SA_STATUS, value: state.status },
+    { key: SA_SPLITS, value: splitValues(state) },
+  ]);
   const { status, path, sends, splits, converted, exitReason } = state;
   return { status, path, sends, splits, converted, exitReason };
+}
+
+function splitValues(state: JourneyRunState): string[] {
+  return Object.entries(state.splits).map(([stepId, path]) => `${stepId}:${path}`);
 }
 
 /** Journey-wide reactions to every event: the exit criterion and the conversion goal. */
@@ -104,6 +117,8 @@ function watchEvent(definition: JourneyDefinition, state: JourneyRunState, contr
     const windowMs = parseDuration(goal.within) ?? 0;
     if (Date.now() - Date.parse(state.enteredAt) <= windowMs) {
       state.converted = { eventId: event.id, at: new Date().toISOString() };
+      // Runs recorded before conversions were counted by search attribute do not upsert here.
+      if (patched('converted-search-attribute')) upsertSearchAttributes([{ key: SA_CONVERTED, value: true }]);
       if (goal.exitOnConversion) control.end('converted');
     }
   }

@@ -3,6 +3,7 @@ import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-d
 import { saveJourneyVersion } from '../../db/journey-versions';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyRuns } from '../../lib/journey-runs';
+import type { JourneyStatsReader } from '../../lib/journey-stats';
 import { FieldError, invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
 
@@ -42,8 +43,8 @@ async function checkReferences(models: Models, definition: JourneyDefinition): P
   return errors;
 }
 
-export function journeysRouter(deps: { models: Models; runs: JourneyRuns }): Router {
-  const { models, runs } = deps;
+export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats: JourneyStatsReader }): Router {
+  const { models, runs, stats } = deps;
   const router = Router();
 
   /** Creates the journey or saves its definition as a new version; running runs keep theirs. */
@@ -61,6 +62,14 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns }): Rou
     const doc = await models.journeys.findById(id).lean();
     if (!doc) throw notFound(`journey "${id}"`);
     res.json(journeyView(doc));
+  });
+
+  /** Numbers for the journey and each step: entered, on it now, outcomes, conversions, split paths. */
+  router.get('/:id/stats', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const doc = await models.journeys.findById(id).lean();
+    if (!doc) throw notFound(`journey "${id}"`);
+    res.json(await stats(id, doc.definition as JourneyDefinition));
   });
 
   /** One customer's run: where it is, what it sent, what it waits for. */

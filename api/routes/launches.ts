@@ -27,7 +27,7 @@ export const launchBodySchema = z
     path: ['customerIds'],
   });
 
-/** Launching a journey: at listed customers, at a segment, or by its own entry (going live). */
+/** Launching and stopping a journey: at listed customers, at a segment, or by its own entry (going live). */
 export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches }): Router {
   const { models, runs, launches } = deps;
   const router = Router();
@@ -81,6 +81,25 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
     res.json({ journeyId: id, live: false });
+  });
+
+  /** Stops the journey: no new entries, and every run under way ends through its own logic. */
+  router.post('/:id/stop', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
+    if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
+    const stopping = await runs.stopAll(id, 'journey stopped');
+    res.status(202).json({ journeyId: id, live: false, stopping });
+  });
+
+  /** Stops one customer's run. */
+  router.post('/:id/runs/:customerId/stop', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const customerId = pathId(req.params.customerId, 'customerId');
+    if (!(await runs.stop(id, customerId, 'stopped through the API'))) {
+      throw notFound(`a running run of journey "${id}" for customer "${customerId}"`);
+    }
+    res.status(202).json({ journeyId: id, customerId, stopping: true });
   });
 
   /** A segment launch's progress: counted, entered, already entered, done. */

@@ -99,6 +99,15 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'goal-converted-counted',
+    definition: { ...sendWaitSend, settings: { goal: { event: 'purchase', within: '7d' } } },
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  {
     name: 'stopped-while-waiting',
     definition: sendWaitSend,
     async drive(h) {

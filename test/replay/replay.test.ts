@@ -24,6 +24,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'branch-split-wait-until-exit.json',
     'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
+    'goal-converted-counted.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
     'stopped-while-waiting.json',

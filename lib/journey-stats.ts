@@ -1,0 +1,85 @@
+// Per-journey and per-step numbers. Where runs are and have been comes from Temporal's
+// visibility (the search attributes each run keeps up to date, no extra history events);
+// what was sent comes from the delivery ledger. Visibility lags the runs by up to a second or
+// so on a real cluster.
+import type { Client } from '@temporalio/client';
+import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
+import type { JourneyDefinition } from '../core/journey-definition';
+import { HOLDOUT } from '../core/split';
+import type { Models } from '../db/models';
+
+export interface StepStats {
+  /** Customers who reached the step. */
+  entered: number;
+  /** Customers on the step right now. */
+  now: number;
+  /** Ledger outcomes of the step's sends: sent, skipped, failed, and skip reasons. */
+  deliveries?: Record<string, number>;
+}
+
+export interface JourneyStats {
+  journeyId: string;
+  entered: number;
+  running: number;
+  waiting: number;
+  completed: number;
+  exited: number;
+  stopped: number;
+  converted: number;
+  steps: Record<string, StepStats>;
+  /** Split step → path → customers assigned. */
+  splits: Record<string, Record<string, number>>;
+}
+
+export type JourneyStatsReader = ReturnType<typeof createJourneyStats>;
+
+export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries'>) {
+  return async function journeyStats(journeyId: string, definition: JourneyDefinition): Promise<JourneyStats> {
+    const base = `WorkflowType = "journeyWorkflow" AND ${SA_JOURNEY.name} = "${journeyId}"`;
+    const count = async (filter?: string) => (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
+    const status = (value: string) => count(`${SA_STATUS.name} = "${value}"`);
+
+    const [entered, running, waiting, completed, exited, stopped, converted, deliveries] = await Promise.all([
+      count(),
+      status('running'),
+      status('waiting'),
+      status('completed'),
+      status('exited'),
+      status('stopped'),
+      count(`${SA_CONVERTED.name} = true`),
+      deliveryCounts(models, journeyId),
+    ]);
+    const steps: Record<string, StepStats> = {};
+    const splits: Record<string, Record<string, number>> = {};
+    await Promise.all(
+      definition.steps.map(async (step) => {
+        const [stepEntered, now] = await Promise.all([
+          count(`${SA_VISITED.name} = "${step.id}"`),
+          count(`${SA_STEP.name} = "${step.id}" AND ExecutionStatus = "Running"`),
+        ]);
+        steps[step.id] = { entered: stepEntered, now, ...(deliveries[step.id] ? { deliveries: deliveries[step.id] } : {}) };
+        if (step.type === 'split') {
+          const paths = [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])];
+          const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));
+          splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i]]));
+        }
+      }),
+    );
+    return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
+  };
+}
+
+/** Ledger outcomes per step: { stepId: { sent: n, skipped: n, 'skipped:unreachable': n, ... } }. */
+async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string) {
+  const rows = await models.deliveries.aggregate<{ _id: { stepId: string; state: string; reason?: string }; n: number }>([
+    { $match: { journeyId } },
+    { $group: { _id: { stepId: '$stepId', state: '$state', reason: '$reason' }, n: { $sum: 1 } } },
+  ]);
+  const out: Record<string, Record<string, number>> = {};
+  for (const { _id, n } of rows) {
+    const step = (out[_id.stepId] ??= {});
+    step[_id.state] = (step[_id.state] ?? 0) + n;
+    if (_id.state === 'skipped' && _id.reason) step[`skipped:${_id.reason}`] = (step[`skipped:${_id.reason}`] ?? 0) + n;
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// A journey with every step type, end to end through the API on the real stack, and numbers
+// that add up.
+import { journeyWorkflowId } from '../../core/ids';
+import { journeyStateQuery } from '../../core/journey-contract';
+import type { journeyWorkflow } from '../../workflows/journey';
+import { eventually, Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('journey-engine');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const handle = (customerId: string) => stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('everything', customerId));
+
+test('when a journey uses every step type, then each customer takes the right path and the stats add up', async () => {
+  const soon = new Date(Date.now() + 1_500).toISOString();
+  const customers: [string, object][] = [
+    ['vip-1', { email: 'vip1@example.test', attributes: { plan: 'vip', followUpAt: soon } }],
+    ['vip-2', { email: 'vip2@example.test', attributes: { plan: 'vip', followUpAt: soon } }],
+    ['vip-3', { email: 'vip3@example.test', attributes: { plan: 'vip', followUpAt: soon } }],
+    ['buyer', { email: 'buyer@example.test', attributes: { plan: 'free', followUpAt: soon } }],
+    ['leaver', { email: 'leaver@example.test', attributes: { plan: 'free' } }],
+    ['stopped', { attributes: { plan: 'free' } }],
+  ];
+  for (const [id, body] of customers) await stack.api('PUT', `/v1/customers/${id}`, body);
+  await stack.api('PUT', '/v1/segments/vip', { name: 'VIP', rule: { attribute: 'plan', op: 'eq', value: 'vip' } });
+  await stack.api('PUT', '/v1/templates/offer', { channel: 'email', content: { subject: 'An offer', text: 'For you.' } });
+  await stack.api('PUT', '/v1/templates/tip', { channel: 'web', content: { title: 'A tip', body: 'Try this.' } });
+  const saved = await stack.api('PUT', '/v1/journeys/everything', {
+    name: 'Everything',
+    settings: { exitOnEvent: 'unsubscribed', goal: { event: 'purchase', within: '7d' } },
+    steps: [
+      { id: 'which', type: 'branch', cases: [{ when: { segment: 'vip' }, next: 'ab' }], default: 'tip' },
+      { id: 'ab', type: 'split', paths: [{ name: 'offer', weight: 1, next: 'offer' }, { name: 'tip', weight: 1, next: 'tip' }] },
+      { id: 'offer', type: 'send', channel: 'email', template: 'offer', next: 'wait-buy' },
+      { id: 'tip', type: 'send', channel: 'web', template: 'tip', next: 'wait-buy' },
+      { id: 'wait-buy', type: 'waitForEvent', event: 'purchase', timeout: '3s', onEvent: 'done', onTimeout: 'follow-up' },
+      { id: 'follow-up', type: 'wait', untilAttribute: 'followUpAt', next: 'done' },
+      { id: 'done', type: 'exit' },
+    ],
+  });
+  expect(saved.status).toBe(201);
+  const launch = await stack.api('POST', '/v1/journeys/everything/launch', { customerIds: customers.map(([id]) => id) });
+  expect(launch.body.entered).toHaveLength(6);
+
+  // While they wait for a purchase: one buys, one unsubscribes, one is stopped.
+  for (const id of ['buyer', 'leaver', 'stopped']) {
+    await eventually(async () => expect((await handle(id).query(journeyStateQuery)).currentStep).toBe('wait-buy'));
+  }
+  await stack.api('POST', '/v1/events', { id: 'buy-1', customerId: 'buyer', name: 'purchase' });
+  await stack.api('POST', '/v1/events', { id: 'unsub-1', customerId: 'leaver', name: 'unsubscribed' });
+  expect((await stack.api('POST', '/v1/journeys/everything/runs/stopped/stop')).status).toBe(202);
+
+  const results = Object.fromEntries(await Promise.all(customers.map(async ([id]) => [id, await handle(id).result()] as const)));
+  expect(results.buyer).toMatchObject({ status: 'completed', path: ['which', 'tip', 'wait-buy', 'done'], converted: { eventId: 'buy-1' } });
+  expect(results.leaver).toMatchObject({ status: 'exited', exitReason: 'exit-event', path: ['which', 'tip', 'wait-buy'] });
+  expect(results.stopped).toMatchObject({ status: 'stopped', path: ['which', 'tip', 'wait-buy'] });
+  for (const id of ['vip-1', 'vip-2', 'vip-3']) {
+    const path = results[id].splits.ab;
+    expect(results[id].path).toEqual(['which', 'ab', path, 'wait-buy', 'follow-up', 'done']);
+  }
+  const offers = ['vip-1', 'vip-2', 'vip-3'].filter((id) => results[id].splits.ab === 'offer').length;
+  expect(stack.sink.messages).toHaveLength(offers);
+
+  const stats = await eventually(async () => {
+    const res = await stack.api('GET', '/v1/journeys/everything/stats');
+    expect(res.body.completed).toBe(4);
+    return res.body;
+  });
+  expect(stats).toMatchObject({ entered: 6, running: 0, waiting: 0, completed: 4, exited: 1, stopped: 1, converted: 1 });
+  expect(stats.steps.which).toMatchObject({ entered: 6, now: 0 });
+  expect(stats.steps.ab.entered).toBe(3);
+  expect(stats.splits.ab.offer + stats.splits.ab.tip).toBe(3);
+  expect(stats.splits.ab.offer).toBe(offers);
+  expect(stats.steps.offer.entered).toBe(offers);
+  expect(stats.steps.tip.entered).toBe(6 - offers);
+  expect(stats.steps['wait-buy'].entered).toBe(6);
+  expect(stats.steps['follow-up'].entered).toBe(3);
+  expect(stats.steps.done.entered).toBe(4);
+  expect(stats.steps.offer.deliveries?.sent ?? 0).toBe(offers);
+  expect(stats.steps.tip.deliveries.sent).toBe(6 - offers);
+}, 120_000);
