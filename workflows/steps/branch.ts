@@ -11,10 +11,10 @@ const { evaluateBranch } = proxyActivities<Activities>(DECIDE_OPTIONS);
  * this moment (one activity for all cases). A condition that cannot be evaluated (its segment
  * was deleted) sends the customer down the default path rather than stranding them.
  */
-export const branchStep: StepHandler<BranchStep> = async (step, { input }) => {
+export const branchStep: StepHandler<BranchStep> = async (step, { run }) => {
   let index = -1;
   try {
-    index = await evaluateBranch({ customerId: input.customerId, cases: step.cases.map((c) => c.when) });
+    index = await evaluateBranch({ customerId: run.customerId, cases: step.cases.map((c) => c.when) });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
   }

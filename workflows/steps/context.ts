@@ -1,11 +1,18 @@
-import type { JourneyRunInput, JourneyRunState } from '../../core/journey-contract';
-import type { Step } from '../../core/journey-definition';
+import type { JourneyRunState } from '../../core/journey-contract';
+import type { JourneySettings, Step } from '../../core/journey-definition';
 import type { EventInbox } from '../event-inbox';
 import type { RunControl } from '../run-control';
 
-/** What a step handler gets: the run's input, its live state and the step's visit number. */
+/** Whose run it is. */
+export interface RunIdentity {
+  journeyId: string;
+  customerId: string;
+}
+
+/** What a step handler gets: whose run, the journey's settings, the live state and the visit number. */
 export interface StepContext {
-  input: JourneyRunInput;
+  run: RunIdentity;
+  settings?: JourneySettings;
   state: JourneyRunState;
   /** 1 the first time the run enters this step, 2 the second time, ... */
   visit: number;

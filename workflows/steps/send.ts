@@ -12,14 +12,14 @@ const { send } = proxyActivities<Activities>(SEND_OPTIONS);
  * recorded in the run's state and the journey goes on: one bad message does not strand the
  * customer.
  */
-export const sendStep: StepHandler<SendStep> = async (step, { input, state, visit }) => {
+export const sendStep: StepHandler<SendStep> = async (step, { run, state, visit }) => {
   const at = new Date().toISOString();
   const base = { stepId: step.id, channel: step.channel, at };
   try {
     const result = await send({
       key: sendKey(workflowInfo().workflowId, step.id, visit),
-      journeyId: input.journeyId,
-      customerId: input.customerId,
+      journeyId: run.journeyId,
+      customerId: run.customerId,
       stepId: step.id,
       channel: step.channel,
       templateId: step.template,

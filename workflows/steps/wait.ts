@@ -12,7 +12,7 @@ const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
  * time in the customer's zone, resolved by an activity). A durable timer: one pair of history
  * events however long it is; the run's end (stop, exit event) cuts it short.
  */
-export const waitStep: StepHandler<WaitStep> = async (step, { input, state, control }) => {
+export const waitStep: StepHandler<WaitStep> = async (step, { run, settings, state, control }) => {
   let ms: number;
   if (step.duration !== undefined) {
     // Validated at the edge; a bad duration here means a bug, so fail loudly.
@@ -21,9 +21,9 @@ export const waitStep: StepHandler<WaitStep> = async (step, { input, state, cont
     ms = parsed;
   } else {
     const target = await resolveWait({
-      customerId: input.customerId,
+      customerId: run.customerId,
       wait: { until: step.until, untilAttribute: step.untilAttribute, untilLocalTime: step.untilLocalTime },
-      defaultTimeZone: input.definition.settings?.timeZone,
+      defaultTimeZone: settings?.timeZone,
       from: new Date().toISOString(),
     });
     // No date to wait for (the attribute is missing): the customer goes straight on.

@@ -1,0 +1,143 @@
+// One customer's walk through a journey: its state, query, signals, early ends and step
+// bookkeeping. The interpreter (journey.ts) drives it from a definition; code-first journeys
+// (see docs/code-first-journeys.md) drive it from TypeScript, with the same step handlers.
+import { patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { parseDuration } from '../core/duration';
+import {
+  CustomerEvent,
+  customerEventSignal,
+  ExitReason,
+  JourneyRunResult,
+  JourneyRunState,
+  journeyStateQuery,
+  RunResume,
+  SA_CONVERTED,
+  SA_SPLITS,
+  SA_STATUS,
+  SA_STEP,
+  SA_VISITED,
+  stopSignal,
+} from '../core/journey-contract';
+import type { JourneySettings, Step } from '../core/journey-definition';
+import { EventInbox } from './event-inbox';
+import { RunControl } from './run-control';
+import type { RunIdentity, StepHandler } from './steps/context';
+import { stepHandlers, statusWhileOn } from './steps';
+
+/** How much of the path and sends the state keeps (and carries across continue-as-new). */
+const KEEP = 100;
+/** Ends that take the customer out of the journey early; an exit step or a holdout is a normal end. */
+const EXITS = new Set<ExitReason | undefined>(['exit-event', 'converted']);
+
+export class JourneyRun {
+  readonly state: JourneyRunState;
+  private readonly control = new RunControl();
+  private readonly events: EventInbox;
+  private readonly visits: Map<string, number>;
+
+  constructor(
+    private readonly identity: RunIdentity & { journeyVersion: number; settings?: JourneySettings },
+    resume?: RunResume,
+  ) {
+    this.state = {
+      journeyId: identity.journeyId,
+      journeyVersion: identity.journeyVersion,
+      customerId: identity.customerId,
+      status: 'running',
+      enteredAt: resume?.enteredAt ?? new Date().toISOString(),
+      path: resume?.path ?? [],
+      sends: resume?.sends ?? [],
+      splits: resume?.splits ?? {},
+      converted: resume?.converted,
+    };
+    this.visits = new Map(Object.entries(resume?.visits ?? {}));
+    this.events = new EventInbox(this.control, (event) => this.watch(event));
+    setHandler(journeyStateQuery, () => this.state);
+    setHandler(customerEventSignal, (event) => this.events.deliver(event));
+    setHandler(stopSignal, () => this.control.end('stopped'));
+  }
+
+  /** True once the run was stopped, exited, or reached an exit step or a holdout. */
+  get ended(): boolean {
+    return this.control.ended;
+  }
+
+  /** Runs one step with the handler of its type; returns the next step's ID, if any. */
+  async runStep(step: Step): Promise<string | undefined> {
+    const visit = (this.visits.get(step.id) ?? 0) + 1;
+    this.visits.set(step.id, visit);
+    this.state.path.push(step.id);
+    if (this.state.path.length > 2 * KEEP) this.state.path.splice(0, KEEP);
+    this.state.currentStep = step.id;
+    this.state.status = statusWhileOn[step.type];
+    // One upsert per step carries everything stats count: where the run is, where it has been.
+    upsertSearchAttributes([
+      { key: SA_STEP, value: step.id },
+      { key: SA_STATUS, value: this.state.status },
+      { key: SA_VISITED, value: [...this.visits.keys()] },
+      { key: SA_SPLITS, value: this.splitValues() },
+    ]);
+    const handler = stepHandlers[step.type] as StepHandler;
+    const next = await handler(step, {
+      run: this.identity,
+      settings: this.identity.settings,
+      state: this.state,
+      visit,
+      events: this.events,
+      control: this.control,
+    });
+    if (this.state.sends.length > 2 * KEEP) this.state.sends.splice(0, KEEP);
+    return next;
+  }
+
+  /** What continue-as-new carries so the next run picks up at `stepId`. */
+  resumeAt(stepId: string): RunResume {
+    return {
+      stepId,
+      visits: Object.fromEntries(this.visits),
+      enteredAt: this.state.enteredAt,
+      path: this.state.path.slice(-KEEP),
+      sends: this.state.sends.slice(-KEEP),
+      splits: this.state.splits,
+      converted: this.state.converted,
+    };
+  }
+
+  /** Records how the run ended and returns its result. */
+  finish(): JourneyRunResult {
+    const state = this.state;
+    state.exitReason = this.control.endReason;
+    state.status = state.exitReason === 'stopped' ? 'stopped' : EXITS.has(state.exitReason) ? 'exited' : 'completed';
+    state.currentStep = undefined;
+    state.waitingUntil = undefined;
+    state.waitingFor = undefined;
+    // CairnStep keeps the last step, so operators see where each run ended.
+    upsertSearchAttributes([
+      { key: SA_STATUS, value: state.status },
+      { key: SA_SPLITS, value: this.splitValues() },
+    ]);
+    const { status, path, sends, splits, converted, exitReason } = state;
+    return { status, path, sends, splits, converted, exitReason };
+  }
+
+  private splitValues(): string[] {
+    return Object.entries(this.state.splits).map(([stepId, path]) => `${stepId}:${path}`);
+  }
+
+  /** Journey-wide reactions to every event: the exit criterion and the conversion goal. */
+  private watch(event: CustomerEvent): void {
+    const settings = this.identity.settings;
+    if (!settings) return;
+    const goal = settings.goal;
+    if (goal && !this.state.converted && event.name === goal.event) {
+      const windowMs = parseDuration(goal.within) ?? 0;
+      if (Date.now() - Date.parse(this.state.enteredAt) <= windowMs) {
+        this.state.converted = { eventId: event.id, at: new Date().toISOString() };
+        // Runs recorded before conversions were counted by search attribute do not upsert here.
+        if (patched('converted-search-attribute')) upsertSearchAttributes([{ key: SA_CONVERTED, value: true }]);
+        if (goal.exitOnConversion) this.control.end('converted');
+      }
+    }
+    if (settings.exitOnEvent && event.name === settings.exitOnEvent) this.control.end('exit-event');
+  }
+}
