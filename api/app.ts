@@ -8,6 +8,7 @@ import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
 import { openApiDocument } from './openapi';
+import { codeJourneysRouter } from './routes/code-journeys';
 import { customersRouter } from './routes/customers';
 import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/segments', segmentsRouter(deps.models));
   v1.use('/journeys', journeysRouter(deps), launchesRouter(deps));
+  v1.use('/code-journeys', codeJourneysRouter(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));

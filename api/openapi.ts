@@ -5,6 +5,7 @@ import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
 import { segmentComponentSchemas, segmentPaths } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
+import { codeLaunchBodySchema } from './routes/code-journeys';
 import { launchBodySchema } from './routes/launches';
 import { templateBodySchema } from './routes/templates';
 
@@ -130,6 +131,17 @@ export function openApiDocument(): object {
           responses: { '200': ok('Entries stopped'), ...errorResponses },
         },
       },
+      '/v1/code-journeys': {
+        get: { summary: 'The code-first journey types this deployment runs', responses: { '200': ok('The types'), ...errorResponses } },
+      },
+      '/v1/code-journeys/{id}/launch': {
+        parameters: [idParam('id', 'Code-first journey ID, e.g. onboarding')],
+        post: {
+          summary: 'Enter up to 1,000 customers into a code-first journey; runs read at /v1/journeys/{id}/runs/{customerId}',
+          requestBody: { required: true, content: json(ref('CodeLaunchInput')) },
+          responses: { '202': ok('Runs started'), ...errorResponses },
+        },
+      },
       '/v1/journeys/{id}/stats': {
         parameters: [idParam('id', 'Journey ID')],
         get: {
@@ -205,6 +217,7 @@ export function openApiDocument(): object {
         TemplateInput: jsonSchema(templateBodySchema),
         JourneyDefinition: jsonSchema(journeyDefinitionSchema),
         LaunchInput: jsonSchema(launchBodySchema),
+        CodeLaunchInput: jsonSchema(codeLaunchBodySchema),
         ...segmentComponentSchemas(),
         Error: {
           type: 'object',

@@ -1,6 +1,7 @@
 // Starting and reading journey runs in Temporal. Knows nothing of HTTP.
 import {
   Client,
+  Workflow,
   WorkflowExecutionAlreadyStartedError,
   WorkflowHandle,
   WorkflowIdConflictPolicy,
@@ -20,7 +21,6 @@ import {
   SA_STEP,
   stopSignal,
 } from '../core/journey-contract';
-import type { journeyWorkflow } from '../workflows/journey';
 
 /** How many workflow starts one launch keeps in flight at once. */
 const START_CONCURRENCY = 16;
@@ -47,38 +47,47 @@ export type JourneyRuns = ReturnType<typeof createJourneyRuns>;
 /** A run's input without the customer: the same for everyone a launch enters. */
 export type RunTemplate = Omit<JourneyRunInput, 'customerId' | 'entry'>;
 
+/** A code-first journey (workflows/code-first/): its ID and the workflow type that runs it. */
+export interface CodeRunTemplate {
+  journeyId: string;
+  workflowType: string;
+}
+
 export function createJourneyRuns(client: Client, taskQueue: string) {
   /**
    * Starts the customer's run; with an event, starts it with that event as its first signal
    * (event-triggered entry). False when the customer already has (or had) this run.
    */
-  async function start(run: RunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
-    const input: JourneyRunInput = { ...run, customerId, entry: 1 };
+  async function start(run: RunTemplate | CodeRunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
+    const entry = 1;
+    const code = 'workflowType' in run;
+    const args = code ? [{ customerId, entry }] : [{ ...run, customerId, entry } satisfies JourneyRunInput];
     const options = {
-      workflowId: journeyWorkflowId(run.journeyId, customerId, input.entry),
+      workflowId: journeyWorkflowId(run.journeyId, customerId, entry),
       taskQueue,
-      args: [input] as [JourneyRunInput],
+      args,
       // A customer enters a journey once: a second launch finds the first run, even closed.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: SA_JOURNEY, value: run.journeyId },
         { key: SA_CUSTOMER, value: customerId },
-        { key: SA_STEP, value: run.definition.steps[0].id },
+        ...(code ? [] : [{ key: SA_STEP, value: run.definition.steps[0].id }]),
         { key: SA_STATUS, value: 'running' },
       ],
     };
+    const workflowType = code ? run.workflowType : 'journeyWorkflow';
     try {
       if (event) {
         // Signal-with-start on a running run only signals it: that is no new entry.
         const existing = await client.workflow.getHandle(options.workflowId).describe().catch(() => undefined);
         if (existing) return false;
-        await client.workflow.signalWithStart<typeof journeyWorkflow, [CustomerEvent]>('journeyWorkflow', {
+        await client.workflow.signalWithStart<Workflow, [CustomerEvent]>(workflowType, {
           ...options,
           signal: customerEventSignal,
           signalArgs: [event],
         });
       } else {
-        await client.workflow.start<typeof journeyWorkflow>('journeyWorkflow', {
+        await client.workflow.start(workflowType, {
           ...options,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         });
@@ -95,7 +104,8 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
    * time. IDs in filters match ID_PATTERN (no quotes), so they are safe inside the query.
    */
   async function signalAll(filter: string, send: (handle: WorkflowHandle) => Promise<void>): Promise<number> {
-    const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND ${filter}`;
+    // Journey runs of every type (interpreted and code-first); launches are not runs.
+    const query = `WorkflowType != "launchWorkflow" AND ExecutionStatus = "Running" AND ${filter}`;
     const inFlight = new Set<Promise<void>>();
     let signalled = 0;
     let failure: unknown;
@@ -145,7 +155,7 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
      * customer as its start completes; `signal` stops taking new customers.
      */
     async launch(
-      run: RunTemplate,
+      run: RunTemplate | CodeRunTemplate,
       customerIds: string[],
       options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
     ): Promise<LaunchOutcome> {

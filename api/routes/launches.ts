@@ -9,15 +9,16 @@ import { parse, pathId } from '../validate';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
 
+export const customerIdsSchema = z
+  .array(idSchema)
+  .min(1)
+  .max(MAX_LAUNCH_CUSTOMERS)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer');
+
 export const launchBodySchema = z
   .object({
     /** Enter these customers now. */
-    customerIds: z
-      .array(idSchema)
-      .min(1)
-      .max(MAX_LAUNCH_CUSTOMERS)
-      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer')
-      .optional(),
+    customerIds: customerIdsSchema.optional(),
     /** Or enter every member of this segment, page by page, in the background. */
     segmentId: idSchema.optional(),
   })
@@ -115,7 +116,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
 }
 
 /** Listed customers must all exist: unknown ones are refused before anyone is entered. */
-async function enterCustomers(models: Models, runs: JourneyRuns, run: Parameters<JourneyRuns['launch']>[0], customerIds: string[]) {
+export async function enterCustomers(models: Models, runs: JourneyRuns, run: Parameters<JourneyRuns['launch']>[0], customerIds: string[]) {
   const known = await models.customers.find({ _id: { $in: customerIds } }, { _id: 1 }).lean();
   const knownIds = new Set(known.map((c) => c._id));
   const unknown = customerIds.flatMap((cid, i) =>

@@ -131,6 +131,8 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
   expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
     '/healthz',
     '/readyz',
+    '/v1/code-journeys',
+    '/v1/code-journeys/{id}/launch',
     '/v1/customers/batch',
     '/v1/customers/{id}',
     '/v1/customers/{id}/inbox',

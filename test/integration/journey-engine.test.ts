@@ -1,7 +1,10 @@
 // A journey with every step type, end to end through the API on the real stack, and numbers
 // that add up.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { journeyWorkflowId } from '../../core/ids';
 import { journeyStateQuery } from '../../core/journey-contract';
+import { REPO_ROOT } from '../../dev/servers';
 import type { journeyWorkflow } from '../../workflows/journey';
 import { eventually, Stack, startStack } from '../support/stack';
 
@@ -83,3 +86,29 @@ test('when a journey uses every step type, then each customer takes the right pa
   expect(stats.steps.offer.deliveries?.sent ?? 0).toBe(offers);
   expect(stats.steps.tip.deliveries.sent).toBe(6 - offers);
 }, 120_000);
+
+test('when a code-first journey is launched through the API, then its run reads like any journey run', async () => {
+  const example = (file: string) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'templates', file), 'utf8'));
+  for (const t of ['onboarding-welcome', 'onboarding-nudge', 'onboarding-pro-tips', 'onboarding-basics']) {
+    expect((await stack.api('PUT', `/v1/templates/${t}`, example(`${t}.json`))).status).toBe(201);
+  }
+  expect((await stack.api('PUT', '/v1/segments/power-users', example('power-users-segment.json'))).status).toBe(201);
+  await stack.api('PUT', '/v1/customers/newbie', { email: 'newbie@example.test', attributes: { firstName: 'Nia', projectsCreated: 3 } });
+  await stack.api('POST', '/v1/events', { id: 'export-1', customerId: 'newbie', name: 'report_exported' });
+
+  expect((await stack.api('GET', '/v1/code-journeys')).body.journeys.map((j: { id: string }) => j.id)).toEqual(['onboarding']);
+  const launch = await stack.api('POST', '/v1/code-journeys/onboarding/launch', { customerIds: ['newbie'] });
+  expect(launch.status).toBe(202);
+  expect(launch.body.entered).toEqual(['newbie']);
+  expect((await stack.api('POST', '/v1/code-journeys/nope/launch', { customerIds: ['newbie'] })).status).toBe(404);
+
+  const run = stack.client.workflow.getHandle(journeyWorkflowId('onboarding', 'newbie'));
+  await eventually(async () => expect((await run.query(journeyStateQuery)).currentStep).toBe('first-project'));
+  await stack.api('POST', '/v1/events', { id: 'project-1', customerId: 'newbie', name: 'project_created' });
+  await run.result();
+
+  const view = await stack.api('GET', '/v1/journeys/onboarding/runs/newbie');
+  expect(view.body.state).toMatchObject({ status: 'completed', path: ['welcome', 'first-project', 'power-user', 'pro-tips'], converted: { eventId: 'project-1' } });
+  expect(stack.sink.messages.find((m) => m.to[0] === 'newbie@example.test')?.subject).toBe('Welcome aboard, Nia');
+  expect((await stack.api('GET', '/v1/customers/newbie/inbox')).body.messages[0].title).toBe('Pro tips for power users');
+});

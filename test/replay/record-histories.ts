@@ -13,6 +13,7 @@ import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, JourneyRunInput, journeyStateQuery, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
+import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
 import { journeyWorkflow } from '../../workflows/journey';
 import { cartReminder, sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
@@ -20,8 +21,8 @@ import { startTimeSkipping } from '../support/time-skipping';
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
 const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = {
-  async evaluateBranch() {
-    return 0;
+  async evaluateBranch(input) {
+    return input.customerId === 'onboarding-no-project' ? -1 : 0;
   },
   async resolveWait(input) {
     return new Date(Date.parse(input.from) + 3_600_000).toISOString();
@@ -147,6 +148,19 @@ async function main() {
       const history = await handle.fetchHistory();
       writeFileSync(path.join(OUT_DIR, `${scenario.name}.json`), historyToJSON(history));
       console.log(`recorded ${scenario.name}: ${history.events?.length} events`);
+    }
+    // The code-first example journey, on its slowest path (no project, no power user).
+    const onboarding = 'onboarding-no-project';
+    if (!existsSync(path.join(OUT_DIR, `${onboarding}.json`))) {
+      const handle = await env.client.workflow.start(onboardingWorkflow, {
+        workflowId: journeyWorkflowId('onboarding', onboarding),
+        taskQueue: 'record-histories',
+        args: [{ customerId: onboarding, entry: 1 }],
+      });
+      await handle.result();
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(OUT_DIR, `${onboarding}.json`), historyToJSON(history));
+      console.log(`recorded ${onboarding}: ${history.events?.length} events`);
     }
   });
   await env.teardown();

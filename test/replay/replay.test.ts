@@ -25,6 +25,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
     'goal-converted-counted.json',
+    'onboarding-no-project.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
     'stopped-while-waiting.json',
