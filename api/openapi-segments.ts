@@ -1,7 +1,5 @@
 // The /v1/segments part of the OpenAPI document, merged in by api/openapi.ts. The rule language
-// is recursive: zod would define it under `$defs` with references relative to the document root,
-// which in an OpenAPI document point nowhere, so the rule becomes a component of its own.
-import { z } from 'zod';
+// is recursive, so the rule is a component of its own (SegmentRule) that others reference.
 import { segmentRuleShape } from '../core/segment-rules';
 import { PREVIEW_SAMPLE_SIZE, segmentBodySchema } from './routes/segments';
 
@@ -21,20 +19,12 @@ const idParam = (name: string, description: string) => ({
   schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$' },
 });
 
-/** Component schemas: SegmentInput, SegmentRule (recursive) and Segment. */
-export function segmentComponentSchemas(): Record<string, object> {
-  const registry = z.registry<{ id: string }>();
-  registry.add(segmentBodySchema, { id: 'SegmentInput' });
-  registry.add(segmentRuleShape, { id: 'SegmentRule' });
-  const { schemas } = z.toJSONSchema(registry, {
-    io: 'input',
-    unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  });
-  // A fragment-only `$id` is not a valid JSON Schema ID; a component is named by its key.
-  for (const schema of Object.values(schemas)) delete schema.$id;
+/** Request schemas, named; api/openapi.ts turns them into components with the others. */
+export const segmentRequestSchemas = { SegmentInput: segmentBodySchema, SegmentRule: segmentRuleShape };
+
+/** The Segment response schema. */
+export function segmentResponseSchemas(): Record<string, object> {
   return {
-    ...schemas,
     Segment: {
       type: 'object',
       properties: {

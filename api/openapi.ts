@@ -3,13 +3,36 @@
 import { z } from 'zod';
 import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
-import { segmentComponentSchemas, segmentPaths } from './openapi-segments';
+import { segmentPaths, segmentRequestSchemas, segmentResponseSchemas } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
 import { codeLaunchBodySchema } from './routes/code-journeys';
 import { launchBodySchema } from './routes/launches';
 import { templateBodySchema } from './routes/templates';
 
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/**
+ * Every request schema as a component, from one zod registry: schemas that share a recursive
+ * part (the segment rule, inside segments and inside journey branches) reference one component
+ * instead of `$defs` that would point nowhere in an OpenAPI document.
+ */
+function requestComponents(): Record<string, object> {
+  const registry = z.registry<{ id: string }>();
+  const named: Record<string, z.ZodType> = {
+    CustomerInput: customerBodySchema,
+    CustomerBatchInput: customerBatchSchema,
+    EventInput: eventSchema,
+    EventBatchInput: eventBatchSchema,
+    TemplateInput: templateBodySchema,
+    JourneyDefinition: journeyDefinitionSchema,
+    LaunchInput: launchBodySchema,
+    CodeLaunchInput: codeLaunchBodySchema,
+    ...segmentRequestSchemas,
+  };
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
+  // A fragment-only `$id` is not a valid JSON Schema ID; a component is named by its key.
+  for (const schema of Object.values(schemas)) delete schema.$id;
+  return schemas;
+}
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: json(schema) });
@@ -179,10 +202,6 @@ export function openApiDocument(): object {
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of CAIRN_API_KEYS' } },
       schemas: {
-        CustomerInput: jsonSchema(customerBodySchema),
-        CustomerBatchInput: jsonSchema(customerBatchSchema),
-        EventInput: jsonSchema(eventSchema),
-        EventBatchInput: jsonSchema(eventBatchSchema),
         IngestResult: {
           type: 'object',
           properties: {
@@ -214,11 +233,8 @@ export function openApiDocument(): object {
             updatedAt: { type: 'string', format: 'date-time' },
           },
         },
-        TemplateInput: jsonSchema(templateBodySchema),
-        JourneyDefinition: jsonSchema(journeyDefinitionSchema),
-        LaunchInput: jsonSchema(launchBodySchema),
-        CodeLaunchInput: jsonSchema(codeLaunchBodySchema),
-        ...segmentComponentSchemas(),
+        ...requestComponents(),
+        ...segmentResponseSchemas(),
         Error: {
           type: 'object',
           properties: {
