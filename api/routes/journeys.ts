@@ -18,7 +18,7 @@ export function journeyView(doc: JourneyDoc) {
   };
 }
 
-/** Checks what the schema cannot: the templates and the entry segment a definition names exist. */
+/** Checks what the schema cannot: the templates and segments a definition names exist. */
 async function checkReferences(models: Models, definition: JourneyDefinition): Promise<FieldError[]> {
   const ids = [...new Set(definition.steps.flatMap((s) => (s.type === 'send' ? [s.template] : [])))];
   const found = await models.templates.find({ _id: { $in: ids } }, { channel: 1 }).lean();
@@ -36,9 +36,22 @@ async function checkReferences(models: Models, definition: JourneyDefinition): P
       });
     }
   });
-  const entry = definition.entry;
-  if (entry?.type === 'segment' && !(await models.segments.exists({ _id: entry.segmentId }))) {
-    errors.push({ field: 'entry.segmentId', message: `segment "${entry.segmentId}" does not exist` });
+  // Every segment the definition names: the entry segment and those branch cases test.
+  const segmentRefs: { field: string; segmentId: string; stepId?: string }[] = [];
+  if (definition.entry?.type === 'segment') segmentRefs.push({ field: 'entry.segmentId', segmentId: definition.entry.segmentId });
+  definition.steps.forEach((step, i) => {
+    if (step.type !== 'branch') return;
+    step.cases.forEach((c, j) => {
+      if ('segment' in c.when) segmentRefs.push({ field: `steps[${i}].cases[${j}].when.segment`, segmentId: c.when.segment, stepId: step.id });
+    });
+  });
+  const known = new Set(
+    (await models.segments.find({ _id: { $in: segmentRefs.map((r) => r.segmentId) } }, { _id: 1 }).lean()).map((d) => d._id),
+  );
+  for (const ref of segmentRefs) {
+    if (known.has(ref.segmentId)) continue;
+    const where = ref.stepId ? `step "${ref.stepId}": ` : '';
+    errors.push({ field: ref.field, message: `${where}segment "${ref.segmentId}" does not exist` });
   }
   return errors;
 }

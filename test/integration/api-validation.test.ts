@@ -74,6 +74,12 @@ describe('journeys', () => {
     ['a loop without a wait', { name: 'J', steps: [send('a', { next: 'b' }), send('b', { next: 'a' })] }, ['steps[0]']],
     ['a template that does not exist', { name: 'J', steps: [send('a', { template: 'ghost' })] }, ['steps[0].template']],
     ['a template of another channel', { name: 'J', steps: [send('a', { template: 'inbox-hello' })] }, ['steps[0].template']],
+    [
+      'a branch on a segment that does not exist',
+      { name: 'J', steps: [{ id: 'b', type: 'branch', cases: [{ when: { segment: 'ghost' }, next: 'a' }] }, send('a')] },
+      ['steps[0].cases[0].when.segment'],
+    ],
+    ['an exit step with a next', { name: 'J', steps: [{ id: 'x', type: 'exit', next: 'y' }] }, ['steps[0]']],
   ])('when a journey has %s, then the API answers 400 naming the step and field', async (_what, body, fields) => {
     expect(await rejectedFields('PUT', '/v1/journeys/j-bad', body)).toEqual(fields);
     expect((await stack.api('GET', '/v1/journeys/j-bad')).status).toBe(404);
