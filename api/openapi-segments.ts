@@ -1,23 +1,13 @@
 // The /v1/segments part of the OpenAPI document, merged in by api/openapi.ts. The rule language
 // is recursive, so the rule is a component of its own (SegmentRule) that others reference.
 import { segmentRuleShape } from '../core/segment-rules';
+import { errorResponses, idParam, json, ok, ref } from './openapi-parts';
 import { PREVIEW_SAMPLE_SIZE, segmentBodySchema } from './routes/segments';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
 const errors = {
-  '400': { description: 'Invalid input: `error.details` names each wrong field', content: json(ref('Error')) },
-  '401': { description: 'Missing or unknown API key', content: json(ref('Error')) },
+  ...errorResponses,
   '404': { description: 'No such segment (or customer)', content: json(ref('Error')) },
 };
-const idParam = (name: string, description: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$' },
-});
 
 /** Request schemas, named; api/openapi.ts turns them into components with the others. */
 export const segmentRequestSchemas = { SegmentInput: segmentBodySchema, SegmentRule: segmentRuleShape };

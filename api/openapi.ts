@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
+import { errorResponses, idParam, json, ok, ref } from './openapi-parts';
 import { segmentPaths, segmentRequestSchemas, segmentResponseSchemas } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
 import { codeLaunchBodySchema } from './routes/code-journeys';
@@ -33,21 +34,6 @@ function requestComponents(): Record<string, object> {
   for (const schema of Object.values(schemas)) delete schema.$id;
   return schemas;
 }
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: json(schema) });
-const errorResponses = {
-  '400': { description: 'Invalid input: `error.details` names each wrong field', content: json(ref('Error')) },
-  '401': { description: 'Missing or unknown API key', content: json(ref('Error')) },
-};
-const idParam = (name: string, description: string) => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$' },
-});
-
 let cached: object | undefined;
 
 export function openApiDocument(): object {
