@@ -36,6 +36,9 @@ export function createLaunchActivities(deps: LaunchDeps) {
         entered: 0,
         alreadyEntered: 0,
       };
+      // A paused journey enters nobody: this page is retried (with backoff) until it resumes.
+      const journey = await deps.models.journeys.findById(input.journeyId, { paused: 1 }).lean();
+      if (journey?.paused) throw ApplicationFailure.retryable(`journey "${input.journeyId}" is paused`, 'JourneyPaused');
       const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
       if (!definition) {
         throw ApplicationFailure.nonRetryable(

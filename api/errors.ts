@@ -19,6 +19,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} does not exist`);
+export const conflict = (message: string) => new AppError(409, 'conflict', message);
 
 export function invalid(details: FieldError[]): AppError {
   const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');

@@ -158,6 +158,21 @@ export function openApiDocument(): object {
           responses: { '200': ok('The numbers'), ...errorResponses },
         },
       },
+      '/v1/journeys/{id}/pause': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: {
+          summary: 'Pause the journey: nobody enters, runs hold before their next send (waits go on)',
+          responses: { '202': ok('Pausing'), ...errorResponses },
+        },
+      },
+      '/v1/journeys/{id}/resume': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: { summary: 'Resume a paused journey: held sends go out, entries start again', responses: { '202': ok('Resuming'), ...errorResponses } },
+      },
+      '/v1/journeys/{id}/archive': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: { summary: 'Archive the journey: every run stops, and it can no longer be edited or launched', responses: { '202': ok('Archiving'), ...errorResponses } },
+      },
       '/v1/journeys/{id}/stop': {
         parameters: [idParam('id', 'Journey ID')],
         post: {

@@ -68,6 +68,8 @@ export interface JourneyRunState {
   splits: Record<string, string>;
   converted?: Conversion;
   exitReason?: ExitReason;
+  /** True while the journey is paused: the run holds before its next send. */
+  paused?: boolean;
   /** While in a wait or waitForEvent step: when it ends (ISO 8601). */
   waitingUntil?: string;
   /** While in a waitForEvent step: the event it waits for. */
@@ -86,6 +88,10 @@ export interface CustomerEvent {
 export type JourneyRunResult = Pick<JourneyRunState, 'status' | 'path' | 'sends' | 'splits' | 'converted' | 'exitReason'>;
 
 export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
+
+/** While a journey is paused its runs send nothing (a send waits for resume); waits go on. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
 
 /** Ends the run at once, through its own logic (its state and search attributes say so). */
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');

@@ -51,6 +51,10 @@ export interface JourneyDoc {
   definition: Record<string, unknown>;
   /** Set by a launch: segment- and event-entry journeys then enter customers as they qualify. */
   live?: boolean;
+  /** Paused: nobody enters, and runs hold before their next send until resumed. */
+  paused?: boolean;
+  /** Archived: stopped for good, read-only. */
+  archived?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -151,6 +155,8 @@ export function createModels(conn: Connection) {
         version: { type: Number, required: true },
         definition: { type: Schema.Types.Mixed, required: true },
         live: Boolean,
+        paused: Boolean,
+        archived: Boolean,
       },
       timestamps,
     ),

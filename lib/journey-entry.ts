@@ -20,7 +20,7 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
   let cache: { at: number; journeys: Promise<JourneyDoc[]> } | undefined;
   const liveJourneys = () => {
     if (!cache || Date.now() - cache.at > LIVE_CACHE_MS) {
-      cache = { at: Date.now(), journeys: deps.models.journeys.find({ live: true }).lean().exec() };
+      cache = { at: Date.now(), journeys: deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec() };
       cache.journeys.catch(() => (cache = undefined));
     }
     return cache.journeys;

@@ -19,6 +19,8 @@ import {
   SA_JOURNEY,
   SA_STATUS,
   SA_STEP,
+  pauseSignal,
+  resumeSignal,
   stopSignal,
 } from '../core/journey-contract';
 
@@ -137,6 +139,11 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
     /** Asks every running run of the journey to stop; each ends through its own logic. */
     stopAll(journeyId: string, reason: string): Promise<number> {
       return signalAll(`${SA_JOURNEY.name} = "${journeyId}"`, (handle) => handle.signal(stopSignal, { reason }));
+    },
+
+    /** Tells every running run of the journey that it is paused (or resumed). */
+    pauseAll(journeyId: string, paused: boolean): Promise<number> {
+      return signalAll(`${SA_JOURNEY.name} = "${journeyId}"`, (handle) => handle.signal(paused ? pauseSignal : resumeSignal));
     },
 
     /** Asks one customer's run to stop; false when there is no running run. */

@@ -10,6 +10,8 @@ import {
   JourneyRunResult,
   JourneyRunState,
   journeyStateQuery,
+  pauseSignal,
+  resumeSignal,
   RunResume,
   SA_CONVERTED,
   SA_SPLITS,
@@ -55,6 +57,11 @@ export class JourneyRun {
     setHandler(journeyStateQuery, () => this.state);
     setHandler(customerEventSignal, (event) => this.events.deliver(event));
     setHandler(stopSignal, () => this.control.end('stopped'));
+    setHandler(pauseSignal, () => void (this.control.paused = this.state.paused = true));
+    setHandler(resumeSignal, () => {
+      this.control.paused = false;
+      this.state.paused = undefined;
+    });
   }
 
   /** True once the run was stopped, exited, or reached an exit step or a holdout. */

@@ -5,6 +5,7 @@ import type { ExitReason } from '../core/journey-contract';
 
 export class RunControl {
   endReason?: ExitReason;
+  paused = false;
 
   /** The first reason wins: a run ends once. */
   end(reason: ExitReason): void {
@@ -13,6 +14,12 @@ export class RunControl {
 
   get ended(): boolean {
     return this.endReason !== undefined;
+  }
+
+  /** Holds while the journey is paused (no timer, no history); false when the run ended meanwhile. */
+  async unlessPaused(): Promise<boolean> {
+    if (this.paused) await condition(() => !this.paused || this.ended);
+    return !this.ended;
   }
 
   /** Waits up to ms (a durable timer); false when the run ended meanwhile. */

@@ -4,7 +4,7 @@ import { saveJourneyVersion } from '../../db/journey-versions';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
-import { FieldError, invalid, notFound } from '../errors';
+import { conflict, FieldError, invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
 
 export function journeyView(doc: JourneyDoc) {
@@ -12,6 +12,8 @@ export function journeyView(doc: JourneyDoc) {
     id: doc._id,
     version: doc.version,
     live: doc.live ?? false,
+    paused: doc.paused ?? false,
+    archived: doc.archived ?? false,
     definition: doc.definition,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -64,6 +66,7 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
   router.put('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const definition = parse(journeyDefinitionSchema, req.body);
+    if ((await models.journeys.findById(id, { archived: 1 }).lean())?.archived) throw conflict(`journey "${id}" is archived`);
     const referenceErrors = await checkReferences(models, definition);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
     const { doc, created } = await saveJourneyVersion(models, id, definition);

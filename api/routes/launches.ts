@@ -4,7 +4,7 @@ import { idSchema, JourneyDefinition } from '../../core/journey-definition';
 import type { Models } from '../../db/models';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
-import { invalid, notFound } from '../errors';
+import { conflict, invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
@@ -38,6 +38,8 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const body = parse(launchBodySchema, req.body ?? {});
     const journey = await models.journeys.findById(id).lean();
     if (!journey) throw notFound(`journey "${id}"`);
+    if (journey.archived) throw conflict(`journey "${id}" is archived`);
+    if (journey.paused) throw conflict(`journey "${id}" is paused: resume it first`);
     const definition = journey.definition as JourneyDefinition;
     const head = { journeyId: id, version: journey.version };
 
@@ -93,6 +95,27 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     res.status(202).json({ journeyId: id, live: false, stopping });
   });
 
+  /** Pauses the journey: nobody enters, runs hold before their next send; waits go on. */
+  router.post('/:id/pause', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    await setFlag(models, id, { paused: true });
+    res.status(202).json({ journeyId: id, paused: true, signalled: await runs.pauseAll(id, true) });
+  });
+
+  /** Resumes a paused journey: held sends go out, entries start again. */
+  router.post('/:id/resume', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    await setFlag(models, id, { paused: false });
+    res.status(202).json({ journeyId: id, paused: false, signalled: await runs.pauseAll(id, false) });
+  });
+
+  /** Archives the journey: stopped for good, read-only, kept with its versions and numbers. */
+  router.post('/:id/archive', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    await setFlag(models, id, { archived: true, live: false });
+    res.status(202).json({ journeyId: id, archived: true, stopping: await runs.stopAll(id, 'journey archived') });
+  });
+
   /** Stops one customer's run. */
   router.post('/:id/runs/:customerId/stop', async (req, res) => {
     const id = pathId(req.params.id, 'id');
@@ -113,6 +136,13 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
   });
 
   return router;
+}
+
+async function setFlag(models: Models, id: string, flags: Partial<Record<'paused' | 'archived' | 'live', boolean>>) {
+  const journey = await models.journeys.findById(id, { archived: 1 }).lean();
+  if (!journey) throw notFound(`journey "${id}"`);
+  if (journey.archived) throw conflict(`journey "${id}" is archived`);
+  await models.journeys.updateOne({ _id: id }, { $set: flags });
 }
 
 /** Listed customers must all exist: unknown ones are refused before anyone is entered. */

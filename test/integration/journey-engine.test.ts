@@ -112,3 +112,32 @@ test('when a code-first journey is launched through the API, then its run reads 
   expect(stack.sink.messages.find((m) => m.to[0] === 'newbie@example.test')?.subject).toBe('Welcome aboard, Nia');
   expect((await stack.api('GET', '/v1/customers/newbie/inbox')).body.messages[0].title).toBe('Pro tips for power users');
 });
+
+test('when a journey is paused, then nobody enters and runs hold their sends until it resumes; archived, it is read-only', async () => {
+  await stack.api('PUT', '/v1/customers/pia', {});
+  await stack.api('PUT', '/v1/customers/pat', {});
+  await stack.api('PUT', '/v1/journeys/pausable', {
+    name: 'Pausable',
+    steps: [{ id: 'pause-wait', type: 'wait', duration: '1s', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'tip' }],
+  });
+  await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pia'] });
+  const paused = await stack.api('POST', '/v1/journeys/pausable/pause');
+  expect(paused.body).toMatchObject({ journeyId: 'pausable', paused: true, signalled: 1 });
+  expect((await stack.api('GET', '/v1/journeys/pausable')).body.paused).toBe(true);
+
+  // The wait runs out, the send holds.
+  const pia = stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('pausable', 'pia'));
+  await eventually(async () => expect(await pia.query(journeyStateQuery)).toMatchObject({ currentStep: 'hello', paused: true }));
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await stack.api('GET', '/v1/customers/pia/inbox')).body.messages).toHaveLength(0);
+  const refused = await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pat'] });
+  expect(refused.status).toBe(409);
+
+  expect((await stack.api('POST', '/v1/journeys/pausable/resume')).body).toMatchObject({ paused: false, signalled: 1 });
+  await pia.result();
+  expect((await stack.api('GET', '/v1/customers/pia/inbox')).body.messages).toHaveLength(1);
+
+  expect((await stack.api('POST', '/v1/journeys/pausable/archive')).body).toMatchObject({ archived: true });
+  expect((await stack.api('PUT', '/v1/journeys/pausable', { name: 'Again', steps: [{ id: 'x', type: 'exit' }] })).status).toBe(409);
+  expect((await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pat'] })).status).toBe(409);
+});

@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JourneyRunInput, journeyStateQuery, stopSignal } from '../../core/journey-contract';
+import { customerEventSignal, JourneyRunInput, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
@@ -105,6 +105,20 @@ const scenarios: Scenario[] = [
     async drive(h) {
       while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
       await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  {
+    name: 'paused-then-resumed',
+    definition: sendWaitSend,
+    async drive(h, sleep) {
+      while ((await h.query(journeyStateQuery)).currentStep !== 'two-days') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(pauseSignal);
+      await sleep('3d');
+      while (!(await h.query(journeyStateQuery)).paused || (await h.query(journeyStateQuery)).currentStep !== 'tips') {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await h.signal(resumeSignal);
       await h.result();
     },
   },

@@ -26,6 +26,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'failed-and-skipped-sends.json',
     'goal-converted-counted.json',
     'onboarding-no-project.json',
+    'paused-then-resumed.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
     'stopped-while-waiting.json',

@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JourneyRunState, journeyStateQuery, stopSignal } from '../../core/journey-contract';
+import { customerEventSignal, JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { assignSplit } from '../../core/split';
 import { journeyWorkflow } from '../../workflows/journey';
@@ -191,3 +191,18 @@ test('when a journey loops for long, then the run continues as new and keeps its
   expect(new Set(keys).size).toBe(keys.length);
   expect(keys[500]).toBe(`${journeyWorkflowId('steps', customerId)}:ping:501`);
 }, 300_000);
+
+test('when the journey is paused, then the run holds before its send until resumed, while its wait goes on', async () => {
+  const before = calls.length;
+  const result = await run({ name: 'Pause', steps: [{ id: 'hour', type: 'wait', duration: '1h', next: 'hello' }, send('hello')] }, async (handle) => {
+    await stateWhen(handle, (s) => s.status === 'waiting');
+    await handle.signal(pauseSignal);
+    await env.sleep('2h');
+    const held = await stateWhen(handle, (s) => s.currentStep === 'hello');
+    expect(held.paused).toBe(true);
+    expect(calls.slice(before).filter((c) => c.name === 'send')).toHaveLength(0);
+    await handle.signal(resumeSignal);
+  });
+  expect(result).toMatchObject({ status: 'completed', path: ['hour', 'hello'] });
+  expect(calls.slice(before).filter((c) => c.name === 'send')).toHaveLength(1);
+});

@@ -8,11 +8,13 @@ import type { StepHandler } from './context';
 const { send } = proxyActivities<Activities>(SEND_OPTIONS);
 
 /**
- * Delivers the step's template. A send that cannot go out (skipped or failed for good) is
+ * Delivers the step's template, unless the journey is paused (then it holds until resumed). A send that cannot go out (skipped or failed for good) is
  * recorded in the run's state and the journey goes on: one bad message does not strand the
  * customer.
  */
-export const sendStep: StepHandler<SendStep> = async (step, { run, state, visit }) => {
+export const sendStep: StepHandler<SendStep> = async (step, { run, state, visit, control }) => {
+  // A paused journey sends nothing: the run holds here until it resumes (or is stopped).
+  if (!(await control.unlessPaused())) return undefined;
   const at = new Date().toISOString();
   const base = { stepId: step.id, channel: step.channel, at };
   try {
