@@ -158,6 +158,26 @@ export function openApiDocument(): object {
           responses: { '200': ok('The numbers'), ...errorResponses },
         },
       },
+      '/v1/journeys/{id}/draft': {
+        parameters: [idParam('id', 'Journey ID')],
+        put: {
+          summary: 'Save a draft, checked like a publish; launches keep using the published version',
+          requestBody: { required: true, content: json(ref('JourneyDefinition')) },
+          responses: { '200': ok('Draft saved'), '201': ok('Journey created with a draft'), ...errorResponses },
+        },
+      },
+      '/v1/journeys/{id}/validate': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: {
+          summary: 'Check a definition without saving it',
+          requestBody: { required: true, content: json(ref('JourneyDefinition')) },
+          responses: { '200': ok('Valid'), ...errorResponses },
+        },
+      },
+      '/v1/journeys/{id}/publish': {
+        parameters: [idParam('id', 'Journey ID')],
+        post: { summary: 'Publish the draft as the next version', responses: { '200': ok('Published'), ...errorResponses } },
+      },
       '/v1/journeys/{id}/pause': {
         parameters: [idParam('id', 'Journey ID')],
         post: {

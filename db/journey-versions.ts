@@ -15,7 +15,7 @@ export async function saveJourneyVersion(
   journeyId: string,
   definition: JourneyDefinition,
 ): Promise<{ doc: JourneyDoc; created: boolean }> {
-  const result = await upsertById(models.journeys, journeyId, { $set: { definition }, $inc: { version: 1 } });
+  const result = await upsertById(models.journeys, journeyId, { $set: { definition }, $unset: { draft: '' }, $inc: { version: 1 } });
   await writeVersion(models, journeyId, result.doc.version, definition);
   return result;
 }
@@ -37,7 +37,7 @@ export async function loadJourneyVersion(
   const stored = await models.journeyVersions.findById(journeyVersionId(journeyId, version)).lean();
   if (stored) return stored.definition as JourneyDefinition;
   const journey = await models.journeys.findById(journeyId).lean();
-  if (journey?.version !== version) return undefined;
+  if (journey?.version !== version || !journey.definition) return undefined;
   await writeVersion(models, journeyId, version, journey.definition);
   return journey.definition as JourneyDefinition;
 }

@@ -46,9 +46,12 @@ export interface TemplateDoc {
 
 export interface JourneyDoc {
   _id: string;
-  /** Incremented on every change; runs record the version they started with. */
+  /** The published version, incremented on every publish (0: never published); runs record theirs. */
   version: number;
-  definition: Record<string, unknown>;
+  /** The published definition (absent until the first publish). */
+  definition?: Record<string, unknown>;
+  /** Work in progress, validated but not used by launches until published. */
+  draft?: Record<string, unknown>;
   /** Set by a launch: segment- and event-entry journeys then enter customers as they qualify. */
   live?: boolean;
   /** Paused: nobody enters, and runs hold before their next send until resumed. */
@@ -152,8 +155,9 @@ export function createModels(conn: Connection) {
     new Schema<JourneyDoc>(
       {
         _id: { type: String, required: true },
-        version: { type: Number, required: true },
-        definition: { type: Schema.Types.Mixed, required: true },
+        version: { type: Number, required: true, default: 0 },
+        definition: Schema.Types.Mixed,
+        draft: Schema.Types.Mixed,
         live: Boolean,
         paused: Boolean,
         archived: Boolean,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
 import { saveJourneyVersion } from '../../db/journey-versions';
+import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
@@ -15,6 +16,7 @@ export function journeyView(doc: JourneyDoc) {
     paused: doc.paused ?? false,
     archived: doc.archived ?? false,
     definition: doc.definition,
+    draft: doc.draft,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -62,15 +64,46 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
   const { models, runs, stats } = deps;
   const router = Router();
 
-  /** Creates the journey or saves its definition as a new version; running runs keep theirs. */
-  router.put('/:id', async (req, res) => {
-    const id = pathId(req.params.id, 'id');
-    const definition = parse(journeyDefinitionSchema, req.body);
+  /** A definition that passes the schema, the graph checks and the reference checks. */
+  async function validDefinition(id: string, body: unknown): Promise<JourneyDefinition> {
+    const definition = parse(journeyDefinitionSchema, body);
     if ((await models.journeys.findById(id, { archived: 1 }).lean())?.archived) throw conflict(`journey "${id}" is archived`);
     const referenceErrors = await checkReferences(models, definition);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
+    return definition;
+  }
+
+  /** Saves and publishes in one step: a new version; running runs keep theirs. */
+  router.put('/:id', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const definition = await validDefinition(id, req.body);
     const { doc, created } = await saveJourneyVersion(models, id, definition);
     res.status(created ? 201 : 200).json(journeyView(doc));
+  });
+
+  /** Saves a draft: checked like a publish, but launches and live entry keep using the published version. */
+  router.put('/:id/draft', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const draft = await validDefinition(id, req.body);
+    const { doc, created } = await upsertById(models.journeys, id, { $set: { draft } });
+    res.status(created ? 201 : 200).json(journeyView(doc));
+  });
+
+  /** Checks a definition without saving anything: 200, or a 400 naming each problem. */
+  router.post('/:id/validate', async (req, res) => {
+    await validDefinition(pathId(req.params.id, 'id'), req.body);
+    res.json({ valid: true });
+  });
+
+  /** Publishes the draft as the next version, checking its references again (templates may have changed). */
+  router.post('/:id/publish', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const journey = await models.journeys.findById(id).lean();
+    if (!journey) throw notFound(`journey "${id}"`);
+    if (!journey.draft) throw conflict(`journey "${id}" has no draft to publish`);
+    const definition = await validDefinition(id, journey.draft);
+    const { doc } = await saveJourneyVersion(models, id, definition);
+    res.json(journeyView(doc));
   });
 
   router.get('/:id', async (req, res) => {
@@ -85,7 +118,7 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
     const id = pathId(req.params.id, 'id');
     const doc = await models.journeys.findById(id).lean();
     if (!doc) throw notFound(`journey "${id}"`);
-    res.json(await stats(id, doc.definition as JourneyDefinition));
+    res.json(await stats(id, (doc.definition ?? { name: doc._id, steps: [] }) as JourneyDefinition));
   });
 
   /** One customer's run: where it is, what it sent, what it waits for. */

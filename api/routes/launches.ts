@@ -40,6 +40,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     if (!journey) throw notFound(`journey "${id}"`);
     if (journey.archived) throw conflict(`journey "${id}" is archived`);
     if (journey.paused) throw conflict(`journey "${id}" is paused: resume it first`);
+    if (!journey.definition) throw conflict(`journey "${id}" has no published version: publish its draft first`);
     const definition = journey.definition as JourneyDefinition;
     const head = { journeyId: id, version: journey.version };
 

@@ -141,3 +141,33 @@ test('when a journey is paused, then nobody enters and runs hold their sends unt
   expect((await stack.api('PUT', '/v1/journeys/pausable', { name: 'Again', steps: [{ id: 'x', type: 'exit' }] })).status).toBe(409);
   expect((await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pat'] })).status).toBe(409);
 });
+
+test('when a journey is drafted, then launches use the published version until the draft is published', async () => {
+  const v1 = { name: 'Drafty', steps: [{ id: 'hello', type: 'send', channel: 'web', template: 'tip' }] };
+  const v2 = { name: 'Drafty v2', steps: [{ id: 'pause', type: 'wait', duration: '1d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'tip' }] };
+  await stack.api('PUT', '/v1/customers/dee', {});
+  await stack.api('PUT', '/v1/customers/dan', {});
+
+  const drafted = await stack.api('PUT', '/v1/journeys/drafty/draft', v1);
+  expect(drafted.status).toBe(201);
+  expect(drafted.body).toMatchObject({ version: 0, draft: v1 });
+  expect((await stack.api('POST', '/v1/journeys/drafty/launch', { customerIds: ['dee'] })).status).toBe(409);
+
+  const invalid = await stack.api('POST', '/v1/journeys/drafty/validate', { name: 'X', steps: [{ id: 'a', type: 'send', channel: 'web', template: 'ghost' }] });
+  expect(invalid.status).toBe(400);
+  expect(invalid.body.error.details[0].field).toBe('steps[0].template');
+  expect((await stack.api('POST', '/v1/journeys/drafty/validate', v2)).body).toEqual({ valid: true });
+
+  expect((await stack.api('POST', '/v1/journeys/drafty/publish')).body).toMatchObject({ version: 1, definition: v1 });
+  expect((await stack.api('POST', '/v1/journeys/drafty/publish')).status).toBe(409);
+  await stack.api('PUT', '/v1/journeys/drafty/draft', v2);
+  await stack.api('POST', '/v1/journeys/drafty/launch', { customerIds: ['dee'] });
+  const dee = await stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('drafty', 'dee')).result();
+  expect(dee.path).toEqual(['hello']);
+
+  expect((await stack.api('POST', '/v1/journeys/drafty/publish')).body).toMatchObject({ version: 2, definition: v2 });
+  await stack.api('POST', '/v1/journeys/drafty/launch', { customerIds: ['dan'] });
+  const dan = await stack.api('GET', '/v1/journeys/drafty/runs/dan');
+  expect(dan.body.state).toMatchObject({ journeyVersion: 2, currentStep: 'pause' });
+  expect(await stack.db.models.journeyVersions.countDocuments({ journeyId: 'drafty' })).toBe(2);
+});
