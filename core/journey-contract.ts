@@ -33,7 +33,7 @@ export interface RunResume {
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'exited' | 'stopped';
 
 /** Why a run ended before its last step. */
-export type ExitReason = 'exit-event' | 'converted' | 'exit-step' | 'holdout' | 'stopped';
+export type ExitReason = 'exit-event' | 'left-segment' | 'converted' | 'exit-step' | 'holdout' | 'stopped';
 
 export interface Conversion {
   eventId: string;
@@ -92,6 +92,9 @@ export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
 /** While a journey is paused its runs send nothing (a send waits for resume); waits go on. */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+
+/** The customer no longer matches the journey's entry segment (sent on a customer change). */
+export const leftSegmentSignal = defineSignal('leftSegment');
 
 /** Ends the run at once, through its own logic (its state and search attributes say so). */
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');

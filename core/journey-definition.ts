@@ -24,6 +24,8 @@ export const settingsSchema = z
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').optional(),
     /** The customer leaves the journey, wherever they are, when this event arrives. */
     exitOnEvent: eventNameSchema.optional(),
+    /** The customer leaves the journey when a change to them means they no longer match the entry segment. */
+    exitOnLeavingSegment: z.boolean().optional(),
     /** A conversion: the event within the window after entry. */
     goal: z.object({ event: eventNameSchema, within: durationSchema, exitOnConversion: z.boolean().optional() }).strict().optional(),
   })
@@ -43,6 +45,9 @@ export const journeyDefinitionSchema = z
     z.superRefine(
       (definition, ctx) => {
         for (const issue of checkJourneyGraph(definition.steps)) ctx.addIssue({ code: 'custom', ...issue });
+        if (definition.settings?.exitOnLeavingSegment && definition.entry?.type !== 'segment') {
+          ctx.addIssue({ code: 'custom', path: ['settings', 'exitOnLeavingSegment'], message: 'needs an entry of type "segment"' });
+        }
       },
       // The graph checks need well-formed steps: run them only once the schema passed.
       { when: (payload) => payload.issues.length === 0 },

@@ -1,7 +1,8 @@
 // Continuous entry and real-time events: what happens after customers change or events arrive.
 // - every running journey of the customer hears each event (the customerEvent signal);
 // - live journeys whose entry is that event start a run for the customer (signal-with-start);
-// - live journeys whose entry is a segment start a run for customers who now belong to it.
+// - live journeys whose entry is a segment start a run for customers who now belong to it;
+// - runs of journeys that exit on leaving their segment hear when their customer no longer does.
 import type { CustomerEvent } from '../core/journey-contract';
 import type { JourneyDefinition } from '../core/journey-definition';
 import { matchesSegment } from '../core/segment-match';
@@ -16,38 +17,54 @@ const CONCURRENCY = 8;
 
 export type JourneyEntry = ReturnType<typeof createJourneyEntry>;
 
-export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRuns, 'start' | 'signalRunning'> }) {
-  let cache: { at: number; journeys: Promise<JourneyDoc[]> } | undefined;
-  const liveJourneys = () => {
-    if (!cache || Date.now() - cache.at > LIVE_CACHE_MS) {
-      cache = { at: Date.now(), journeys: deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec() };
-      cache.journeys.catch(() => (cache = undefined));
-    }
-    return cache.journeys;
+export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRuns, 'start' | 'signalRunning' | 'leftSegment'> }) {
+  /** A query's result, read at most every LIVE_CACHE_MS. */
+  const cached = (query: () => Promise<JourneyDoc[]>) => {
+    let entry: { at: number; journeys: Promise<JourneyDoc[]> } | undefined;
+    return () => {
+      if (!entry || Date.now() - entry.at > LIVE_CACHE_MS) {
+        const fresh = { at: Date.now(), journeys: query() };
+        fresh.journeys.catch(() => (entry = undefined));
+        entry = fresh;
+      }
+      return entry.journeys;
+    };
   };
+  const liveJourneys = cached(() => deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
+  // Runs can outlive a journey's live period, so these are all such journeys but archived ones.
+  const exitOnLeave = cached(() =>
+    deps.models.journeys.find({ 'definition.settings.exitOnLeavingSegment': true, archived: { $ne: true } }).lean().exec(),
+  );
   const template = (j: JourneyDoc): RunTemplate => ({
     journeyId: j._id,
     journeyVersion: j.version,
     definition: j.definition as JourneyDefinition,
   });
 
-  /** Enters the customers into each live segment-entry journey whose segment they now match. */
+  /**
+   * Enters the customers into each live segment-entry journey whose segment they now match, and
+   * tells the runs of journeys that exit on leaving their segment when they no longer match.
+   */
   async function customersChanged(customerIds: string[]): Promise<void> {
-    const journeys = (await liveJourneys()).filter((j) => (j.definition as JourneyDefinition).entry?.type === 'segment');
-    if (journeys.length === 0 || customerIds.length === 0) return;
-    const segmentIds = [...new Set(journeys.map((j) => segmentOf(j)))];
+    if (customerIds.length === 0) return;
+    const [live, exiting] = await Promise.all([liveJourneys(), exitOnLeave()]);
+    const entering = live.filter((j) => segmentOf(j) !== undefined);
+    if (entering.length === 0 && exiting.length === 0) return;
+    const segmentIds = [...new Set([...entering, ...exiting].map((j) => segmentOf(j)!))];
     const [segments, customers] = await Promise.all([
       deps.models.segments.find({ _id: { $in: segmentIds } }).lean(),
       deps.models.customers.find({ _id: { $in: customerIds } }).lean(),
     ]);
     const rules = new Map(segments.map((s) => [s._id, storedRule(s)]));
     const now = new Date();
-    const starts = journeys.flatMap((j) => {
-      const rule = rules.get(segmentOf(j));
-      if (!rule) return [];
-      return customers.filter((c) => matchesSegment(rule, c, now)).map((c) => () => deps.runs.start(template(j), c._id));
-    });
-    await inLanes(starts);
+    const matches = (j: JourneyDoc, c: (typeof customers)[number]) => {
+      const rule = rules.get(segmentOf(j)!);
+      return rule !== undefined && matchesSegment(rule, c, now);
+    };
+    await inLanes([
+      ...entering.flatMap((j) => customers.filter((c) => matches(j, c)).map((c) => () => deps.runs.start(template(j), c._id))),
+      ...exiting.flatMap((j) => customers.filter((c) => !matches(j, c)).map((c) => () => deps.runs.leftSegment(j._id, c._id))),
+    ]);
   }
 
   /** Signals each event to the customer's running journeys, then enters event- and segment-entry journeys. */
@@ -73,9 +90,9 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
   return { customersChanged, eventsStored };
 }
 
-function segmentOf(journey: JourneyDoc): string {
-  const entry = (journey.definition as JourneyDefinition).entry;
-  return entry?.type === 'segment' ? entry.segmentId : '';
+function segmentOf(journey: JourneyDoc): string | undefined {
+  const entry = (journey.definition as JourneyDefinition | undefined)?.entry;
+  return entry?.type === 'segment' ? entry.segmentId : undefined;
 }
 
 /** Runs the tasks CONCURRENCY at a time; the first failure is rethrown once all have settled. */

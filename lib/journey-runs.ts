@@ -19,6 +19,7 @@ import {
   SA_JOURNEY,
   SA_STATUS,
   SA_STEP,
+  leftSegmentSignal,
   pauseSignal,
   resumeSignal,
   stopSignal,
@@ -144,6 +145,17 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
     /** Tells every running run of the journey that it is paused (or resumed). */
     pauseAll(journeyId: string, paused: boolean): Promise<number> {
       return signalAll(`${SA_JOURNEY.name} = "${journeyId}"`, (handle) => handle.signal(paused ? pauseSignal : resumeSignal));
+    },
+
+    /** Tells the customer's run that they no longer match the journey's entry segment. */
+    async leftSegment(journeyId: string, customerId: string): Promise<void> {
+      await client.workflow
+        .getHandle(journeyWorkflowId(journeyId, customerId))
+        .signal(leftSegmentSignal)
+        .catch((err) => {
+          // No run, or it has ended: there is nothing to leave.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
     },
 
     /** Asks one customer's run to stop; false when there is no running run. */

@@ -10,6 +10,7 @@ import {
   JourneyRunResult,
   JourneyRunState,
   journeyStateQuery,
+  leftSegmentSignal,
   pauseSignal,
   resumeSignal,
   RunResume,
@@ -29,7 +30,7 @@ import { stepHandlers, statusWhileOn } from './steps';
 /** How much of the path and sends the state keeps (and carries across continue-as-new). */
 const KEEP = 100;
 /** Ends that take the customer out of the journey early; an exit step or a holdout is a normal end. */
-const EXITS = new Set<ExitReason | undefined>(['exit-event', 'converted']);
+const EXITS = new Set<ExitReason | undefined>(['exit-event', 'left-segment', 'converted']);
 
 export class JourneyRun {
   readonly state: JourneyRunState;
@@ -57,6 +58,9 @@ export class JourneyRun {
     setHandler(journeyStateQuery, () => this.state);
     setHandler(customerEventSignal, (event) => this.events.deliver(event));
     setHandler(stopSignal, () => this.control.end('stopped'));
+    setHandler(leftSegmentSignal, () => {
+      if (this.identity.settings?.exitOnLeavingSegment) this.control.end('left-segment');
+    });
     setHandler(pauseSignal, () => void (this.control.paused = this.state.paused = true));
     setHandler(resumeSignal, () => {
       this.control.paused = false;

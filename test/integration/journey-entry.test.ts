@@ -123,3 +123,32 @@ test('when a journey names an entry segment that does not exist, then saving it 
   expect(res.status).toBe(400);
   expect(res.body.error.details[0].field).toBe('entry.segmentId');
 });
+
+test('when a customer stops matching the entry segment of a journey that exits on leaving it, then their run exits', async () => {
+  await stack.api('PUT', '/v1/segments/trial', { name: 'On trial', rule: { attribute: 'plan', op: 'eq', value: 'trial' } });
+  const saved = await stack.api('PUT', '/v1/journeys/trial-nurture', {
+    name: 'Trial nurture',
+    entry: { type: 'segment', segmentId: 'trial' },
+    settings: { exitOnLeavingSegment: true },
+    steps: [{ id: 'week', type: 'wait', duration: '7d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }],
+  });
+  expect(saved.status).toBe(201);
+  await stack.api('PUT', '/v1/customers/tria', { attributes: { plan: 'trial' } });
+  await stack.api('POST', '/v1/journeys/trial-nurture/launch', {});
+  await eventually(async () => expect(await hasRun('trial-nurture', 'tria')).toBe(true));
+  await new Promise((r) => setTimeout(r, 2_100)); // the journey cache
+
+  await stack.api('PUT', '/v1/customers/tria', { attributes: { plan: 'pro' } });
+  const result = await handle('trial-nurture', 'tria').result();
+  expect(result).toMatchObject({ status: 'exited', exitReason: 'left-segment', path: ['week'] });
+});
+
+test('when exitOnLeavingSegment is set without a segment entry, then the definition is refused naming it', async () => {
+  const res = await stack.api('PUT', '/v1/journeys/odd', {
+    name: 'Odd',
+    settings: { exitOnLeavingSegment: true },
+    steps: [{ id: 'x', type: 'exit' }],
+  });
+  expect(res.status).toBe(400);
+  expect(res.body.error.details[0].field).toBe('settings.exitOnLeavingSegment');
+});
