@@ -1,14 +1,16 @@
 // Resolves the waits that depend on the customer or on the calendar into one moment. An
 // activity, so the customer's data and the time-zone rules are read once and recorded.
 import { ApplicationFailure } from '@temporalio/common';
-import type { LocalTime } from '../core/journey-steps';
-import { nextLocalTime } from '../core/local-time';
+import type { LocalTime, QuietHours } from '../core/journey-steps';
+import { nextLocalTime, quietHoursEnd } from '../core/local-time';
 import type { Models } from '../db/models';
 
 export interface WaitTarget {
   until?: string;
   untilAttribute?: string;
   untilLocalTime?: LocalTime;
+  /** Wait only if now is inside these quiet hours, until they end. */
+  quietHours?: QuietHours;
 }
 
 export interface ResolveWaitInput {
@@ -32,9 +34,12 @@ export function createScheduleActivities(deps: { models: Pick<Models, 'customers
         const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
         return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
       }
+      const zone = customer?.timeZone ?? input.defaultTimeZone ?? 'UTC';
       if (wait.untilLocalTime) {
-        const zone = customer?.timeZone ?? input.defaultTimeZone ?? 'UTC';
         return nextLocalTime(new Date(input.from), zone, wait.untilLocalTime.time, wait.untilLocalTime.weekdays).toISOString();
+      }
+      if (wait.quietHours) {
+        return quietHoursEnd(new Date(input.from), zone, wait.quietHours.start, wait.quietHours.end)?.toISOString() ?? null;
       }
       throw ApplicationFailure.nonRetryable('the wait names no target', 'InvalidJourneyDefinition');
     },

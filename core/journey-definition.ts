@@ -3,7 +3,7 @@
 // Pure; the workflow bundle imports its types only.
 import { z } from 'zod';
 import { checkJourneyGraph } from './journey-graph';
-import { durationSchema, idSchema, stepSchema } from './journey-steps';
+import { durationSchema, idSchema, quietHoursSchema, stepSchema } from './journey-steps';
 import { isTimeZone } from './locale';
 import { eventNameSchema } from './names';
 
@@ -20,7 +20,9 @@ export const entrySchema = z.discriminatedUnion('type', [
 
 export const settingsSchema = z
   .object({
-    /** For local-time waits of customers without a time zone of their own. */
+    /** No send in these local hours (the customer's time zone); transactional sends go anyway. */
+    quietHours: quietHoursSchema.optional(),
+    /** For local-time waits and quiet hours of customers without a time zone of their own. */
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').optional(),
     /** The customer leaves the journey, wherever they are, when this event arrives. */
     exitOnEvent: eventNameSchema.optional(),

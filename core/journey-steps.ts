@@ -16,20 +16,36 @@ export const durationSchema = z.string().refine((text) => parseDuration(text) !=
 const next = idSchema.optional();
 
 export const sendStepSchema = z
-  .object({ id: idSchema, type: z.literal('send'), channel: z.enum(CHANNELS), template: idSchema, next })
+  .object({
+    id: idSchema,
+    type: z.literal('send'),
+    channel: z.enum(CHANNELS),
+    template: idSchema,
+    /** Receipts and the like: sent even in quiet hours. */
+    transactional: z.boolean().optional(),
+    next,
+  })
   .strict();
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as "09:30"');
+
 export const localTimeSchema = z
   .object({
     /** 24-hour local time, "09:30". */
-    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as "09:30"'),
+    time: hhmm,
     /** The days it may fall on; all days when absent. */
     weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
   })
   .strict();
+
+/** Local hours in which no marketing message goes out; a send then waits for their end. */
+export const quietHoursSchema = z
+  .object({ start: hhmm, end: hhmm })
+  .strict()
+  .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] });
 
 /** Waits for a duration, until a moment, until a date the customer carries, or until a local time. */
 export const waitStepSchema = z
@@ -119,4 +135,5 @@ export type BranchCondition = z.infer<typeof branchConditionSchema>;
 export type SplitStep = z.infer<typeof splitStepSchema>;
 export type ExitStep = z.infer<typeof exitStepSchema>;
 export type LocalTime = z.infer<typeof localTimeSchema>;
+export type QuietHours = z.infer<typeof quietHoursSchema>;
 export type Step = z.infer<typeof stepSchema>;

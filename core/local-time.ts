@@ -69,3 +69,16 @@ export function nextLocalTime(now: Date, zone: string, time: string, weekdays?: 
   }
   throw new Error(`no ${time} on ${weekdays?.join(',')} within a week in ${zone}`);
 }
+
+/**
+ * When quiet hours from `start` to `end` (local "HH:MM", wrapping past midnight when start is
+ * later than end) cover `now` in `zone`: the instant they end. Otherwise undefined.
+ */
+export function quietHoursEnd(now: Date, zone: string, start: string, end: string): Date | undefined {
+  const local = localParts(now, zone);
+  const minutes = local.hour * 60 + local.minute;
+  const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const [from, to] = [toMinutes(start), toMinutes(end)];
+  const quiet = from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
+  return quiet ? nextLocalTime(now, zone, end) : undefined;
+}

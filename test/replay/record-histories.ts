@@ -123,6 +123,18 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'quiet-hours-send',
+    definition: {
+      name: 'Quiet',
+      settings: { quietHours: { start: '21:00', end: '08:00' } },
+      steps: [
+        { id: 'receipt', type: 'send', channel: 'email', template: 'receipt', transactional: true, next: 'promo' },
+        { id: 'promo', type: 'send', channel: 'email', template: 'promo' },
+      ],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
+  {
     name: 'stopped-while-waiting',
     definition: sendWaitSend,
     async drive(h) {

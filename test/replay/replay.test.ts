@@ -27,6 +27,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'goal-converted-counted.json',
     'onboarding-no-project.json',
     'paused-then-resumed.json',
+    'quiet-hours-send.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
     'stopped-while-waiting.json',

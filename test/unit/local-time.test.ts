@@ -1,4 +1,4 @@
-import { nextLocalTime } from '../../core/local-time';
+import { nextLocalTime, quietHoursEnd } from '../../core/local-time';
 
 const at = (iso: string) => new Date(iso);
 
@@ -30,4 +30,17 @@ test('when the time falls in the hour skipped by daylight saving, then it lands 
   // 02:30 does not exist in Paris on 29 March 2026 (02:00 → 03:00).
   const result = nextLocalTime(at('2026-03-29T00:00:00Z'), 'Europe/Paris', '02:30');
   expect(result.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+});
+
+test('when it is inside quiet hours that wrap past midnight, then they end at the next end time', () => {
+  // 23:30 in Paris (22:30 UTC) inside 21:00–08:00: they end at 08:00 Paris = 07:00 UTC.
+  expect(quietHoursEnd(at('2026-01-14T22:30:00Z'), 'Europe/Paris', '21:00', '08:00')?.toISOString()).toBe('2026-01-15T07:00:00.000Z');
+  // 06:00 Paris, still inside, ends the same morning.
+  expect(quietHoursEnd(at('2026-01-15T05:00:00Z'), 'Europe/Paris', '21:00', '08:00')?.toISOString()).toBe('2026-01-15T07:00:00.000Z');
+});
+
+test('when it is outside quiet hours, then there is nothing to wait for', () => {
+  expect(quietHoursEnd(at('2026-01-15T11:00:00Z'), 'Europe/Paris', '21:00', '08:00')).toBeUndefined();
+  expect(quietHoursEnd(at('2026-01-15T11:00:00Z'), 'Europe/Paris', '13:00', '14:00')).toBeUndefined();
+  expect(quietHoursEnd(at('2026-01-15T12:30:00Z'), 'Europe/Paris', '13:00', '14:00')?.toISOString()).toBe('2026-01-15T13:00:00.000Z');
 });

@@ -206,3 +206,22 @@ test('when the journey is paused, then the run holds before its send until resum
   expect(result).toMatchObject({ status: 'completed', path: ['hour', 'hello'] });
   expect(calls.slice(before).filter((c) => c.name === 'send')).toHaveLength(1);
 });
+
+test('when a send falls in quiet hours, then it waits for their end, and a transactional send does not', async () => {
+  const before = calls.length;
+  waitAnswer = (from) => new Date(Date.parse(from) + 8 * HOUR).toISOString();
+  await run(
+    {
+      name: 'Quiet',
+      settings: { quietHours: { start: '21:00', end: '08:00' } },
+      steps: [{ ...send('receipt', 'promo'), transactional: true }, send('promo')],
+    },
+    async (handle) => {
+      const state = await stateWhen(handle, (s) => s.currentStep === 'promo' && s.waitingUntil !== undefined);
+      expect(Date.parse(state.waitingUntil!) - Date.now()).toBeGreaterThan(7 * HOUR);
+    },
+  );
+  const mine = calls.slice(before).map((c) => (c.name === 'send' ? `send:${(c.input as { stepId: string }).stepId}` : c.name));
+  expect(mine).toEqual(['send:receipt', 'resolveWait', 'send:promo']);
+  expect(calls.slice(before)[1].input).toMatchObject({ wait: { quietHours: { start: '21:00', end: '08:00' } } });
+});

@@ -2,19 +2,35 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } fr
 import type { Activities } from '../../activities';
 import { sendKey } from '../../core/ids';
 import type { SendStep } from '../../core/journey-definition';
-import { SEND_OPTIONS } from '../activity-options';
+import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import type { StepHandler } from './context';
 
 const { send } = proxyActivities<Activities>(SEND_OPTIONS);
+const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
 
 /**
- * Delivers the step's template, unless the journey is paused (then it holds until resumed). A send that cannot go out (skipped or failed for good) is
+ * Delivers the step's template, unless the journey is paused (then it holds until resumed) or
+ * the customer is in the journey's quiet hours (then it waits for their end, unless transactional). A send that cannot go out (skipped or failed for good) is
  * recorded in the run's state and the journey goes on: one bad message does not strand the
  * customer.
  */
-export const sendStep: StepHandler<SendStep> = async (step, { run, state, visit, control }) => {
+export const sendStep: StepHandler<SendStep> = async (step, { run, settings, state, visit, control }) => {
   // A paused journey sends nothing: the run holds here until it resumes (or is stopped).
   if (!(await control.unlessPaused())) return undefined;
+  if (settings?.quietHours && !step.transactional) {
+    const end = await resolveWait({
+      customerId: run.customerId,
+      wait: { quietHours: settings.quietHours },
+      defaultTimeZone: settings.timeZone,
+      from: new Date().toISOString(),
+    });
+    if (end !== null) {
+      state.waitingUntil = end;
+      const waited = await control.pause(Date.parse(end) - Date.now());
+      state.waitingUntil = undefined;
+      if (!waited || !(await control.unlessPaused())) return undefined;
+    }
+  }
   const at = new Date().toISOString();
   const base = { stepId: step.id, channel: step.channel, at };
   try {
