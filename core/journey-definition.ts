@@ -20,6 +20,11 @@ export const entrySchema = z.discriminatedUnion('type', [
 
 export const settingsSchema = z
   .object({
+    /**
+     * Whether a customer may enter again once their run has ended: never (the default), always,
+     * or once `after` has passed since their last entry.
+     */
+    reentry: z.union([z.enum(['never', 'always']), z.object({ after: durationSchema }).strict()]).optional(),
     /** No send in these local hours (the customer's time zone); transactional sends go anyway. */
     quietHours: quietHoursSchema.optional(),
     /** For local-time waits and quiet hours of customers without a time zone of their own. */

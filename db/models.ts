@@ -72,6 +72,14 @@ export interface JourneyVersionDoc {
   createdAt: Date;
 }
 
+/** A customer's entries into a journey that allows re-entry; `_id` is `${journeyId}:${customerId}`. */
+export interface JourneyEntryDoc {
+  _id: string;
+  /** The latest entry number: the run is `journey:<journeyId>:<customerId>:<last>`. */
+  last: number;
+  lastEnteredAt: Date;
+}
+
 export type DeliveryState = 'claimed' | 'sent' | 'skipped' | 'failed';
 
 /** One row per send, keyed by its idempotency key: the delivery ledger. */
@@ -233,8 +241,16 @@ export function createModels(conn: Connection) {
     ),
     'events',
   );
+  const journeyEntries = conn.model<JourneyEntryDoc>(
+    'JourneyEntry',
+    new Schema<JourneyEntryDoc>(
+      { _id: { type: String, required: true }, last: { type: Number, required: true }, lastEnteredAt: { type: Date, required: true } },
+      { versionKey: false },
+    ),
+    'journey_entries',
+  );
   const segments = createSegmentModel(conn);
-  return { customers, templates, journeys, journeyVersions, deliveries, inbox, events, segments };
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, inbox, events, segments };
 }
 
 export type Models = ReturnType<typeof createModels>;

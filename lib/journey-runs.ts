@@ -8,6 +8,8 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import type { Model } from 'mongoose';
+import { parseDuration } from '../core/duration';
 import { journeyWorkflowId } from '../core/ids';
 import {
   CustomerEvent,
@@ -24,6 +26,7 @@ import {
   resumeSignal,
   stopSignal,
 } from '../core/journey-contract';
+import type { JourneyEntryDoc } from '../db/models';
 
 /** How many workflow starts one launch keeps in flight at once. */
 const START_CONCURRENCY = 16;
@@ -56,20 +59,43 @@ export interface CodeRunTemplate {
   workflowType: string;
 }
 
-export function createJourneyRuns(client: Client, taskQueue: string) {
+export function createJourneyRuns(client: Client, taskQueue: string, entries: Model<JourneyEntryDoc>) {
   /**
-   * Starts the customer's run; with an event, starts it with that event as its first signal
-   * (event-triggered entry). False when the customer already has (or had) this run.
+   * Enters the customer, as the journey's re-entry policy allows; with an event, starts the run
+   * with that event as its first signal (event-triggered entry). False when the customer is
+   * not entered (already in, or already entered and re-entry not allowed yet).
    */
   async function start(run: RunTemplate | CodeRunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
-    const entry = 1;
+    const policy = 'workflowType' in run ? 'never' : (run.definition.settings?.reentry ?? 'never');
+    if (policy === 'never') return startEntry(run, customerId, 1, event);
+    // Entry numbers come from the registry; a start that finds its number taken (a race, or a
+    // crash before the registry was updated) records it and decides again.
+    const key = `${run.journeyId}:${customerId}`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await entries.findById(key).lean();
+      const last = record?.last ?? 0;
+      if (last > 0) {
+        const previous = await client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last)).describe().catch(() => undefined);
+        if (previous?.status.name === 'RUNNING') return false;
+        const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
+        if (record && Date.now() - record.lastEnteredAt.getTime() < cooldown) return false;
+      }
+      const entered = await startEntry(run, customerId, last + 1, event);
+      await entries.updateOne({ _id: key }, { $max: { last: last + 1 }, $set: { lastEnteredAt: new Date() } }, { upsert: true });
+      if (entered) return true;
+    }
+    return false;
+  }
+
+  /** Starts entry number `entry` of the customer's run; false when that run already exists. */
+  async function startEntry(run: RunTemplate | CodeRunTemplate, customerId: string, entry: number, event?: CustomerEvent): Promise<boolean> {
     const code = 'workflowType' in run;
     const args = code ? [{ customerId, entry }] : [{ ...run, customerId, entry } satisfies JourneyRunInput];
     const options = {
       workflowId: journeyWorkflowId(run.journeyId, customerId, entry),
       taskQueue,
       args,
-      // A customer enters a journey once: a second launch finds the first run, even closed.
+      // Each entry runs once: a second start finds the first run, even closed.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: SA_JOURNEY, value: run.journeyId },
@@ -193,8 +219,10 @@ export function createJourneyRuns(client: Client, taskQueue: string) {
       return outcome;
     },
 
+    /** The customer's latest run of the journey. */
     async describe(journeyId: string, customerId: string): Promise<RunView | undefined> {
-      const handle = client.workflow.getHandle(journeyWorkflowId(journeyId, customerId));
+      const entry = (await entries.findById(`${journeyId}:${customerId}`).lean())?.last ?? 1;
+      const handle = client.workflow.getHandle(journeyWorkflowId(journeyId, customerId, entry));
       let description;
       try {
         description = await handle.describe();

@@ -7,7 +7,7 @@ import { createJourneyStats } from './journey-stats';
 import { createLaunches } from './launches';
 
 export function createServices(client: Client, taskQueue: string, models: Models) {
-  const runs = createJourneyRuns(client, taskQueue);
+  const runs = createJourneyRuns(client, taskQueue, models.journeyEntries);
   return {
     runs,
     launches: createLaunches(client, taskQueue),

@@ -21,7 +21,7 @@ export function createRealActivities(db: Database, email: Config['email'], tempo
       email: createEmailChannel(transport, email),
       web: createWebChannel(db.models.inbox),
     },
-    runs: createJourneyRuns(temporal.client, temporal.taskQueue),
+    runs: createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries),
     // The rule was validated when the segment was saved; parsing again refuses anything else.
     audienceFilter: (rule, asOf) => compileSegment(segmentRuleSchema.parse(rule), asOf),
   });

@@ -152,3 +152,39 @@ test('when exitOnLeavingSegment is set without a segment entry, then the definit
   expect(res.status).toBe(400);
   expect(res.body.error.details[0].field).toBe('settings.exitOnLeavingSegment');
 });
+
+test('when a journey allows re-entry, then a customer enters again once their run has ended and the cooldown passed', async () => {
+  await stack.api('PUT', '/v1/customers/rita', {});
+  const steps = [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }];
+  await stack.api('PUT', '/v1/journeys/again', { name: 'Again', settings: { reentry: 'always' }, steps });
+  for (const entry of [1, 2]) {
+    const launch = await stack.api('POST', '/v1/journeys/again/launch', { customerIds: ['rita'] });
+    expect(launch.body.entered).toEqual(['rita']);
+    await stack.client.workflow.getHandle(journeyWorkflowId('again', 'rita', entry)).result();
+  }
+  const latest = await stack.api('GET', '/v1/journeys/again/runs/rita');
+  expect(latest.body.workflowId).toBe(journeyWorkflowId('again', 'rita', 2));
+  expect((await stack.api('GET', '/v1/customers/rita/inbox')).body.messages).toHaveLength(2);
+
+  await stack.api('PUT', '/v1/journeys/cooled', { name: 'Cooled', settings: { reentry: { after: '3s' } }, steps });
+  await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] });
+  await stack.client.workflow.getHandle(journeyWorkflowId('cooled', 'rita', 1)).result();
+  expect((await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] })).body.alreadyEntered).toEqual(['rita']);
+  await new Promise((r) => setTimeout(r, 3_100));
+  expect((await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] })).body.entered).toEqual(['rita']);
+});
+
+test('when a journey allows re-entry but the customer is still in it, then they do not enter twice at once', async () => {
+  await stack.api('PUT', '/v1/customers/stay', {});
+  await stack.api('PUT', '/v1/journeys/long-again', {
+    name: 'Long again',
+    settings: { reentry: 'always' },
+    steps: [{ id: 'long', type: 'wait', duration: '30d' }],
+  });
+  const both = await Promise.all([
+    stack.api('POST', '/v1/journeys/long-again/launch', { customerIds: ['stay'] }),
+    stack.api('POST', '/v1/journeys/long-again/launch', { customerIds: ['stay'] }),
+  ]);
+  expect(both.flatMap((r) => r.body.entered)).toEqual(['stay']);
+  expect(both.flatMap((r) => r.body.alreadyEntered)).toEqual(['stay']);
+});
