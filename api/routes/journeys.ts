@@ -5,8 +5,8 @@ import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
-import { conflict, FieldError, invalid, notFound } from '../errors';
-import { parse, pathId } from '../validate';
+import { conflict, fieldPath, FieldError, invalid, notFound } from '../errors';
+import { pathId } from '../validate';
 
 export function journeyView(doc: JourneyDoc) {
   return {
@@ -60,13 +60,28 @@ async function checkReferences(models: Models, definition: JourneyDefinition): P
   return errors;
 }
 
+/** Parses a definition; a problem inside a step names the step by its ID as well as its place. */
+function parseDefinition(body: unknown): JourneyDefinition {
+  const result = journeyDefinitionSchema.safeParse(body);
+  if (result.success) return result.data;
+  const steps = (body as { steps?: unknown })?.steps;
+  throw invalid(
+    result.error.issues.map((issue) => {
+      const [head, index] = issue.path;
+      const id = head === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown })?.id : undefined;
+      const named = typeof id === 'string' && !issue.message.startsWith('step') ? `step "${id}": ${issue.message}` : issue.message;
+      return { field: fieldPath(issue.path), message: named };
+    }),
+  );
+}
+
 export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats: JourneyStatsReader }): Router {
   const { models, runs, stats } = deps;
   const router = Router();
 
   /** A definition that passes the schema, the graph checks and the reference checks. */
   async function validDefinition(id: string, body: unknown): Promise<JourneyDefinition> {
-    const definition = parse(journeyDefinitionSchema, body);
+    const definition = parseDefinition(body);
     if ((await models.journeys.findById(id, { archived: 1 }).lean())?.archived) throw conflict(`journey "${id}" is archived`);
     const referenceErrors = await checkReferences(models, definition);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);

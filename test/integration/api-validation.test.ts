@@ -85,8 +85,14 @@ describe('journeys', () => {
     expect((await stack.api('GET', '/v1/journeys/j-bad')).status).toBe(404);
   });
 
-  test('when a journey is rejected, then the message names the step', async () => {
-    const res = await stack.api('PUT', '/v1/journeys/j-bad', { name: 'J', steps: [send('intro', { template: 'ghost' })] });
+  test.each([
+    ['a missing template', [send('intro', { template: 'ghost' })]],
+    ['a bad duration', [send('first', { next: 'intro' }), { id: 'intro', type: 'wait', duration: 'soon' }]],
+    ['an unknown channel', [send('intro', { channel: 'fax' })]],
+    ['a missing link target', [send('intro', { next: 'nowhere' })]],
+  ])('when a journey is rejected for %s, then the message names the step', async (_what, steps) => {
+    const res = await stack.api('PUT', '/v1/journeys/j-bad', { name: 'J', steps });
+    expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('step "intro"');
   });
 });
