@@ -15,7 +15,7 @@ export interface SendIdentity {
 
 /** A send whose outcome is recorded for good: a retry returns it and does nothing else. */
 export type FinalOutcome =
-  | { status: 'sent'; messageId: string }
+  | { status: 'sent'; messageId: string; /** The channel used, when it was the fallback. */ channel?: Channel }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string; type: string };
 
@@ -41,14 +41,14 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
         )
         .lean();
       if (!previous || previous.state === 'claimed') return undefined;
-      if (previous.state === 'sent') return { status: 'sent', messageId: previous.messageId! };
+      if (previous.state === 'sent') return { status: 'sent', messageId: previous.messageId!, channel: previous.channel };
       if (previous.state === 'skipped') return { status: 'skipped', reason: previous.reason! };
       return { status: 'failed', reason: previous.reason!, type: previous.failureType! };
     },
     async record(key, outcome) {
       const update =
         outcome.status === 'sent'
-          ? { state: 'sent', messageId: outcome.messageId }
+          ? { state: 'sent', messageId: outcome.messageId, ...(outcome.channel ? { channel: outcome.channel } : {}) }
           : outcome.status === 'skipped'
             ? { state: 'skipped', reason: outcome.reason }
             : { state: 'failed', reason: outcome.reason, failureType: outcome.type };

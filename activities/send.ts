@@ -2,7 +2,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
-import type { Models } from '../db/models';
+import type { CustomerDoc, Models } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
 import type { DeliveryLedger, FinalOutcome } from './ledger';
 
@@ -14,6 +14,8 @@ export interface SendInput {
   stepId: string;
   channel: Channel;
   templateId: string;
+  /** Used when the customer cannot be reached on `channel` (no address, or opted out). */
+  fallback?: { channel: Channel; templateId: string };
 }
 
 export type SendResult = Exclude<FinalOutcome, { status: 'failed' }>;
@@ -26,8 +28,9 @@ export interface SendDeps {
 
 /**
  * Renders the step's template with the customer's current data and delivers it, once per
- * idempotency key. Skips (recorded, not retried) when the customer is gone or has no address
- * on the channel; fails without retry when the template is missing or does not render.
+ * idempotency key. Skips (recorded, not retried) when the customer is gone, or cannot be
+ * reached on the channel nor on the fallback (no address, or opted out); fails without retry
+ * when the template is missing or does not render.
  */
 export function createSend(deps: SendDeps) {
   return async function send(input: SendInput): Promise<SendResult> {
@@ -56,23 +59,39 @@ export function createSend(deps: SendDeps) {
   };
 }
 
+/** Why a customer cannot be reached on a channel, or undefined when they can. */
+function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAdapter): string | undefined {
+  if (customer.consent?.[channel] === false) return 'unsubscribed';
+  return adapter.addressOf(customer) ? undefined : 'unreachable';
+}
+
 async function deliverOnce(deps: SendDeps, input: SendInput): Promise<FinalOutcome> {
-  const [customer, template] = await Promise.all([
-    deps.models.customers.findById(input.customerId).lean(),
-    deps.models.templates.findById(input.templateId).lean(),
-  ]);
+  const customer = await deps.models.customers.findById(input.customerId).lean();
   if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
-  if (!template || template.channel !== input.channel) {
+
+  // The step's channel, or its fallback when the customer cannot be reached there.
+  const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
+  let route: (typeof routes)[number] | undefined;
+  let reason: string | undefined;
+  for (const candidate of routes) {
+    const why = unreachable(customer, candidate.channel, deps.channels[candidate.channel]);
+    if (!why) {
+      route = candidate;
+      break;
+    }
+    reason ??= why;
+  }
+  if (!route) return { status: 'skipped', reason: reason! };
+
+  const template = await deps.models.templates.findById(route.templateId).lean();
+  if (!template || template.channel !== route.channel) {
     return {
       status: 'failed',
-      reason: `template "${input.templateId}" for channel ${input.channel} does not exist`,
+      reason: `template "${route.templateId}" for channel ${route.channel} does not exist`,
       type: FailureType.TemplateNotFound,
     };
   }
-  const adapter = deps.channels[input.channel];
-  const address = adapter.addressOf(customer);
-  if (!address) return { status: 'skipped', reason: 'unreachable' };
-
+  const adapter = deps.channels[route.channel];
   let content;
   try {
     content = renderContent(template.content, renderContext(customer, input.journeyId));
@@ -81,8 +100,9 @@ async function deliverOnce(deps: SendDeps, input: SendInput): Promise<FinalOutco
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
   }
   try {
+    const address = adapter.addressOf(customer)!;
     const { messageId } = await adapter.deliver({ key: input.key, journeyId: input.journeyId, customer, address, content });
-    return { status: 'sent', messageId };
+    return { status: 'sent', messageId, channel: route.channel };
   } catch (err) {
     if (err instanceof ApplicationFailure && err.nonRetryable) {
       return { status: 'failed', reason: err.message, type: err.type ?? FailureType.ChannelPermanentRejection };

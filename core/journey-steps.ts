@@ -23,9 +23,12 @@ export const sendStepSchema = z
     template: idSchema,
     /** Receipts and the like: sent even in quiet hours. */
     transactional: z.boolean().optional(),
+    /** Used when the customer cannot be reached on `channel` (no address there, or opted out). */
+    fallback: z.object({ channel: z.enum(CHANNELS), template: idSchema }).strict().optional(),
     next,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.fallback?.channel !== s.channel, { message: 'the fallback must be another channel', path: ['fallback', 'channel'] });
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -24,22 +24,28 @@ export function journeyView(doc: JourneyDoc) {
 
 /** Checks what the schema cannot: the templates and segments a definition names exist. */
 async function checkReferences(models: Models, definition: JourneyDefinition): Promise<FieldError[]> {
-  const ids = [...new Set(definition.steps.flatMap((s) => (s.type === 'send' ? [s.template] : [])))];
-  const found = await models.templates.find({ _id: { $in: ids } }, { channel: 1 }).lean();
+  // Each send names a template for its channel, and maybe one for its fallback channel.
+  const uses = definition.steps.flatMap((step, i) =>
+    step.type !== 'send'
+      ? []
+      : [
+          { field: `steps[${i}].template`, stepId: step.id, template: step.template, channel: step.channel },
+          ...(step.fallback
+            ? [{ field: `steps[${i}].fallback.template`, stepId: step.id, template: step.fallback.template, channel: step.fallback.channel }]
+            : []),
+        ],
+  );
+  const found = await models.templates.find({ _id: { $in: [...new Set(uses.map((u) => u.template))] } }, { channel: 1 }).lean();
   const channelOf = new Map(found.map((t) => [t._id, t.channel]));
   const errors: FieldError[] = [];
-  definition.steps.forEach((step, i) => {
-    if (step.type !== 'send') return;
-    const channel = channelOf.get(step.template);
+  for (const use of uses) {
+    const channel = channelOf.get(use.template);
     if (channel === undefined) {
-      errors.push({ field: `steps[${i}].template`, message: `step "${step.id}": template "${step.template}" does not exist` });
-    } else if (channel !== step.channel) {
-      errors.push({
-        field: `steps[${i}].template`,
-        message: `step "${step.id}": template "${step.template}" is for ${channel}, not ${step.channel}`,
-      });
+      errors.push({ field: use.field, message: `step "${use.stepId}": template "${use.template}" does not exist` });
+    } else if (channel !== use.channel) {
+      errors.push({ field: use.field, message: `step "${use.stepId}": template "${use.template}" is for ${channel}, not ${use.channel}` });
     }
-  });
+  }
   // Every segment the definition names: the entry segment and those branch cases test.
   const segmentRefs: { field: string; segmentId: string; stepId?: string }[] = [];
   if (definition.entry?.type === 'segment') segmentRefs.push({ field: 'entry.segmentId', segmentId: definition.entry.segmentId });

@@ -79,6 +79,8 @@ describe('journeys', () => {
       { name: 'J', steps: [{ id: 'b', type: 'branch', cases: [{ when: { segment: 'ghost' }, next: 'a' }] }, send('a')] },
       ['steps[0].cases[0].when.segment'],
     ],
+    ['a fallback template of another channel', { name: 'J', steps: [send('a', { fallback: { channel: 'web', template: 'hello' } })] }, ['steps[0].fallback.template']],
+    ['a fallback on the same channel', { name: 'J', steps: [send('a', { fallback: { channel: 'email', template: 'hello' } })] }, ['steps[0].fallback.channel']],
     ['an exit step with a next', { name: 'J', steps: [{ id: 'x', type: 'exit', next: 'y' }] }, ['steps[0]']],
   ])('when a journey has %s, then the API answers 400 naming the step and field', async (_what, body, fields) => {
     expect(await rejectedFields('PUT', '/v1/journeys/j-bad', body)).toEqual(fields);

@@ -161,3 +161,31 @@ test('when Temporal and MongoDB answer, then /readyz is ready and /healthz needs
   const ready = await stack.api('GET', '/readyz', undefined, null);
   expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: true, temporal: true } });
 });
+
+test('when a customer opted out of a channel or has no address there, then the fallback channel is used, or the send is skipped', async () => {
+  await stack.api('PUT', '/v1/customers/optout', { email: 'optout@example.test', consent: { email: false } });
+  await stack.api('PUT', '/v1/customers/nomail', {});
+  await stack.api('PUT', '/v1/customers/both-out', { email: 'x@example.test', consent: { email: false, web: false } });
+  await stack.api('PUT', '/v1/journeys/fallback', {
+    name: 'Fallback',
+    steps: [{ id: 'hello', type: 'send', channel: 'email', template: 'welcome-email', fallback: { channel: 'web', template: 'tips-web' } }],
+  });
+  await stack.api('PUT', '/v1/journeys/no-fallback', {
+    name: 'No fallback',
+    steps: [{ id: 'hello', type: 'send', channel: 'email', template: 'welcome-email' }],
+  });
+  const before = stack.sink.messages.length;
+  await stack.api('POST', '/v1/journeys/fallback/launch', { customerIds: ['optout', 'nomail', 'both-out'] });
+  await stack.api('POST', '/v1/journeys/no-fallback/launch', { customerIds: ['optout'] });
+  const result = async (journeyId: string, customerId: string) =>
+    stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId)).result();
+
+  expect((await result('fallback', 'optout')).sends[0]).toMatchObject({ status: 'sent', channel: 'web' });
+  expect((await result('fallback', 'nomail')).sends[0]).toMatchObject({ status: 'sent', channel: 'web' });
+  expect((await result('fallback', 'both-out')).sends[0]).toMatchObject({ status: 'skipped', reason: 'unsubscribed' });
+  expect((await result('no-fallback', 'optout')).sends[0]).toMatchObject({ status: 'skipped', reason: 'unsubscribed' });
+  expect(stack.sink.messages.length).toBe(before);
+  expect((await stack.api('GET', '/v1/customers/optout/inbox')).body.messages).toHaveLength(1);
+  const record = await stack.db.models.deliveries.findById(`${journeyWorkflowId('fallback', 'nomail')}:hello:1`).lean();
+  expect(record).toMatchObject({ state: 'sent', channel: 'web' });
+});

@@ -41,10 +41,11 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       stepId: step.id,
       channel: step.channel,
       templateId: step.template,
+      ...(step.fallback ? { fallback: { channel: step.fallback.channel, templateId: step.fallback.template } } : {}),
     });
     state.sends.push(
       result.status === 'sent'
-        ? { ...base, status: 'sent', messageId: result.messageId }
+        ? { ...base, status: 'sent', messageId: result.messageId, ...(result.channel ? { channel: result.channel } : {}) }
         : { ...base, status: 'skipped', reason: result.reason },
     );
   } catch (err) {
