@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
 import { loadConfig } from '../lib/config';
+import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const db = await connectDatabase(config.mongodbUri);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
+  if (added.length > 0) console.log(`cairn worker: registered search attributes ${added.join(', ')}`);
   const { activities, close } = createRealActivities(db, config.email, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
