@@ -75,12 +75,16 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
         const entry = (j.definition as JourneyDefinition).entry;
         return entry?.type === 'event' && entry.event === name;
       });
-    const tasks = events.flatMap((e) => {
-      const event: CustomerEvent = { id: e._id, name: e.name, timestamp: e.timestamp.toISOString(), properties: e.properties };
-      return [
-        () => deps.runs.signalRunning(e.customerId, event),
-        ...byEvent(e.name).map((j) => () => deps.runs.start(template(j), e.customerId, event)),
-      ];
+    // One task per customer: their events in time order, to their runs, then to entries.
+    const byCustomer = new Map<string, CustomerEvent[]>();
+    for (const e of [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())) {
+      const list = byCustomer.get(e.customerId) ?? [];
+      list.push({ id: e._id, name: e.name, timestamp: e.timestamp.toISOString(), properties: e.properties });
+      byCustomer.set(e.customerId, list);
+    }
+    const tasks = [...byCustomer].map(([customerId, list]) => async () => {
+      await deps.runs.signalRunning(customerId, list);
+      for (const event of list) for (const j of byEvent(event.name)) await deps.runs.start(template(j), customerId, event);
     });
     await inLanes(tasks);
     // The roll-ups changed, and behavioural segments read them.

@@ -158,9 +158,12 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
   return {
     start,
 
-    /** Sends the event to every running journey of the customer. */
-    signalRunning(customerId: string, event: CustomerEvent): Promise<number> {
-      return signalAll(`${SA_CUSTOMER.name} = "${customerId}"`, (handle) => handle.signal(customerEventSignal, event));
+    /** Sends the events to every running journey of the customer (one listing for all of them). */
+    async signalRunning(customerId: string, events: CustomerEvent[]): Promise<number> {
+      return signalAll(`${SA_CUSTOMER.name} = "${customerId}"`, async (handle) => {
+        // In order, one after the other: a run hears the customer's events as they happened.
+        for (const event of events) await handle.signal(customerEventSignal, event);
+      });
     },
 
     /** Asks every running run of the journey to stop; each ends through its own logic. */
