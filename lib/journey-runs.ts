@@ -75,7 +75,13 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       const record = await entries.findById(key).lean();
       const last = record?.last ?? 0;
       if (last > 0) {
-        const previous = await client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last)).describe().catch(() => undefined);
+        const previous = await client.workflow
+          .getHandle(journeyWorkflowId(run.journeyId, customerId, last))
+          .describe()
+          .catch((err) => {
+            if (err instanceof WorkflowNotFoundError) return undefined; // its history is past retention
+            throw err;
+          });
         if (previous?.status.name === 'RUNNING') return false;
         const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
         if (record && Date.now() - record.lastEnteredAt.getTime() < cooldown) return false;
@@ -108,7 +114,13 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     try {
       if (event) {
         // Signal-with-start on a running run only signals it: that is no new entry.
-        const existing = await client.workflow.getHandle(options.workflowId).describe().catch(() => undefined);
+        const existing = await client.workflow
+          .getHandle(options.workflowId)
+          .describe()
+          .catch((err) => {
+            if (err instanceof WorkflowNotFoundError) return undefined;
+            throw err;
+          });
         if (existing) return false;
         await client.workflow.signalWithStart<Workflow, [CustomerEvent]>(workflowType, {
           ...options,
