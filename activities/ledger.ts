@@ -21,12 +21,21 @@ export type FinalOutcome =
 
 export interface DeliveryLedger {
   /**
-   * Claims the key for this attempt. Returns the recorded outcome when an earlier attempt
-   * finished; undefined when this attempt should deliver (first attempt, or an earlier one
-   * died between claiming and recording).
+   * Claims the key for this attempt. The claim carries the recorded outcome when an earlier
+   * attempt finished; without one, this attempt should deliver (first attempt, or an earlier
+   * one died between claiming and recording).
    */
-  claim(send: SendIdentity): Promise<FinalOutcome | undefined>;
+  claim(send: SendIdentity): Promise<Claim>;
   record(key: string, outcome: FinalOutcome): Promise<void>;
+  /** Notes that the send holds its place under the frequency caps. */
+  markCapReserved(key: string): Promise<void>;
+}
+
+export interface Claim {
+  /** The recorded outcome of an earlier attempt that finished. */
+  outcome?: FinalOutcome;
+  /** An earlier attempt already took this send's place under the frequency caps. */
+  capReserved: boolean;
 }
 
 export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLedger {
@@ -40,10 +49,14 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
           { upsert: true, returnDocument: 'before' },
         )
         .lean();
-      if (!previous || previous.state === 'claimed') return undefined;
-      if (previous.state === 'sent') return { status: 'sent', messageId: previous.messageId!, channel: previous.channel };
-      if (previous.state === 'skipped') return { status: 'skipped', reason: previous.reason! };
-      return { status: 'failed', reason: previous.reason!, type: previous.failureType! };
+      const capReserved = previous?.capReserved === true;
+      if (!previous || previous.state === 'claimed') return { capReserved };
+      if (previous.state === 'sent') return { capReserved, outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel } };
+      if (previous.state === 'skipped') return { capReserved, outcome: { status: 'skipped', reason: previous.reason! } };
+      return { capReserved, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
+    },
+    async markCapReserved(key) {
+      await deliveries.updateOne({ _id: key }, { $set: { capReserved: true } });
     },
     async record(key, outcome) {
       const update =

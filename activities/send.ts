@@ -4,6 +4,7 @@ import { FailureType } from '../core/failures';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { CustomerDoc, Models } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
+import type { CapReserver } from './caps';
 import type { DeliveryLedger, FinalOutcome } from './ledger';
 
 export interface SendInput {
@@ -16,14 +17,20 @@ export interface SendInput {
   templateId: string;
   /** Used when the customer cannot be reached on `channel` (no address, or opted out). */
   fallback?: { channel: Channel; templateId: string };
+  /** Bypasses frequency caps (receipts, password resets). */
+  transactional?: boolean;
+  /** When capped: skip the message (recorded), or defer it until the caps allow it. */
+  whenCapped?: 'skip' | 'defer';
 }
 
-export type SendResult = Exclude<FinalOutcome, { status: 'failed' }>;
+/** Deferred: capped for now, not recorded; call again with the same key at `retryAt`. */
+export type SendResult = Exclude<FinalOutcome, { status: 'failed' }> | { status: 'deferred'; retryAt: string; reason: string };
 
 export interface SendDeps {
   models: Pick<Models, 'customers' | 'templates'>;
   ledger: DeliveryLedger;
   channels: Record<Channel, ChannelAdapter>;
+  reserveCap: CapReserver;
 }
 
 /**
@@ -34,16 +41,18 @@ export interface SendDeps {
  */
 export function createSend(deps: SendDeps) {
   return async function send(input: SendInput): Promise<SendResult> {
-    const recorded = await deps.ledger.claim({
+    const claim = await deps.ledger.claim({
       key: input.key,
       channel: input.channel,
       customerId: input.customerId,
       journeyId: input.journeyId,
       stepId: input.stepId,
     });
-    let outcome = recorded;
+    let outcome: FinalOutcome | undefined = claim.outcome;
     if (!outcome) {
-      outcome = await deliverOnce(deps, input);
+      const attempt = await deliverOnce(deps, input, claim.capReserved);
+      if (attempt.status === 'deferred') return attempt;
+      outcome = attempt;
       await deps.ledger.record(input.key, outcome);
     }
     if (outcome.status === 'failed') {
@@ -65,7 +74,7 @@ function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAd
   return adapter.addressOf(customer) ? undefined : 'unreachable';
 }
 
-async function deliverOnce(deps: SendDeps, input: SendInput): Promise<FinalOutcome> {
+async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolean): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' }>> {
   const customer = await deps.models.customers.findById(input.customerId).lean();
   if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
 
@@ -98,6 +107,15 @@ async function deliverOnce(deps: SendDeps, input: SendInput): Promise<FinalOutco
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
+  }
+  if (!input.transactional && !capReserved) {
+    const reservation = await deps.reserveCap(customer._id, route.channel);
+    if (!reservation.admitted) {
+      const reason = `capped:${reservation.rule}`;
+      if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
+      return { status: 'skipped', reason };
+    }
+    await deps.ledger.markCapReserved(input.key);
   }
   try {
     const address = adapter.addressOf(customer)!;

@@ -14,6 +14,7 @@ import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
 import { launchesRouter } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
+import { settingsRouter } from './routes/settings';
 import { templatesRouter } from './routes/templates';
 
 export interface AppDeps {
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/segments', segmentsRouter(deps.models));
   v1.use('/journeys', journeysRouter(deps), launchesRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter(deps));
+  v1.use('/settings', settingsRouter(deps.models));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document served at /openapi.json. Request schemas come from the same zod
 // schemas the routes validate with, so the document cannot drift from the code.
 import { z } from 'zod';
+import { capRulesSchema } from '../core/frequency-caps';
 import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
 import { errorResponses, idParam, json, ok, ref } from './openapi-parts';
@@ -26,6 +27,7 @@ function requestComponents(): Record<string, object> {
     JourneyDefinition: journeyDefinitionSchema,
     LaunchInput: launchBodySchema,
     CodeLaunchInput: codeLaunchBodySchema,
+    FrequencyCaps: capRulesSchema,
     ...segmentRequestSchemas,
   };
   for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
@@ -138,6 +140,14 @@ export function openApiDocument(): object {
         post: {
           summary: 'Stop new entries of a live journey (segment or event entry); runs under way go on',
           responses: { '200': ok('Entries stopped'), ...errorResponses },
+        },
+      },
+      '/v1/settings/frequency-caps': {
+        get: { summary: 'The frequency caps: at most `limit` messages per customer per rolling `window`', responses: { '200': ok('The rules', ref('FrequencyCaps')), ...errorResponses } },
+        put: {
+          summary: 'Replace the frequency caps (applied to non-transactional sends of every journey)',
+          requestBody: { required: true, content: json(ref('FrequencyCaps')) },
+          responses: { '200': ok('Saved', ref('FrequencyCaps')), ...errorResponses },
         },
       },
       '/v1/code-journeys': {

@@ -21,8 +21,10 @@ export const sendStepSchema = z
     type: z.literal('send'),
     channel: z.enum(CHANNELS),
     template: idSchema,
-    /** Receipts and the like: sent even in quiet hours. */
+    /** Receipts and the like: sent even in quiet hours, and not counted or held by frequency caps. */
     transactional: z.boolean().optional(),
+    /** When a frequency cap holds the customer: skip the message (the default), or defer it until allowed. */
+    whenCapped: z.enum(['skip', 'defer']).optional(),
     /** Used when the customer cannot be reached on `channel` (no address there, or opted out). */
     fallback: z.object({ channel: z.enum(CHANNELS), template: idSchema }).strict().optional(),
     next,

@@ -80,6 +80,19 @@ export interface JourneyEntryDoc {
   lastEnteredAt: Date;
 }
 
+/** Send times (ms) per cap rule for one customer; `_id` is the customer ID. */
+export interface FrequencyDoc {
+  _id: string;
+  r?: Record<string, number[]>;
+}
+
+/** Settings documents by name, e.g. `frequency-caps`. */
+export interface SettingsDoc {
+  _id: string;
+  value: Record<string, unknown>;
+  updatedAt: Date;
+}
+
 export type DeliveryState = 'claimed' | 'sent' | 'skipped' | 'failed';
 
 /** One row per send, keyed by its idempotency key: the delivery ledger. */
@@ -95,6 +108,8 @@ export interface DeliveryDoc {
   reason?: string;
   /** The ApplicationFailure type of a failed send. */
   failureType?: string;
+  /** The send holds its place under the frequency caps: a retry does not take another. */
+  capReserved?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -202,6 +217,7 @@ export function createModels(conn: Connection) {
         messageId: String,
         reason: String,
         failureType: String,
+        capReserved: Boolean,
       },
       timestamps,
     ),
@@ -249,8 +265,21 @@ export function createModels(conn: Connection) {
     ),
     'journey_entries',
   );
+  const frequency = conn.model<FrequencyDoc>(
+    'Frequency',
+    new Schema<FrequencyDoc>({ _id: { type: String, required: true }, r: Schema.Types.Mixed }, { versionKey: false }),
+    'frequency',
+  );
+  const settings = conn.model<SettingsDoc>(
+    'Settings',
+    new Schema<SettingsDoc>(
+      { _id: { type: String, required: true }, value: { type: Schema.Types.Mixed, required: true }, updatedAt: Date },
+      { versionKey: false },
+    ),
+    'settings',
+  );
   const segments = createSegmentModel(conn);
-  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, inbox, events, segments };
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, inbox, events, segments, frequency, settings };
 }
 
 export type Models = ReturnType<typeof createModels>;

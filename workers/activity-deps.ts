@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../activities';
+import { createCapReserver } from '../activities/caps';
 import { createEmailChannel } from '../activities/channels/email';
 import { createWebChannel } from '../activities/channels/web';
 import { createDeliveryLedger } from '../activities/ledger';
@@ -17,6 +18,7 @@ export function createRealActivities(db: Database, email: Config['email'], tempo
   const activities = createActivities({
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
+    reserveCap: createCapReserver(db.models),
     channels: {
       email: createEmailChannel(transport, email),
       web: createWebChannel(db.models.inbox),

@@ -169,6 +169,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/segments/{id}',
     '/v1/segments/{id}/members/{customerId}',
     '/v1/segments/{id}/preview',
+    '/v1/settings/frequency-caps',
     '/v1/templates/{id}',
   ]);
 });

@@ -34,7 +34,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
   const at = new Date().toISOString();
   const base = { stepId: step.id, channel: step.channel, at };
   try {
-    const result = await send({
+    const input = {
       key: sendKey(workflowInfo().workflowId, step.id, visit),
       journeyId: run.journeyId,
       customerId: run.customerId,
@@ -42,7 +42,18 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       channel: step.channel,
       templateId: step.template,
       ...(step.fallback ? { fallback: { channel: step.fallback.channel, templateId: step.fallback.template } } : {}),
-    });
+      ...(step.transactional ? { transactional: true } : {}),
+      ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
+    };
+    let result = await send(input);
+    // Deferred by a frequency cap: wait until a slot frees, then try the same send again.
+    while (result.status === 'deferred') {
+      state.waitingUntil = result.retryAt;
+      const waited = await control.pause(Date.parse(result.retryAt) - Date.now());
+      state.waitingUntil = undefined;
+      if (!waited) return undefined;
+      result = await send(input);
+    }
     state.sends.push(
       result.status === 'sent'
         ? { ...base, status: 'sent', messageId: result.messageId, ...(result.channel ? { channel: result.channel } : {}) }

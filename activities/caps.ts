@@ -1,0 +1,69 @@
+// Frequency-cap reservations, atomic per customer: one document per customer holds, per rule,
+// the times of the sends in its window, and a send is admitted by one conditional update that
+// checks every applicable rule at once. Two journeys racing for the last slot cannot both win.
+// (FerretDB ignores $push's $slice and $pull conditions, so stale times are pruned by value.)
+import type { Channel } from '../core/channels';
+import { CapRule, capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
+import type { Models } from '../db/models';
+
+export const CAPS_SETTING = 'frequency-caps';
+/** Rules are read at most this often. */
+const RULES_CACHE_MS = 5_000;
+
+export type Reservation = { admitted: true } | { admitted: false; rule: string; retryAt: Date };
+
+export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
+  let cache: { at: number; rules: Promise<CapRule[]> } | undefined;
+  const rules = () => {
+    if (!cache || Date.now() - cache.at > RULES_CACHE_MS) {
+      const fresh = {
+        at: Date.now(),
+        rules: models.settings
+          .findById(CAPS_SETTING)
+          .lean()
+          .exec()
+          .then((doc) => (doc ? capRulesSchema.parse(doc.value).rules : [])),
+      };
+      fresh.rules.catch(() => (cache = undefined));
+      cache = fresh;
+    }
+    return cache.rules;
+  };
+
+  return async function reserve(customerId: string, channel: Channel, now = new Date()): Promise<Reservation> {
+    const applicable = rulesFor(await rules(), channel);
+    if (applicable.length === 0) return { admitted: true };
+    const t = now.getTime();
+    const current = (await models.frequency.findById(customerId).lean())?.r ?? {};
+    // Drop times that have left their window, so the array length is the count in the window.
+    const stale = Object.fromEntries(
+      applicable.flatMap((rule) => {
+        const old = (current[rule.id] ?? []).filter((x) => x <= t - windowMs(rule));
+        return old.length > 0 ? [[`r.${rule.id}`, old]] : [];
+      }),
+    );
+    await models.frequency.updateOne(
+      { _id: customerId },
+      Object.keys(stale).length > 0 ? { $pullAll: stale } : { $setOnInsert: { r: {} } },
+      { upsert: true },
+    );
+    const admitted = await models.frequency
+      .findOneAndUpdate(
+        { _id: customerId, ...Object.fromEntries(applicable.map((rule) => [`r.${rule.id}.${rule.limit - 1}`, { $exists: false }])) },
+        { $push: Object.fromEntries(applicable.map((rule) => [`r.${rule.id}`, t])) },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    if (admitted) return { admitted: true };
+    // Capped: the binding rule frees a slot when its oldest send in the window leaves it.
+    const after = (await models.frequency.findById(customerId).lean())?.r ?? {};
+    const waits = applicable.map((rule) => {
+      const inWindow = (after[rule.id] ?? []).filter((x) => x > t - windowMs(rule)).sort((a, b) => a - b);
+      return { rule: rule.id, free: inWindow.length < rule.limit ? t : inWindow[inWindow.length - rule.limit] + windowMs(rule) };
+    });
+    const binding = waits.reduce((a, b) => (b.free > a.free ? b : a));
+    return { admitted: false, rule: binding.rule, retryAt: new Date(Math.max(binding.free, t + 1_000)) };
+  };
+}
+
+export type CapReserver = ReturnType<typeof createCapReserver>;
