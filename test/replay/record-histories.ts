@@ -20,6 +20,8 @@ import { startTimeSkipping } from '../support/time-skipping';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
+const deferred = new Set<string>();
+
 const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = {
   async evaluateBranch(input) {
     return input.customerId === 'onboarding-no-project' ? -1 : 0;
@@ -28,6 +30,10 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = 
     return new Date(Date.parse(input.from) + 3_600_000).toISOString();
   },
   async send(input: SendInput) {
+    if (input.templateId === 'capped-once' && !deferred.has(input.key)) {
+      deferred.add(input.key);
+      return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'capped:daily' };
+    }
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
     return { status: 'sent', messageId: `m-${input.key}` };
@@ -132,6 +138,11 @@ const scenarios: Scenario[] = [
         { id: 'promo', type: 'send', channel: 'email', template: 'promo' },
       ],
     },
+    drive: (h) => h.result().then(() => undefined),
+  },
+  {
+    name: 'capped-send-deferred',
+    definition: { name: 'Deferred', steps: [{ id: 'promo', type: 'send', channel: 'email', template: 'capped-once', whenCapped: 'defer' }] },
     drive: (h) => h.result().then(() => undefined),
   },
   {

@@ -22,6 +22,7 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().workflowBun
 test('when the histories are listed, then every scenario is there', () => {
   expect(files.sort()).toEqual([
     'branch-split-wait-until-exit.json',
+    'capped-send-deferred.json',
     'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
     'goal-converted-counted.json',
