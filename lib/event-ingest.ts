@@ -64,18 +64,22 @@ export async function ingestEvents(
   const reclaimed = await reclaimStale(models, [...duplicateIds], now);
   const toRollUp = [...fresh, ...reclaimed.filter((e) => e.state === 'pending')];
   const toDispatch = [...fresh, ...reclaimed];
-  const ids = (events: StoredEvent[]) => ({ _id: { $in: events.map((e) => e._id) } });
+  // One update per event by exact `_id`: FerretDB scans the whole collection for `$in`.
+  const setEach = (events: StoredEvent[], update: object) =>
+    events.length === 0
+      ? Promise.resolve()
+      : models.events.bulkWrite(events.map((e) => ({ updateOne: { filter: { _id: e._id }, update } })), { ordered: false });
 
   await applyRollups(models, toRollUp);
-  if (toRollUp.length > 0) await models.events.updateMany(ids(toRollUp), { $set: { state: 'rolledUp' } });
+  await setEach(toRollUp, { $set: { state: 'rolledUp' } });
   if (toDispatch.length === 0) return { accepted: 0, duplicates: duplicateIds.size };
   try {
     await dispatch(toDispatch);
   } catch (err) {
-    await models.events.updateMany(ids(toDispatch), { $set: { claimedAt: new Date(0) } }).catch(() => undefined);
+    await setEach(toDispatch, { $set: { claimedAt: new Date(0) } }).catch(() => undefined);
     throw err;
   }
-  await models.events.updateMany(ids(toDispatch), { $set: { state: 'applied' }, $unset: { claimedAt: '' } });
+  await setEach(toDispatch, { $set: { state: 'applied' }, $unset: { claimedAt: '' } });
   return { accepted: fresh.length, duplicates: duplicateIds.size };
 }
 
@@ -100,9 +104,11 @@ async function insertNew(models: Pick<Models, 'events'>, docs: { _id: string }[]
 /** Duplicates whose first ingest died before it finished: claims them for this request. */
 async function reclaimStale(models: Pick<Models, 'events'>, ids: string[], now: Date) {
   if (ids.length === 0) return [];
-  const stale = await models.events
-    .find({ _id: { $in: ids }, state: { $in: ['pending', 'rolledUp'] }, claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } })
-    .lean();
+  const cutoff = now.getTime() - STALE_CLAIM_MS;
+  const found = await Promise.all(ids.map((id) => models.events.findById(id).lean()));
+  const stale = found.filter(
+    (e): e is NonNullable<typeof e> => e !== null && e.state !== 'applied' && (e.claimedAt?.getTime() ?? 0) < cutoff,
+  );
   const claimed = await Promise.all(
     stale.map((e) =>
       models.events.findOneAndUpdate({ _id: e._id, state: e.state, claimedAt: e.claimedAt }, { $set: { claimedAt: now } }).lean(),
