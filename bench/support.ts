@@ -2,6 +2,7 @@
 // .cairn/bench, a watchdog that bounds the run, clean-up in reverse order on every exit path,
 // concurrency lanes, and the machine and result reports. Timings here are for reports only:
 // nothing asserts on them.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,8 +34,28 @@ export interface Bench {
   onCleanup(name: string, fn: () => Promise<void> | void): void;
   startTemporal(): Promise<{ address: string; process: ManagedProcess }>;
   startFerretDb(): Promise<{ baseUri: string; process: ManagedProcess }>;
+  /**
+   * The Temporal dev server's SQLite settings: `fast` (the test suite's: WAL, synchronous=OFF;
+   * the default) or `durable` (npm start's), from BENCH_TEMPORAL_STORAGE.
+   */
+  temporalStorage: 'fast' | 'durable';
   /** The peak resident set (VmHWM) of the servers this run started, in MiB, where /proc tells. */
   serverPeaks(): Record<string, number | undefined>;
+  /** CPU seconds used so far by this process and by each server; pass to cpuSince. */
+  cpu(): CpuSnapshot;
+}
+
+export type CpuSnapshot = Record<string, number | undefined>;
+
+/** CPU seconds used since `before`, per process, as "bench 12 s, temporal 40 s, ferretdb 3 s". */
+export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): string {
+  return Object.keys(after)
+    .map((name) => {
+      const a = after[name];
+      const b = before[name];
+      return `${name} ${a === undefined || b === undefined ? 'n/a' : `${(a - b).toFixed(0)} s`}`;
+    })
+    .join(', ');
 }
 
 /**
@@ -42,6 +63,8 @@ export interface Bench {
  * cleanly, every registered clean-up runs, and the process exits by itself.
  */
 export function runBench(name: string, timeoutS: number, main: (bench: Bench) => Promise<void>): void {
+  const storage = process.env.BENCH_TEMPORAL_STORAGE ?? 'fast';
+  if (storage !== 'fast' && storage !== 'durable') throw new Error(`BENCH_TEMPORAL_STORAGE must be fast or durable, not "${storage}"`);
   const dir = path.join(BENCH_ROOT, `${name}-${Date.now().toString(36)}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const cleanups: Cleanup[] = [];
@@ -73,11 +96,16 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
 
   const bench: Bench = {
     dir,
+    temporalStorage: storage,
     onCleanup: (cleanupName, fn) => void cleanups.push({ name: cleanupName, fn }),
     async startTemporal() {
       const port = await freePort();
-      // Persistent SQLite in the run's folder, with npm start's durability settings.
-      const proc = await startTemporalDevServer({ port, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+      const proc = await startTemporalDevServer({
+        port,
+        dbFile: path.join(dir, 'temporal.db'),
+        logFile: path.join(dir, 'temporal.log'),
+        fastStorage: bench.temporalStorage === 'fast',
+      });
       servers.push(proc);
       bench.onCleanup('Temporal dev server', () => proc.stop());
       return { address: `127.0.0.1:${port}`, process: proc };
@@ -92,12 +120,25 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
     serverPeaks() {
       return Object.fromEntries(servers.map((s) => [s.name, peakRssMiB(s.child.pid)]));
     },
+    cpu() {
+      const usage = process.cpuUsage();
+      return {
+        bench: (usage.user + usage.system) / 1e6,
+        ...Object.fromEntries(servers.map((s) => [s.name, cpuSeconds(s.child.pid)])),
+      };
+    },
   };
 
   main(bench).then(
     () => finish(0),
-    (err) => finish(1, `failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    (err) => finish(1, `failed: ${describeError(err)}`),
   );
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause === undefined ? '' : `\ncaused by: ${describeError(err.cause)}`;
+  return `${err.stack ?? err.message}${cause}`;
 }
 
 /** VmHWM of a process from /proc, in MiB; undefined where there is no /proc. */
@@ -106,6 +147,27 @@ function peakRssMiB(pid: number | undefined): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU seconds of a process from /proc; undefined where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
     return undefined;
   }
@@ -146,6 +208,17 @@ export function pad(n: number, width = 6): string {
   return String(n).padStart(width, '0');
 }
 
+/** The commit measured, and whether files outside bench/ differ from it. */
+export function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', '.', ':!bench', ':!BENCHMARKS.md').length > 0;
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function machine() {
   return {
     cpus: os.cpus().length,
@@ -161,16 +234,16 @@ export type Row = [string, string];
 
 /** Prints the results as a Markdown table and keeps them as JSON next to the runs' folders. */
 export function report(name: string, title: string, rows: Row[], details: Record<string, unknown>): void {
-  const lines = [`### ${title}`, '', '| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  const lines = [`### ${title}`, '', `Code ${codeVersion()}, ${new Date().toISOString().slice(0, 16)}Z.`, '', '| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   console.log(`\n${lines.join('\n')}\n`);
   const file = path.join(BENCH_ROOT, `${name}-last.json`);
-  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), machine: machine(), rows, details }, null, 2));
+  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), code: codeVersion(), machine: machine(), rows, details }, null, 2));
   log(`results also in ${path.relative(process.cwd(), file)}`);
 }
 
 export const fmt = {
   rate: (perSecond: number) => `${perSecond.toFixed(0)}/s`,
-  ratio: (r: number) => `${r.toFixed(2)}×`,
+  ratio: (r: number) => `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`,
   s: (seconds: number) => `${seconds.toFixed(1)} s`,
   mib: (mib: number | undefined) => (mib === undefined ? 'n/a' : `${mib.toFixed(0)} MiB`),
   n: (n: number) => n.toLocaleString('en-US'),
