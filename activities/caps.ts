@@ -30,7 +30,22 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
     return cache.rules;
   };
 
-  return async function reserve(customerId: string, channel: Channel, now = new Date()): Promise<Reservation> {
+  // MongoDB applies a findOneAndUpdate atomically to its document; FerretDB on SQLite does not
+  // isolate it (racing sends were all admitted in tests). Reservations of one customer are
+  // therefore also serialized within this process; across worker processes the guarantee is
+  // MongoDB's (see README, "Frequency caps").
+  const queues = new Map<string, Promise<unknown>>();
+  const serialized = <T>(customerId: string, work: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(customerId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    queues.set(customerId, next);
+    void next.finally(() => queues.get(customerId) === next && queues.delete(customerId)).catch(() => undefined);
+    return next;
+  };
+
+  return (customerId: string, channel: Channel, now?: Date) => serialized(customerId, () => reserve(customerId, channel, now ?? new Date()));
+
+  async function reserve(customerId: string, channel: Channel, now: Date): Promise<Reservation> {
     const applicable = rulesFor(await rules(), channel);
     if (applicable.length === 0) return { admitted: true };
     const t = now.getTime();
@@ -63,7 +78,7 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
     });
     const binding = waits.reduce((a, b) => (b.free > a.free ? b : a));
     return { admitted: false, rule: binding.rule, retryAt: new Date(Math.max(binding.free, t + 1_000)) };
-  };
+  }
 }
 
 export type CapReserver = ReturnType<typeof createCapReserver>;

@@ -31,7 +31,12 @@ export interface SendDeps {
   ledger: DeliveryLedger;
   channels: Record<Channel, ChannelAdapter>;
   reserveCap: CapReserver;
+  /** Whether the journey is paused now (read from MongoDB). */
+  isPaused: (journeyId: string) => Promise<boolean>;
 }
+
+/** How soon a send held by a pause it learnt of from the database looks again. */
+const PAUSED_RECHECK_MS = 30_000;
 
 /**
  * Renders the step's template with the customer's current data and delivers it, once per
@@ -107,6 +112,10 @@ async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolea
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
+  }
+  // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
+  if (await deps.isPaused(input.journeyId)) {
+    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
   }
   if (!input.transactional && !capReserved) {
     const reservation = await deps.reserveCap(customer._id, route.channel);

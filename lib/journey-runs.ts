@@ -87,10 +87,21 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
         if (record && Date.now() - record.lastEnteredAt.getTime() < cooldown) return false;
       }
       const entered = await startEntry(run, customerId, last + 1, event);
-      await entries.updateOne({ _id: key }, { $max: { last: last + 1 }, $set: { lastEnteredAt: new Date() } }, { upsert: true });
+      await recordEntry(key, last + 1);
       if (entered) return true;
     }
     return false;
+  }
+
+  /** Moves the registry to at least `entry`; two first entries racing to create it both land. */
+  async function recordEntry(key: string, entry: number): Promise<void> {
+    const update = { $max: { last: entry }, $set: { lastEnteredAt: new Date() } };
+    try {
+      await entries.updateOne({ _id: key }, update, { upsert: true });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      await entries.updateOne({ _id: key }, update);
+    }
   }
 
   /** Starts entry number `entry` of the customer's run; false when that run already exists. */

@@ -19,6 +19,7 @@ export function createRealActivities(db: Database, email: Config['email'], tempo
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
     reserveCap: createCapReserver(db.models),
+    isPaused: async (journeyId) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true,
     channels: {
       email: createEmailChannel(transport, email),
       web: createWebChannel(db.models.inbox),

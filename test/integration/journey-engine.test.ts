@@ -122,18 +122,19 @@ test('when a journey is paused, then nobody enters and runs hold their sends unt
   });
   await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pia'] });
   const paused = await stack.api('POST', '/v1/journeys/pausable/pause');
-  expect(paused.body).toMatchObject({ journeyId: 'pausable', paused: true, signalled: 1 });
+  // The run may be too new for Temporal's listing to reach it; then its send finds the pause itself.
+  expect(paused.body).toMatchObject({ journeyId: 'pausable', paused: true });
   expect((await stack.api('GET', '/v1/journeys/pausable')).body.paused).toBe(true);
 
   // The wait runs out, the send holds.
   const pia = stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('pausable', 'pia'));
-  await eventually(async () => expect(await pia.query(journeyStateQuery)).toMatchObject({ currentStep: 'hello', paused: true }));
-  await new Promise((r) => setTimeout(r, 500));
+  await eventually(async () => expect(await pia.query(journeyStateQuery)).toMatchObject({ currentStep: 'hello' }));
+  await new Promise((r) => setTimeout(r, 1_500));
   expect((await stack.api('GET', '/v1/customers/pia/inbox')).body.messages).toHaveLength(0);
   const refused = await stack.api('POST', '/v1/journeys/pausable/launch', { customerIds: ['pat'] });
   expect(refused.status).toBe(409);
 
-  expect((await stack.api('POST', '/v1/journeys/pausable/resume')).body).toMatchObject({ paused: false, signalled: 1 });
+  expect((await stack.api('POST', '/v1/journeys/pausable/resume')).body).toMatchObject({ paused: false });
   await pia.result();
   expect((await stack.api('GET', '/v1/customers/pia/inbox')).body.messages).toHaveLength(1);
 
