@@ -27,6 +27,9 @@ export function log(message: string): void {
 
 type Cleanup = { name: string; fn: () => Promise<void> | void };
 
+/** The code measured, taken when the run starts (the tree may move while it runs). */
+let measuredCode = 'unknown';
+
 export interface Bench {
   /** This run's folder: server data and logs. Removed at the end unless the run failed or BENCH_KEEP=1. */
   dir: string;
@@ -65,6 +68,7 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): string {
 export function runBench(name: string, timeoutS: number, main: (bench: Bench) => Promise<void>): void {
   const storage = process.env.BENCH_TEMPORAL_STORAGE ?? 'fast';
   if (storage !== 'fast' && storage !== 'durable') throw new Error(`BENCH_TEMPORAL_STORAGE must be fast or durable, not "${storage}"`);
+  measuredCode = codeVersion();
   const dir = path.join(BENCH_ROOT, `${name}-${Date.now().toString(36)}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const cleanups: Cleanup[] = [];
@@ -234,10 +238,10 @@ export type Row = [string, string];
 
 /** Prints the results as a Markdown table and keeps them as JSON next to the runs' folders. */
 export function report(name: string, title: string, rows: Row[], details: Record<string, unknown>): void {
-  const lines = [`### ${title}`, '', `Code ${codeVersion()}, ${new Date().toISOString().slice(0, 16)}Z.`, '', '| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  const lines = [`### ${title}`, '', `Code ${measuredCode}, ${new Date().toISOString().slice(0, 16)}Z.`, '', '| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   console.log(`\n${lines.join('\n')}\n`);
   const file = path.join(BENCH_ROOT, `${name}-last.json`);
-  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), code: codeVersion(), machine: machine(), rows, details }, null, 2));
+  writeFileSync(file, JSON.stringify({ name, at: new Date().toISOString(), code: measuredCode, machine: machine(), rows, details }, null, 2));
   log(`results also in ${path.relative(process.cwd(), file)}`);
 }
 
