@@ -253,12 +253,4 @@ export const fmt = {
   n: (n: number) => n.toLocaleString('en-US'),
 };
 
-/** A quiet logger for the workflow bundler: warnings and errors only. */
-export const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
+export { quietLogger } from '../dev/quiet-logger';

@@ -3,6 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { quietLogger } from '../../dev/quiet-logger';
 import { freePort, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../../dev/servers';
 import { TEST_ENV_FILE, TestEnv } from './test-env';
 
@@ -28,12 +29,3 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(TEST_ENV_FILE, JSON.stringify(env));
   (globalThis as { __cairnServers?: unknown }).__cairnServers = [temporal, ferretdb];
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
