@@ -1,6 +1,7 @@
 // Event ingest: store each event once (keyed by the client's event ID) and fold it into the
 // customer's roll-ups (count, first and last time per event name, last seen), so behavioural
 // segment conditions read one customer document instead of scanning the event log.
+import { bulkWriteInChunks } from '../db/bulk';
 import type { Models } from '../db/models';
 
 export interface IncomingEvent {
@@ -66,9 +67,7 @@ export async function ingestEvents(
   const toDispatch = [...fresh, ...reclaimed];
   // One update per event by exact `_id`: FerretDB scans the whole collection for `$in`.
   const setEach = (events: StoredEvent[], update: object) =>
-    events.length === 0
-      ? Promise.resolve()
-      : models.events.bulkWrite(events.map((e) => ({ updateOne: { filter: { _id: e._id }, update } })), { ordered: false });
+    bulkWriteInChunks(models.events, events.map((e) => ({ updateOne: { filter: { _id: e._id }, update } })));
 
   await applyRollups(models, toRollUp);
   await setEach(toRollUp, { $set: { state: 'rolledUp' } });
@@ -131,9 +130,11 @@ async function applyRollups(models: Pick<Models, 'customers'>, events: { custome
   }
   if (byCustomer.size === 0) return;
   // An event for an unknown customer creates the customer, as identify would.
-  await models.customers.bulkWrite(
-    [...byCustomer].map(([customerId, update]) => ({ updateOne: { filter: { _id: customerId }, update, upsert: true } })),
-    { ordered: false },
+  await bulkWriteInChunks(
+    models.customers,
+    [...byCustomer].map(([customerId, update]) => ({
+      updateOne: { filter: { _id: customerId }, update: { ...update, $setOnInsert: { attributes: {}, createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
+    })),
   );
 }
 

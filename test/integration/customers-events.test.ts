@@ -144,3 +144,14 @@ describe('events', () => {
     expect(await stack.db.models.events.findById(body.id).lean()).toBeNull();
   });
 });
+
+test('when a batch holds a thousand customers or hundreds of events over hundreds of customers, then it is written whole', async () => {
+  // FerretDB stops answering an update command of 100 or more statements: writes go in chunks.
+  const customers = Array.from({ length: 1000 }, (_, i) => ({ id: `bulk-${i}`, attributes: { n: i } }));
+  const res = await stack.api('POST', '/v1/customers/batch', { customers });
+  expect(res.body).toEqual({ created: 1000, updated: 0 });
+  const events = Array.from({ length: 500 }, (_, i) => ({ id: `bulk-event-${i}`, customerId: `bulk-${i % 250}`, name: 'page_viewed' }));
+  expect((await stack.api('POST', '/v1/events/batch', { events })).body).toEqual({ accepted: 500, duplicates: 0 });
+  expect((await stack.api('GET', '/v1/customers/bulk-7')).body.events.page_viewed.count).toBe(2);
+  expect((await stack.db.models.events.findById('bulk-event-499').lean())!.state).toBe('applied');
+});
