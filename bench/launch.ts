@@ -242,14 +242,14 @@ async function waitForLaunch(client: Client): Promise<LaunchProgress> {
 }
 
 /**
- * Waits until the worker has had nothing in flight for 2 s (at most 120 s), so that one phase's
+ * Waits until the worker has had nothing in flight for 2 s (at most 600 s), so that one phase's
  * leftover workflow tasks do not run in the next phase's time. Returns when the quiet began
  * (Date.now() time): when the worker finished the phase's last task, to within 100 ms.
  */
 async function settle(worker: Worker): Promise<number> {
   const start = Date.now();
   let quietSince: number | undefined;
-  while (Date.now() - start < 120_000) {
+  while (Date.now() - start < 600_000) {
     const status = worker.getStatus();
     if (status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0) {
       quietSince ??= Date.now();
@@ -259,7 +259,7 @@ async function settle(worker: Worker): Promise<number> {
     }
     await sleepMs(100);
   }
-  throw new Error('the worker did not go quiet within 120 s');
+  throw new Error('the worker did not go quiet within 600 s');
 }
 
 /**
