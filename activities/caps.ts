@@ -5,6 +5,7 @@
 import type { Channel } from '../core/channels';
 import { CapRule, capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
 import type { Models } from '../db/models';
+import { refreshedEvery } from '../lib/refreshed';
 
 export const CAPS_SETTING = 'frequency-caps';
 /** Rules are read at most this often. */
@@ -13,22 +14,10 @@ const RULES_CACHE_MS = 5_000;
 export type Reservation = { admitted: true } | { admitted: false; rule: string; retryAt: Date };
 
 export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
-  let cache: { at: number; rules: Promise<CapRule[]> } | undefined;
-  const rules = () => {
-    if (!cache || Date.now() - cache.at > RULES_CACHE_MS) {
-      const fresh = {
-        at: Date.now(),
-        rules: models.settings
-          .findById(CAPS_SETTING)
-          .lean()
-          .exec()
-          .then((doc) => (doc ? capRulesSchema.parse(doc.value).rules : [])),
-      };
-      fresh.rules.catch(() => (cache = undefined));
-      cache = fresh;
-    }
-    return cache.rules;
-  };
+  const rules = refreshedEvery(RULES_CACHE_MS, async (): Promise<CapRule[]> => {
+    const doc = await models.settings.findById(CAPS_SETTING).lean();
+    return doc ? capRulesSchema.parse(doc.value).rules : [];
+  });
 
   // MongoDB applies a findOneAndUpdate atomically to its document; FerretDB on SQLite does not
   // isolate it (racing sends were all admitted in tests). Reservations of one customer are

@@ -10,6 +10,7 @@ import type { StoredEvent } from './event-ingest';
 import { storedRule } from '../db/segment-model';
 import type { JourneyDoc, Models } from '../db/models';
 import type { JourneyRuns, RunTemplate } from './journey-runs';
+import { refreshedEvery } from './refreshed';
 
 /** Live journeys are read at most this often: entry reacts to going live within this time. */
 const LIVE_CACHE_MS = 2_000;
@@ -18,21 +19,9 @@ const CONCURRENCY = 8;
 export type JourneyEntry = ReturnType<typeof createJourneyEntry>;
 
 export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRuns, 'start' | 'signalRunning' | 'leftSegment'> }) {
-  /** A query's result, read at most every LIVE_CACHE_MS. */
-  const cached = (query: () => Promise<JourneyDoc[]>) => {
-    let entry: { at: number; journeys: Promise<JourneyDoc[]> } | undefined;
-    return () => {
-      if (!entry || Date.now() - entry.at > LIVE_CACHE_MS) {
-        const fresh = { at: Date.now(), journeys: query() };
-        fresh.journeys.catch(() => (entry = undefined));
-        entry = fresh;
-      }
-      return entry.journeys;
-    };
-  };
-  const liveJourneys = cached(() => deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
+  const liveJourneys = refreshedEvery(LIVE_CACHE_MS, () => deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
   // Runs can outlive a journey's live period, so these are all such journeys but archived ones.
-  const exitOnLeave = cached(() =>
+  const exitOnLeave = refreshedEvery(LIVE_CACHE_MS, () =>
     deps.models.journeys.find({ 'definition.settings.exitOnLeavingSegment': true, archived: { $ne: true } }).lean().exec(),
   );
   const template = (j: JourneyDoc): RunTemplate => ({

@@ -7,6 +7,11 @@ import { SEARCH_ATTRIBUTE_CLI_TYPE, SEARCH_ATTRIBUTES } from '../core/journey-co
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
+/** The operator API's form of the given attributes: name → indexed value type. */
+export function indexedTypes(keys: typeof SEARCH_ATTRIBUTES) {
+  return Object.fromEntries(keys.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]));
+}
+
 /** Adds the missing attributes; throws with the commands to run when the server refuses. */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
@@ -15,7 +20,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+      searchAttributes: indexedTypes(missing),
     });
   } catch (err) {
     const commands = missing.map(

@@ -12,6 +12,7 @@ import { segmentRuleSchema } from '../core/segment-rules';
 import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
 import { createJourneyRuns } from '../lib/journey-runs';
+import { refreshedEvery } from '../lib/refreshed';
 
 export function createRealActivities(db: Database, email: Config['email'], temporal: { client: Client; taskQueue: string }) {
   const transport = nodemailer.createTransport(email.smtpUrl);
@@ -19,7 +20,9 @@ export function createRealActivities(db: Database, email: Config['email'], tempo
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
     reserveCap: createCapReserver(db.models),
-    isPaused: async (journeyId) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true,
+    // Read per journey at most every five seconds: the pause signal is the fast path; this
+    // catches runs the signal missed, without a database read on every send.
+    isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
     channels: {
       email: createEmailChannel(transport, email),
       web: createWebChannel(db.models.inbox),

@@ -1,7 +1,6 @@
 // The walking skeleton end to end: API → Temporal → worker → MongoDB → SMTP sink.
 import { journeyWorkflowId } from '../../core/ids';
 import { emailMessageId } from '../../activities/channels/email';
-import type { journeyWorkflow } from '../../workflows/journey';
 import { API_KEY, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -56,7 +55,7 @@ async function setUpJourney() {
 }
 
 async function finished(customerId: string) {
-  return stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('welcome', customerId)).result();
+  return stack.run('welcome', customerId).result();
 }
 
 test('when a journey is launched at customers, then each gets exactly the messages the journey sends', async () => {
@@ -142,7 +141,7 @@ test('when a recipient address is refused by the SMTP server, then the send is r
     ],
   });
   await stack.api('POST', '/v1/journeys/bounce/launch', { customerIds: ['bounce'] });
-  const result = await stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('bounce', 'bounce')).result();
+  const result = await stack.run('bounce', 'bounce').result();
   expect(result.sends.map((s) => s.status)).toEqual(['failed', 'sent']);
   expect(result.sends[0].reason).toMatch(/550|mailbox unavailable/);
   const record = await stack.db.models.deliveries.findById(`${journeyWorkflowId('bounce', 'bounce')}:hello:1`).lean();
@@ -178,7 +177,7 @@ test('when a customer opted out of a channel or has no address there, then the f
   await stack.api('POST', '/v1/journeys/fallback/launch', { customerIds: ['optout', 'nomail', 'both-out'] });
   await stack.api('POST', '/v1/journeys/no-fallback/launch', { customerIds: ['optout'] });
   const result = async (journeyId: string, customerId: string) =>
-    stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId)).result();
+    stack.run(journeyId, customerId).result();
 
   expect((await result('fallback', 'optout')).sends[0]).toMatchObject({ status: 'sent', channel: 'web' });
   expect((await result('fallback', 'nomail')).sends[0]).toMatchObject({ status: 'sent', channel: 'web' });

@@ -1,7 +1,5 @@
 // Frequency caps on the real stack: racing journeys cannot both pass a cap of one, a capped
 // send is skipped or deferred as its step says, and transactional sends pass.
-import { journeyWorkflowId } from '../../core/ids';
-import type { journeyWorkflow } from '../../workflows/journey';
 import { Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -15,7 +13,7 @@ afterAll(async () => {
 });
 
 const result = (journeyId: string, customerId: string) =>
-  stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId)).result();
+  stack.run(journeyId, customerId).result();
 const mailTo = (address: string) => stack.sink.messages.filter((m) => m.to.includes(address));
 
 async function caps(rules: object[]) {

@@ -2,10 +2,8 @@
 // that add up.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { journeyWorkflowId } from '../../core/ids';
 import { journeyStateQuery } from '../../core/journey-contract';
 import { REPO_ROOT } from '../../dev/servers';
-import type { journeyWorkflow } from '../../workflows/journey';
 import { eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -16,7 +14,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const handle = (customerId: string) => stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('everything', customerId));
+const handle = (customerId: string) => stack.run('everything', customerId);
 
 test('when a journey uses every step type, then each customer takes the right path and the stats add up', async () => {
   const soon = new Date(Date.now() + 1_500).toISOString();
@@ -102,7 +100,7 @@ test('when a code-first journey is launched through the API, then its run reads 
   expect(launch.body.entered).toEqual(['newbie']);
   expect((await stack.api('POST', '/v1/code-journeys/nope/launch', { customerIds: ['newbie'] })).status).toBe(404);
 
-  const run = stack.client.workflow.getHandle(journeyWorkflowId('onboarding', 'newbie'));
+  const run = stack.run('onboarding', 'newbie');
   await eventually(async () => expect((await run.query(journeyStateQuery)).currentStep).toBe('first-project'));
   await stack.api('POST', '/v1/events', { id: 'project-1', customerId: 'newbie', name: 'project_created' });
   await run.result();
@@ -127,7 +125,7 @@ test('when a journey is paused, then nobody enters and runs hold their sends unt
   expect((await stack.api('GET', '/v1/journeys/pausable')).body.paused).toBe(true);
 
   // The wait runs out, the send holds.
-  const pia = stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('pausable', 'pia'));
+  const pia = stack.run('pausable', 'pia');
   await eventually(async () => expect(await pia.query(journeyStateQuery)).toMatchObject({ currentStep: 'hello' }));
   await new Promise((r) => setTimeout(r, 1_500));
   expect((await stack.api('GET', '/v1/customers/pia/inbox')).body.messages).toHaveLength(0);
@@ -163,7 +161,7 @@ test('when a journey is drafted, then launches use the published version until t
   expect((await stack.api('POST', '/v1/journeys/drafty/publish')).status).toBe(409);
   await stack.api('PUT', '/v1/journeys/drafty/draft', v2);
   await stack.api('POST', '/v1/journeys/drafty/launch', { customerIds: ['dee'] });
-  const dee = await stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId('drafty', 'dee')).result();
+  const dee = await stack.run('drafty', 'dee').result();
   expect(dee.path).toEqual(['hello']);
 
   expect((await stack.api('POST', '/v1/journeys/drafty/publish')).body).toMatchObject({ version: 2, definition: v2 });

@@ -3,7 +3,6 @@
 // customers as they come to qualify.
 import { journeyWorkflowId } from '../../core/ids';
 import { journeyStateQuery } from '../../core/journey-contract';
-import type { journeyWorkflow } from '../../workflows/journey';
 import { eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -14,9 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const handle = (journeyId: string, customerId: string) =>
-  stack.client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId));
 
 async function hasRun(journeyId: string, customerId: string): Promise<boolean> {
   return (await stack.api('GET', `/v1/journeys/${journeyId}/runs/${customerId}`)).status === 200;
@@ -32,11 +28,11 @@ test('when a customer does the awaited event, then their running journey takes t
     ],
   });
   await stack.api('POST', '/v1/journeys/checkout/launch', { customerIds: ['ann'] });
-  await eventually(async () => expect((await handle('checkout', 'ann').query(journeyStateQuery)).waitingFor).toBeDefined());
+  await eventually(async () => expect((await stack.run('checkout', 'ann').query(journeyStateQuery)).waitingFor).toBeDefined());
 
   const res = await stack.api('POST', '/v1/events', { id: 'ann-order-1', customerId: 'ann', name: 'order_completed' });
   expect(res.status).toBe(202);
-  const result = await handle('checkout', 'ann').result();
+  const result = await stack.run('checkout', 'ann').result();
   expect(result.path).toEqual(['wait-order', 'thanks']);
   expect((await stack.db.models.events.findById('ann-order-1').lean())!.state).toBe('applied');
 });
@@ -57,7 +53,7 @@ test('when an event-entry journey is live, then its event enters the customer on
   await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
 
   await stack.api('POST', '/v1/events', { id: 'cy-1', customerId: 'cy', name: 'signed_up' });
-  const result = await handle('on-signup', 'cy').result();
+  const result = await stack.run('on-signup', 'cy').result();
   expect(result.sends.map((s) => s.status)).toEqual(['sent']);
   // A second sign-up event does not enter the customer again.
   await stack.api('POST', '/v1/events', { id: 'cy-2', customerId: 'cy', name: 'signed_up' });
@@ -139,7 +135,7 @@ test('when a customer stops matching the entry segment of a journey that exits o
   await new Promise((r) => setTimeout(r, 2_100)); // the journey cache
 
   await stack.api('PUT', '/v1/customers/tria', { attributes: { plan: 'pro' } });
-  const result = await handle('trial-nurture', 'tria').result();
+  const result = await stack.run('trial-nurture', 'tria').result();
   expect(result).toMatchObject({ status: 'exited', exitReason: 'left-segment', path: ['week'] });
 });
 
@@ -160,7 +156,7 @@ test('when a journey allows re-entry, then a customer enters again once their ru
   for (const entry of [1, 2]) {
     const launch = await stack.api('POST', '/v1/journeys/again/launch', { customerIds: ['rita'] });
     expect(launch.body.entered).toEqual(['rita']);
-    await stack.client.workflow.getHandle(journeyWorkflowId('again', 'rita', entry)).result();
+    await stack.run('again', 'rita', entry).result();
   }
   const latest = await stack.api('GET', '/v1/journeys/again/runs/rita');
   expect(latest.body.workflowId).toBe(journeyWorkflowId('again', 'rita', 2));
@@ -168,7 +164,7 @@ test('when a journey allows re-entry, then a customer enters again once their ru
 
   await stack.api('PUT', '/v1/journeys/cooled', { name: 'Cooled', settings: { reentry: { after: '3s' } }, steps });
   await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] });
-  await stack.client.workflow.getHandle(journeyWorkflowId('cooled', 'rita', 1)).result();
+  await stack.run('cooled', 'rita', 1).result();
   expect((await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] })).body.alreadyEntered).toEqual(['rita']);
   await new Promise((r) => setTimeout(r, 3_100));
   expect((await stack.api('POST', '/v1/journeys/cooled/launch', { customerIds: ['rita'] })).body.entered).toEqual(['rita']);

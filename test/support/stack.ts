@@ -2,9 +2,11 @@
 // MongoDB database, task queue, SMTP sink, worker and API (over real HTTP).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { journeyWorkflowId } from '../../core/ids';
+import type { journeyWorkflow } from '../../workflows/journey';
 import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
@@ -27,6 +29,8 @@ export interface Stack {
   sink: SmtpSink;
   client: Client;
   taskQueue: string;
+  /** The handle of a customer's run of a journey (entry 1 unless given). */
+  run(journeyId: string, customerId: string, entry?: number): WorkflowHandle<typeof journeyWorkflow>;
   /** Environment for a worker process of this stack (`node dist/workers/main.js`). */
   workerEnv: Record<string, string>;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse>;
@@ -90,6 +94,7 @@ export async function startStack(name: string, options: { worker?: boolean } = {
     sink,
     client,
     taskQueue,
+    run: (journeyId, customerId, entry = 1) => client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId, entry)),
     workerEnv: {
       TEMPORAL_ADDRESS: env.temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,

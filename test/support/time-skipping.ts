@@ -3,10 +3,10 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import type { Activities } from '../../activities';
 import { SEARCH_ATTRIBUTES } from '../../core/journey-contract';
 import { BIN_DIR } from '../../dev/servers';
+import { indexedTypes } from '../../lib/search-attributes';
 import { testEnv } from './test-env';
 
 let runtimeInstalled = false;
@@ -22,9 +22,7 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   // The test server knows no custom search attributes until told, as a real cluster.
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
-    ),
+    searchAttributes: indexedTypes(SEARCH_ATTRIBUTES),
   });
   return env;
 }
