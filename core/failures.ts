@@ -7,6 +7,8 @@ export const FailureType = {
   TemplateRenderError: 'TemplateRenderError',
   /** The provider refused the message for good (bad address, rejected content). */
   ChannelPermanentRejection: 'ChannelPermanentRejection',
+  /** The worker has no provider configured for the channel (e.g. no Twilio credentials). */
+  ChannelNotConfigured: 'ChannelNotConfigured',
   /** The segment a step or launch names does not exist. */
   SegmentNotFound: 'SegmentNotFound',
   /** A stored segment rule is not valid under the current rule language. */

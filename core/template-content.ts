@@ -23,6 +23,22 @@ export const webContentSchema = z
   })
   .strict();
 
+/** An SMS body; long bodies go out as several segments (see core/sms-segments.ts). */
+export const smsContentSchema = z.object({ body: source(1_600) }).strict();
+
+/** A push notification: what the device shows, and where a tap leads. */
+export const pushContentSchema = z
+  .object({
+    title: source(200),
+    body: source(4_000),
+    /** Opened on tap (web push and apps that handle links). */
+    link: source(2_000).optional(),
+    imageUrl: source(2_000).optional(),
+  })
+  .strict();
+
 export type EmailContent = z.infer<typeof emailContentSchema>;
+export type SmsContent = z.infer<typeof smsContentSchema>;
+export type PushContent = z.infer<typeof pushContentSchema>;
 export type WebContent = z.infer<typeof webContentSchema>;
-export type TemplateContent = EmailContent | WebContent;
+export type TemplateContent = EmailContent | SmsContent | PushContent | WebContent;

@@ -1,6 +1,7 @@
 // One typed configuration, parsed once from the environment at start; a bad value stops the
 // process with a message naming the variable.
 import { z } from 'zod';
+import { CHANNELS, type Channel } from '../core/channels';
 import { JOURNEY_TASK_QUEUE } from '../core/journey-contract';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -20,7 +21,26 @@ const schema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/cairn'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:2525'),
   EMAIL_FROM: z.string().min(3).default('Cairn <cairn@localhost>'),
+  /** Where customers' browsers and providers' webhooks reach the API (links in messages). */
+  CAIRN_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CAIRN_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number').optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits').optional(),
+  /** Another base URL for Twilio's API (the local Twilio server); unset means api.twilio.com. */
+  TWILIO_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  FIREBASE_PROJECT_ID: z.string().min(1).optional(),
+  /** A service-account JSON file; unset means Google's application default credentials. */
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
+  /** host:port of a local FCM server to use instead of fcm.googleapis.com, with its CA. */
+  FCM_LOCAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  FCM_CA_FILE: z.string().min(1).optional(),
+  ...Object.fromEntries(CHANNELS.map((c) => [`CAIRN_SEND_RATE_${c.toUpperCase()}`, z.coerce.number().positive().optional()])),
 });
+
+/** Sends per second per channel across all workers, enforced by Temporal on each channel's task queue. */
+export const DEFAULT_SEND_RATES: Record<Channel, number> = { email: 100, sms: 10, push: 500, web: 1_000 };
 
 export interface Config {
   port: number;
@@ -36,6 +56,14 @@ export interface Config {
   };
   mongodbUri: string;
   email: { smtpUrl: string; from: string; messageIdDomain: string };
+  publicUrl: string;
+  /** Signs unsubscribe links and customers' inbox tokens; required by the API and the worker. */
+  signingSecret?: string;
+  /** Absent when Twilio is not configured: SMS sends then fail as ChannelNotConfigured. */
+  sms?: { accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
+  /** Absent when FCM is not configured: push sends then fail as ChannelNotConfigured. */
+  push?: { projectId: string; credentialsFile?: string; localAddress?: string; caFile?: string };
+  sendRates: Record<Channel, number>;
 }
 
 export class ConfigError extends Error {
@@ -49,9 +77,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
-  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
-    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  const problems: string[] = [];
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  const twilioSet = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN].filter(Boolean).length;
+  if (twilioSet === 1) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together');
+  if (twilioSet === 2 && !e.TWILIO_FROM === !e.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push('Twilio needs exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID');
   }
+  if (Boolean(e.FCM_LOCAL_ADDRESS) !== Boolean(e.FCM_CA_FILE)) problems.push('FCM_LOCAL_ADDRESS and FCM_CA_FILE go together');
+  if (e.FCM_LOCAL_ADDRESS && !e.FIREBASE_PROJECT_ID) problems.push('FCM_LOCAL_ADDRESS needs FIREBASE_PROJECT_ID');
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const rates = e as unknown as Record<string, number | undefined>;
   return {
     port: e.PORT,
     apiKeys: (e.CAIRN_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
@@ -66,6 +102,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mongodbUri: e.MONGODB_URI,
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, messageIdDomain: domainOf(e.EMAIL_FROM) },
+    publicUrl: (e.CAIRN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    signingSecret: e.CAIRN_SIGNING_SECRET,
+    ...(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+      ? {
+          sms: {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            ...(e.TWILIO_FROM ? { from: e.TWILIO_FROM } : {}),
+            ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
+            ...(e.TWILIO_API_URL ? { apiUrl: e.TWILIO_API_URL.replace(/\/+$/, '') } : {}),
+          },
+        }
+      : {}),
+    ...(e.FIREBASE_PROJECT_ID
+      ? {
+          push: {
+            projectId: e.FIREBASE_PROJECT_ID,
+            ...(e.GOOGLE_APPLICATION_CREDENTIALS ? { credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS } : {}),
+            ...(e.FCM_LOCAL_ADDRESS ? { localAddress: e.FCM_LOCAL_ADDRESS, caFile: e.FCM_CA_FILE } : {}),
+          },
+        }
+      : {}),
+    sendRates: Object.fromEntries(CHANNELS.map((c) => [c, rates[`CAIRN_SEND_RATE_${c.toUpperCase()}`] ?? DEFAULT_SEND_RATES[c]])) as Record<Channel, number>,
   };
 }
 

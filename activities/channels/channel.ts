@@ -8,9 +8,31 @@ export interface OutboundMessage {
   key: string;
   journeyId: string;
   customer: CustomerDoc;
-  /** Where the message goes on this channel (an email address, a customer ID...). */
+  /** Where the message goes on this channel (an email address, a phone number, a customer ID...). */
   address: string;
   content: TemplateContent;
+  /**
+   * Set when an earlier attempt of this send handed it to the provider at this time and died
+   * before its outcome was recorded. The adapter settles what it can (asks the provider, or
+   * re-sends in a form the recipient's device collapses); README "Delivery guarantee" says
+   * what each channel does.
+   */
+  earlierAttemptAt?: Date;
+  /** Progress within one send that has several parts (push: one per device), kept in the ledger. */
+  parts: DeliveryParts;
+}
+
+export interface DeliveryParts {
+  /** Parts an earlier attempt delivered, with the provider's message ID for each. */
+  readonly done: Readonly<Record<string, string>>;
+  /** Records a delivered part at once, so a retry does not deliver it again. Part names are [A-Za-z0-9_-]. */
+  record(part: string, providerMessageId: string): Promise<void>;
+}
+
+export interface Delivered {
+  messageId: string;
+  /** Provider facts worth keeping with the send (SMS segments, devices reached...). */
+  detail?: Record<string, string | number>;
 }
 
 export interface ChannelAdapter {
@@ -18,9 +40,9 @@ export interface ChannelAdapter {
   /** Where this customer is reached on this channel, or undefined when they cannot be. */
   addressOf(customer: CustomerDoc): string | undefined;
   /**
-   * Hands the message to the provider and returns its message ID. Throws a non-retryable
-   * ChannelPermanentRejection failure when the provider refuses it for good; any other error
-   * is retried.
+   * Hands the message to the provider. Throws a non-retryable ApplicationFailure (type
+   * ChannelPermanentRejection, or a more precise one from core/failures.ts) when the provider
+   * refuses it for good; any other error is retried with backoff.
    */
-  deliver(message: OutboundMessage): Promise<{ messageId: string }>;
+  deliver(message: OutboundMessage): Promise<Delivered>;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { templateSyntaxErrors } from '../../core/render';
-import { emailContentSchema, webContentSchema } from '../../core/template-content';
+import { emailContentSchema, pushContentSchema, smsContentSchema, webContentSchema } from '../../core/template-content';
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
@@ -9,6 +9,8 @@ import { upsertById } from '../../db/upsert';
 
 export const templateBodySchema = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
+  z.object({ channel: z.literal('sms'), content: smsContentSchema }).strict(),
+  z.object({ channel: z.literal('push'), content: pushContentSchema }).strict(),
   z.object({ channel: z.literal('web'), content: webContentSchema }).strict(),
 ]);
 
