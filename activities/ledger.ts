@@ -15,7 +15,13 @@ export interface SendIdentity {
 
 /** A send whose outcome is recorded for good: a retry returns it and does nothing else. */
 export type FinalOutcome =
-  | { status: 'sent'; messageId: string; /** The channel used, when it was the fallback. */ channel?: Channel }
+  | {
+      status: 'sent';
+      messageId: string;
+      /** The channel used, when it was the fallback. */
+      channel?: Channel;
+      detail?: Record<string, string | number>;
+    }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string; type: string };
 
@@ -23,12 +29,17 @@ export interface DeliveryLedger {
   /**
    * Claims the key for this attempt. The claim carries the recorded outcome when an earlier
    * attempt finished; without one, this attempt should deliver (first attempt, or an earlier
-   * one died between claiming and recording).
+   * one was deferred or died before recording).
    */
   claim(send: SendIdentity): Promise<Claim>;
   record(key: string, outcome: FinalOutcome): Promise<void>;
-  /** Notes that the send holds its place under the frequency caps. */
-  markCapReserved(key: string): Promise<void>;
+  /**
+   * Written just before the message goes to the provider: a later attempt that finds it knows
+   * the provider may have the message. Also notes that the send holds its place under the caps.
+   */
+  beginHandOff(key: string, capReserved: boolean): Promise<void>;
+  /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
+  recordPart(key: string, part: string, providerMessageId: string): Promise<void>;
 }
 
 export interface Claim {
@@ -36,7 +47,13 @@ export interface Claim {
   outcome?: FinalOutcome;
   /** An earlier attempt already took this send's place under the frequency caps. */
   capReserved: boolean;
+  /** An earlier attempt began handing the message to the provider then, and did not record how it went. */
+  earlierAttemptAt?: Date;
+  /** Parts earlier attempts delivered. */
+  parts: Record<string, string>;
 }
+
+const PART_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLedger {
   return {
@@ -49,19 +66,30 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
           { upsert: true, returnDocument: 'before' },
         )
         .lean();
-      const capReserved = previous?.capReserved === true;
-      if (!previous || previous.state === 'claimed') return { capReserved };
-      if (previous.state === 'sent') return { capReserved, outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel } };
-      if (previous.state === 'skipped') return { capReserved, outcome: { status: 'skipped', reason: previous.reason! } };
-      return { capReserved, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
+      const base = { capReserved: previous?.capReserved === true, parts: previous?.parts ?? {} };
+      if (!previous || previous.state === 'claimed') {
+        return previous?.handedOffAt ? { ...base, earlierAttemptAt: previous.handedOffAt } : base;
+      }
+      if (previous.state === 'sent') {
+        return {
+          ...base,
+          outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel, ...(previous.detail ? { detail: previous.detail } : {}) },
+        };
+      }
+      if (previous.state === 'skipped') return { ...base, outcome: { status: 'skipped', reason: previous.reason! } };
+      return { ...base, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
     },
-    async markCapReserved(key) {
-      await deliveries.updateOne({ _id: key }, { $set: { capReserved: true } });
+    async beginHandOff(key, capReserved) {
+      await deliveries.updateOne({ _id: key }, { $set: { handedOffAt: new Date(), ...(capReserved ? { capReserved: true } : {}) } });
+    },
+    async recordPart(key, part, providerMessageId) {
+      if (!PART_NAME.test(part)) throw new Error(`delivery part name "${part}" must match ${PART_NAME}`);
+      await deliveries.updateOne({ _id: key }, { $set: { [`parts.${part}`]: providerMessageId } });
     },
     async record(key, outcome) {
       const update =
         outcome.status === 'sent'
-          ? { state: 'sent', messageId: outcome.messageId, ...(outcome.channel ? { channel: outcome.channel } : {}) }
+          ? { state: 'sent', messageId: outcome.messageId, ...(outcome.channel ? { channel: outcome.channel } : {}), ...(outcome.detail ? { detail: outcome.detail } : {}) }
           : outcome.status === 'skipped'
             ? { state: 'skipped', reason: outcome.reason }
             : { state: 'failed', reason: outcome.reason, failureType: outcome.type };

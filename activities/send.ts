@@ -5,7 +5,7 @@ import { renderContent, renderContext, TemplateSyntaxError } from '../core/rende
 import type { CustomerDoc, Models } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver } from './caps';
-import type { DeliveryLedger, FinalOutcome } from './ledger';
+import type { Claim, DeliveryLedger, FinalOutcome } from './ledger';
 
 export interface SendInput {
   /** Idempotency key of this send (see core/ids.ts sendKey). */
@@ -21,15 +21,30 @@ export interface SendInput {
   transactional?: boolean;
   /** When capped: skip the message (recorded), or defer it until the caps allow it. */
   whenCapped?: 'skip' | 'defer';
+  /**
+   * The channel whose task queue runs this attempt (see core/journey-contract.ts
+   * channelTaskQueue). A send that must go out on another channel is handed back as
+   * `rerouted`, so each provider's rate limit holds. Absent: deliver on any channel here.
+   */
+  via?: Channel;
 }
 
-/** Deferred: capped for now, not recorded; call again with the same key at `retryAt`. */
-export type SendResult = Exclude<FinalOutcome, { status: 'failed' }> | { status: 'deferred'; retryAt: string; reason: string };
+/**
+ * Deferred: capped or paused for now, not recorded; call again with the same key at `retryAt`.
+ * Rerouted: to be delivered on another channel's task queue; call again there.
+ */
+export type SendResult =
+  | Exclude<FinalOutcome, { status: 'failed' }>
+  | { status: 'deferred'; retryAt: string; reason: string }
+  | { status: 'rerouted'; channel: Channel };
 
 export interface SendDeps {
   models: Pick<Models, 'customers' | 'templates'>;
   ledger: DeliveryLedger;
-  channels: Record<Channel, ChannelAdapter>;
+  /** The channels this worker can deliver on; a missing one has no provider configured. */
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  /** Values every template may use besides the customer's data (email: the unsubscribe link). */
+  templateExtras?: (channel: Channel, customerId: string, journeyId: string) => Record<string, string>;
   reserveCap: CapReserver;
   /** Whether the journey is paused now (read from MongoDB). */
   isPaused: (journeyId: string) => Promise<boolean>;
@@ -55,8 +70,8 @@ export function createSend(deps: SendDeps) {
     });
     let outcome: FinalOutcome | undefined = claim.outcome;
     if (!outcome) {
-      const attempt = await deliverOnce(deps, input, claim.capReserved);
-      if (attempt.status === 'deferred') return attempt;
+      const attempt = await deliverOnce(deps, input, claim);
+      if (attempt.status === 'deferred' || attempt.status === 'rerouted') return attempt;
       outcome = attempt;
       await deps.ledger.record(input.key, outcome);
     }
@@ -74,12 +89,19 @@ export function createSend(deps: SendDeps) {
 }
 
 /** Why a customer cannot be reached on a channel, or undefined when they can. */
-function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAdapter): string | undefined {
+function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAdapter | undefined): string | undefined {
   if (customer.consent?.[channel] === false) return 'unsubscribed';
+  if (!adapter) return NOT_CONFIGURED;
   return adapter.addressOf(customer) ? undefined : 'unreachable';
 }
 
-async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolean): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' }>> {
+const NOT_CONFIGURED = 'channel-not-configured';
+
+async function deliverOnce(
+  deps: SendDeps,
+  input: SendInput,
+  claim: Claim,
+): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' | 'rerouted' }>> {
   const customer = await deps.models.customers.findById(input.customerId).lean();
   if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
 
@@ -95,7 +117,13 @@ async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolea
     }
     reason ??= why;
   }
-  if (!route) return { status: 'skipped', reason: reason! };
+  if (!route) {
+    if (reason === NOT_CONFIGURED) {
+      return { status: 'failed', reason: `no provider is configured for channel ${input.channel} on this worker`, type: FailureType.ChannelNotConfigured };
+    }
+    return { status: 'skipped', reason: reason! };
+  }
+  if (input.via && route.channel !== input.via) return { status: 'rerouted', channel: route.channel };
 
   const template = await deps.models.templates.findById(route.templateId).lean();
   if (!template || template.channel !== route.channel) {
@@ -105,10 +133,11 @@ async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolea
       type: FailureType.TemplateNotFound,
     };
   }
-  const adapter = deps.channels[route.channel];
+  const adapter = deps.channels[route.channel]!;
   let content;
   try {
-    content = renderContent(template.content, renderContext(customer, input.journeyId));
+    const extras = deps.templateExtras?.(route.channel, customer._id, input.journeyId) ?? {};
+    content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...extras });
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
@@ -117,19 +146,36 @@ async function deliverOnce(deps: SendDeps, input: SendInput, capReserved: boolea
   if (await deps.isPaused(input.journeyId)) {
     return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
   }
-  if (!input.transactional && !capReserved) {
+  let reserved = false;
+  if (!input.transactional && !claim.capReserved) {
     const reservation = await deps.reserveCap(customer._id, route.channel);
     if (!reservation.admitted) {
       const reason = `capped:${reservation.rule}`;
       if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
       return { status: 'skipped', reason };
     }
-    await deps.ledger.markCapReserved(input.key);
+    reserved = true;
   }
+  await deps.ledger.beginHandOff(input.key, reserved);
+  const parts = { ...claim.parts };
   try {
-    const address = adapter.addressOf(customer)!;
-    const { messageId } = await adapter.deliver({ key: input.key, journeyId: input.journeyId, customer, address, content });
-    return { status: 'sent', messageId, channel: route.channel };
+    const { messageId, detail } = await adapter.deliver({
+      key: input.key,
+      journeyId: input.journeyId,
+      customer,
+      address: adapter.addressOf(customer)!,
+      content,
+      ...(input.transactional ? { transactional: true } : {}),
+      ...(claim.earlierAttemptAt ? { earlierAttemptAt: claim.earlierAttemptAt } : {}),
+      parts: {
+        done: parts,
+        async record(part, providerMessageId) {
+          await deps.ledger.recordPart(input.key, part, providerMessageId);
+          parts[part] = providerMessageId;
+        },
+      },
+    });
+    return { status: 'sent', messageId, channel: route.channel, ...(detail ? { detail } : {}) };
   } catch (err) {
     if (err instanceof ApplicationFailure && err.nonRetryable) {
       return { status: 'failed', reason: err.message, type: err.type ?? FailureType.ChannelPermanentRejection };

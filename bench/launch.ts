@@ -20,7 +20,7 @@ import type { SegmentRule } from '../core/segment-rules';
 import { connectDatabase, Database } from '../db/connect';
 import { createServices } from '../lib/services';
 import { createRealActivities } from '../workers/activity-deps';
-import { createJourneyWorker } from '../workers/create-worker';
+import { createJourneyWorkers } from '../workers/create-worker';
 import type { benchIdleWorkflow } from './idle-workflow';
 import {
   Bench,
@@ -161,19 +161,20 @@ async function startWorker(bench: Bench, address: string, db: Database, client: 
   // No send step runs: the transport is built but never connects.
   const real = createRealActivities(db, { smtpUrl: 'smtp://127.0.0.1:9', from: 'Bench <bench@example.test>', messageIdDomain: 'example.test' }, { client, taskQueue: TASK_QUEUE });
   bench.onCleanup('SMTP transport', () => real.close());
-  const worker = await createJourneyWorker({
+  const group = await createJourneyWorkers({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: TASK_QUEUE,
     activities: real.activities,
     workflowBundle: { code },
   });
-  const running = worker.run();
+  const running = group.run();
   bench.onCleanup('worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    group.shutdown();
     await running;
   });
-  return worker;
+  // The journey worker: the one whose workflow tasks the benchmark watches.
+  return group.workers[0];
 }
 
 type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;

@@ -7,6 +7,14 @@ import type { JourneyDefinition } from './journey-definition';
 
 export const JOURNEY_TASK_QUEUE = 'cairn-journeys';
 
+/**
+ * Sends run on a task queue per channel beside the journey queue, so each provider's rate limit
+ * is enforced by Temporal across all workers (CAIRN_SEND_RATE_<CHANNEL>).
+ */
+export function channelTaskQueue(journeyQueue: string, channel: Channel): string {
+  return `${journeyQueue}.send.${channel}`;
+}
+
 export interface JourneyRunInput {
   journeyId: string;
   /** The journey version the run started with; the run keeps it to the end. */

@@ -110,6 +110,16 @@ export interface DeliveryDoc {
   failureType?: string;
   /** The send holds its place under the frequency caps: a retry does not take another. */
   capReserved?: boolean;
+  /** When an attempt began handing the message to the provider. */
+  handedOffAt?: Date;
+  /** Parts delivered so far (push: one per device), with the provider's message IDs. */
+  parts?: Record<string, string>;
+  /** Provider facts kept with the send (SMS segments, devices reached...). */
+  detail?: Record<string, string | number>;
+  /** The provider's later report on the message (Twilio status callbacks). */
+  providerStatus?: string;
+  providerStatusAt?: Date;
+  providerErrorCode?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -218,6 +228,12 @@ export function createModels(conn: Connection) {
         reason: String,
         failureType: String,
         capReserved: Boolean,
+        handedOffAt: Date,
+        parts: { type: Schema.Types.Mixed },
+        detail: { type: Schema.Types.Mixed },
+        providerStatus: String,
+        providerStatusAt: Date,
+        providerErrorCode: String,
       },
       timestamps,
     ),

@@ -22,6 +22,8 @@ export interface SmtpSinkOptions {
   host?: string;
   /** Recipients the server refuses with 550, as a provider refuses a bad address. */
   rejectRecipient?: (address: string) => boolean;
+  /** Holds each recipient this long before accepting it, as a slow provider does (fault tests). */
+  delayMs?: number;
   /** Also serve GET /messages (JSON) on this port. */
   httpPort?: number;
   onMail?: (mail: ReceivedMail) => void;
@@ -31,12 +33,15 @@ export interface SmtpSink {
   port: number;
   httpPort?: number;
   messages: ReceivedMail[];
+  /** The next `count` recipients are refused with a temporary 451, as a provider under load does. */
+  failNext(count: number): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const host = options.host ?? '127.0.0.1';
   const messages: ReceivedMail[] = [];
+  let failures = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -48,7 +53,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         callback(err);
         return;
       }
-      callback();
+      if (failures > 0) {
+        failures--;
+        callback(Object.assign(new Error('4.3.2 try again later'), { responseCode: 451 }));
+        return;
+      }
+      if (options.delayMs) setTimeout(() => callback(), options.delayMs);
+      else callback();
     },
     onData(stream, session, callback) {
       simpleParser(stream)
@@ -94,6 +105,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     httpPort: web ? (web.address() as AddressInfo).port : undefined,
     messages,
+    failNext(count) {
+      failures = count;
+    },
     async close() {
       web?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

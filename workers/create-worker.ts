@@ -1,20 +1,74 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { CHANNELS, type Channel } from '../core/channels';
+import { channelTaskQueue } from '../core/journey-contract';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
-  namespace: string;
+  namespace?: string;
   taskQueue: string;
-  activities: Activities;
+  activities: Partial<Activities>;
   /** A prebuilt bundle (tests build one per suite); by default the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Sends per second per channel, across all workers (Temporal enforces it on the task queue). */
+  sendRates?: Partial<Record<Channel, number>>;
 }
 
-/** The journey worker: the workflow interpreter and every activity, on one task queue. */
-export function createJourneyWorker(options: JourneyWorkerOptions): Promise<Worker> {
-  const { workflowBundle, ...rest } = options;
-  return Worker.create({
-    ...rest,
+/** Workers that run as one: started together, stopped together. */
+export interface WorkerGroup {
+  readonly workers: Worker[];
+  run(): Promise<void>;
+  /** Runs the workers until the work settles, then shuts them down. */
+  runUntil<T>(work: Promise<T> | (() => Promise<T>)): Promise<T>;
+  shutdown(): void;
+}
+
+/**
+ * The journey worker (the workflows and every activity, on the journey task queue) and one
+ * worker per channel running only the send activity on that channel's queue, with the
+ * channel's rate limit. The journey queue keeps `send` too, for runs scheduled before sends
+ * had queues of their own.
+ */
+export async function createJourneyWorkers(options: JourneyWorkerOptions): Promise<WorkerGroup> {
+  const { workflowBundle, sendRates, activities, ...common } = options;
+  const journey = await Worker.create({
+    ...common,
+    activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
+  const senders = await Promise.all(
+    CHANNELS.map((channel) =>
+      Worker.create({
+        ...common,
+        taskQueue: channelTaskQueue(options.taskQueue, channel),
+        activities: activities.send ? { send: activities.send } : {},
+        ...(sendRates?.[channel] ? { maxTaskQueueActivitiesPerSecond: sendRates[channel] } : {}),
+      }),
+    ),
+  );
+  return workerGroup([journey, ...senders]);
+}
+
+function workerGroup(workers: Worker[]): WorkerGroup {
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  const run = async () => {
+    // One worker failing stops the others, so the group never runs half-alive.
+    await Promise.all(workers.map((w) => w.run().catch((err) => (shutdown(), Promise.reject(err)))));
+  };
+  return {
+    workers,
+    run,
+    shutdown,
+    async runUntil(work) {
+      const running = run();
+      try {
+        return await Promise.race([typeof work === 'function' ? work() : work, running.then(() => Promise.reject(new Error('the workers stopped before the work was done')))]);
+      } finally {
+        shutdown();
+        await running;
+      }
+    },
+  };
 }

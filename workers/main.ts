@@ -7,7 +7,7 @@ import { loadConfig } from '../lib/config';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
-import { createJourneyWorker } from './create-worker';
+import { createJourneyWorkers } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,13 +19,15 @@ async function main(): Promise<void> {
   const { activities, close } = createRealActivities(db, config.email, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
-    const worker = await createJourneyWorker({
+    const worker = await createJourneyWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,
+      sendRates: config.sendRates,
     });
-    console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    const rates = Object.entries(config.sendRates).map(([c, r]) => `${c} ${r}/s`).join(', ');
+    console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} (+ one per channel: ${rates}) on ${config.temporal.address}`);
     await worker.run();
   } finally {
     close();

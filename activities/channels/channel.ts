@@ -11,6 +11,8 @@ export interface OutboundMessage {
   /** Where the message goes on this channel (an email address, a phone number, a customer ID...). */
   address: string;
   content: TemplateContent;
+  /** A receipt or password reset rather than marketing (email: no List-Unsubscribe). */
+  transactional?: boolean;
   /**
    * Set when an earlier attempt of this send handed it to the provider at this time and died
    * before its outcome was recorded. The adapter settles what it can (asks the provider, or

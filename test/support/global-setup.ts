@@ -5,10 +5,10 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietLogger } from '../../dev/quiet-logger';
 import { freePort, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../../dev/servers';
-import { TEST_ENV_FILE, TestEnv } from './test-env';
+import { testEnvFile, testRunDir, TestEnv } from './test-env';
 
 export default async function globalSetup(): Promise<void> {
-  const dir = path.dirname(TEST_ENV_FILE);
+  const dir = testRunDir();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
@@ -26,6 +26,6 @@ export default async function globalSetup(): Promise<void> {
     mongoBaseUri: `mongodb://127.0.0.1:${mongoPort}`,
     workflowBundlePath: bundlePath,
   };
-  writeFileSync(TEST_ENV_FILE, JSON.stringify(env));
+  writeFileSync(testEnvFile(), JSON.stringify(env));
   (globalThis as { __cairnServers?: unknown }).__cairnServers = [temporal, ferretdb];
 }

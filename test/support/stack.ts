@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
@@ -11,7 +11,7 @@ import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { createRealActivities } from '../../workers/activity-deps';
-import { createJourneyWorker } from '../../workers/create-worker';
+import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv } from './test-env';
 
 export const API_KEY = 'test-key-0123456789';
@@ -59,7 +59,7 @@ export async function startStack(name: string, options: { worker?: boolean } = {
   if (options.worker !== false) {
     const nativeConnection = await NativeConnection.connect({ address: env.temporalAddress });
     const real = createRealActivities(db, email, { client, taskQueue });
-    const worker: Worker = await createJourneyWorker({
+    const worker = await createJourneyWorkers({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,

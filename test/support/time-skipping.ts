@@ -2,11 +2,12 @@
 // task queue of the test's own, running the real workflow bundle with typed fake activities.
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { SEARCH_ATTRIBUTES } from '../../core/journey-contract';
 import { BIN_DIR } from '../../dev/servers';
 import { indexedTypes } from '../../lib/search-attributes';
+import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv } from './test-env';
 
 let runtimeInstalled = false;
@@ -31,7 +32,7 @@ let queues = 0;
 
 export async function journeyWorker(env: TestWorkflowEnvironment, activities: Partial<Activities>) {
   const taskQueue = `ts-${process.pid}-${++queues}`;
-  const worker = await Worker.create({
+  const worker = await createJourneyWorkers({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: testEnv().workflowBundlePath },

@@ -1,11 +1,16 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
+import { channelTaskQueue } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import type { StepHandler } from './context';
 
-const { send } = proxyActivities<Activities>(SEND_OPTIONS);
+/** The send activity on the channel's own task queue, where its provider's rate limit holds. */
+function sendVia(channel: Channel) {
+  return proxyActivities<Activities>({ ...SEND_OPTIONS, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel) }).send;
+}
 const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
 
 /**
@@ -45,14 +50,20 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(step.transactional ? { transactional: true } : {}),
       ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
     };
-    let result = await send(input);
-    // Deferred by a frequency cap: wait until a slot frees, then try the same send again.
-    while (result.status === 'deferred') {
-      state.waitingUntil = result.retryAt;
-      const waited = await control.pause(Date.parse(result.retryAt) - Date.now());
-      state.waitingUntil = undefined;
-      if (!waited) return undefined;
-      result = await send(input);
+    let via = step.channel;
+    let result = await sendVia(via)({ ...input, via });
+    for (;;) {
+      if (result.status === 'rerouted') {
+        // The customer is reached on the fallback channel: deliver from that channel's queue.
+        via = result.channel;
+      } else if (result.status === 'deferred') {
+        // Held by a frequency cap or a pause: wait until then, then try the same send again.
+        state.waitingUntil = result.retryAt;
+        const waited = await control.pause(Date.parse(result.retryAt) - Date.now());
+        state.waitingUntil = undefined;
+        if (!waited) return undefined;
+      } else break;
+      result = await sendVia(via)({ ...input, via });
     }
     state.sends.push(
       result.status === 'sent'

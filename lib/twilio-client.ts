@@ -1,0 +1,26 @@
+// The real `twilio` client, optionally pointed at another base URL (the local Twilio server):
+// the package has no base-URL option, so a RequestClient subclass rewrites each request's URI.
+import twilio from 'twilio';
+import type { Config } from './config';
+
+export type TwilioClient = twilio.Twilio;
+
+const TWILIO_API = 'https://api.twilio.com';
+
+class RedirectingRequestClient extends twilio.RequestClient {
+  constructor(private readonly baseUrl: string) {
+    super();
+  }
+
+  override request<TData>(opts: twilio.RequestClient.RequestOptions<TData>) {
+    // The client hands over absolute URIs (paging links too), e.g. https://api.twilio.com/2010-04-01/...
+    const uri = opts.uri.startsWith(TWILIO_API) ? this.baseUrl + opts.uri.slice(TWILIO_API.length) : opts.uri;
+    return super.request({ ...opts, uri });
+  }
+}
+
+export function createTwilioClient(sms: NonNullable<Config['sms']>): TwilioClient {
+  return twilio(sms.accountSid, sms.authToken, {
+    ...(sms.apiUrl ? { httpClient: new RedirectingRequestClient(sms.apiUrl.replace(/\/+$/, '')) } : {}),
+  });
+}
