@@ -159,7 +159,15 @@ async function startWorker(bench: Bench, address: string, db: Database, client: 
   const nativeConnection = await NativeConnection.connect({ address });
   bench.onCleanup('worker connection', () => nativeConnection.close());
   // No send step runs: the transport is built but never connects.
-  const real = createRealActivities(db, { smtpUrl: 'smtp://127.0.0.1:9', from: 'Bench <bench@example.test>', messageIdDomain: 'example.test' }, { client, taskQueue: TASK_QUEUE });
+  const real = createRealActivities(
+    db,
+    {
+      email: { smtpUrl: 'smtp://127.0.0.1:9', from: 'Bench <bench@example.test>', messageIdDomain: 'example.test' },
+      publicUrl: 'http://127.0.0.1:9',
+      signingSecret: 'bench-signing-secret-0123456789abcdef',
+    },
+    { client, taskQueue: TASK_QUEUE },
+  );
   bench.onCleanup('SMTP transport', () => real.close());
   const group = await createJourneyWorkers({
     connection: nativeConnection,

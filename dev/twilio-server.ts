@@ -109,6 +109,8 @@ export async function startTwilioServer(options: TwilioServerOptions): Promise<T
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
         body: new URLSearchParams(params).toString(),
+        // Twilio gives up on a webhook after 15 s; a stuck one must not hold close() forever.
+        signal: AbortSignal.timeout(15_000),
       });
       const text = await res.text();
       webhooks.push({ url, params, status: res.status });

@@ -71,7 +71,8 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable means unset (docker compose passes `${VAR:-}` through as "").
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -131,4 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function domainOf(from: string): string {
   const match = /@([^>\s]+)>?\s*$/.exec(from);
   return match ? match[1] : 'cairn.local';
+}
+
+/** The API and the worker sign and check links with this secret; they refuse to start without it. */
+export function requireSigningSecret(config: Config): string {
+  if (!config.signingSecret) {
+    throw new ConfigError('invalid configuration:\n  CAIRN_SIGNING_SECRET: required (32+ characters, the same for the API and the worker); it signs unsubscribe links and inbox tokens');
+  }
+  return config.signingSecret;
 }

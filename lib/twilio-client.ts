@@ -1,6 +1,7 @@
 // The real `twilio` client, optionally pointed at another base URL (the local Twilio server):
 // the package has no base-URL option, so a RequestClient subclass rewrites each request's URI.
 import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient';
 import type { Config } from './config';
 
 export type TwilioClient = twilio.Twilio;
@@ -12,7 +13,7 @@ class RedirectingRequestClient extends twilio.RequestClient {
     super();
   }
 
-  override request<TData>(opts: twilio.RequestClient.RequestOptions<TData>) {
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
     // The client hands over absolute URIs (paging links too), e.g. https://api.twilio.com/2010-04-01/...
     const uri = opts.uri.startsWith(TWILIO_API) ? this.baseUrl + opts.uri.slice(TWILIO_API.length) : opts.uri;
     return super.request({ ...opts, uri });

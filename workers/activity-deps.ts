@@ -4,18 +4,45 @@ import type { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../activities';
 import { createCapReserver } from '../activities/caps';
+import type { ChannelAdapter } from '../activities/channels/channel';
 import { createEmailChannel } from '../activities/channels/email';
+import { createPushChannel } from '../activities/channels/push';
+import { removePushTokens } from '../activities/channels/push-tokens';
+import { createSmsChannel } from '../activities/channels/sms';
 import { createWebChannel } from '../activities/channels/web';
 import { createDeliveryLedger } from '../activities/ledger';
+import type { Channel } from '../core/channels';
 import { compileSegment } from '../core/segment-filter';
 import { segmentRuleSchema } from '../core/segment-rules';
+import { unsubscribeUrl } from '../core/unsubscribe-links';
 import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
+import { createFirebaseMessaging } from '../lib/firebase-messaging';
 import { createJourneyRuns } from '../lib/journey-runs';
 import { refreshedEvery } from '../lib/refreshed';
+import { createTwilioClient } from '../lib/twilio-client';
 
-export function createRealActivities(db: Database, email: Config['email'], temporal: { client: Client; taskQueue: string }) {
-  const transport = nodemailer.createTransport(email.smtpUrl);
+/** What delivery needs from the configuration; SMS and push are optional. */
+export type DeliveryConfig = Pick<Config, 'email' | 'sms' | 'push' | 'publicUrl'> & { signingSecret: string };
+
+/** Where Twilio posts status callbacks (api/routes/twilio-webhooks.ts, mounted by api/app.ts). */
+export const twilioStatusCallbackUrl = (publicUrl: string) => `${publicUrl}/webhooks/twilio/status`;
+
+export function createRealActivities(db: Database, delivery: DeliveryConfig, temporal: { client: Client; taskQueue: string }) {
+  const transport = nodemailer.createTransport(delivery.email.smtpUrl);
+  const firebase = delivery.push ? createFirebaseMessaging(delivery.push) : undefined;
+  const channels: Partial<Record<Channel, ChannelAdapter>> = {
+    email: createEmailChannel(transport, { ...delivery.email, unsubscribe: { publicUrl: delivery.publicUrl, secret: delivery.signingSecret } }),
+    web: createWebChannel(db.models.inbox),
+  };
+  if (delivery.sms) {
+    channels.sms = createSmsChannel(createTwilioClient(delivery.sms), {
+      ...(delivery.sms.from ? { from: delivery.sms.from } : { messagingServiceSid: delivery.sms.messagingServiceSid }),
+      statusCallbackUrl: twilioStatusCallbackUrl(delivery.publicUrl),
+    });
+  }
+  if (firebase) channels.push = createPushChannel(firebase.messaging, { removeTokens: removePushTokens(db.models.customers) });
+
   const activities = createActivities({
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
@@ -23,13 +50,18 @@ export function createRealActivities(db: Database, email: Config['email'], tempo
     // Read per journey at most every five seconds: the pause signal is the fast path; this
     // catches runs the signal missed, without a database read on every send.
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
-    channels: {
-      email: createEmailChannel(transport, email),
-      web: createWebChannel(db.models.inbox),
-    },
+    channels,
+    templateExtras: (channel, customerId, journeyId): Record<string, string> =>
+      channel === 'email' ? { unsubscribeUrl: unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId) } : {},
     runs: createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries),
     // The rule was validated when the segment was saved; parsing again refuses anything else.
     audienceFilter: (rule, asOf) => compileSegment(segmentRuleSchema.parse(rule), asOf),
   });
-  return { activities, close: () => transport.close() };
+  return {
+    activities,
+    async close() {
+      transport.close();
+      await firebase?.close();
+    },
+  };
 }

@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
-import { loadConfig } from '../lib/config';
+import { loadConfig, requireSigningSecret } from '../lib/config';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
@@ -11,12 +11,13 @@ import { createJourneyWorkers } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const signingSecret = requireSigningSecret(config);
   const db = await connectDatabase(config.mongodbUri);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length > 0) console.log(`cairn worker: registered search attributes ${added.join(', ')}`);
-  const { activities, close } = createRealActivities(db, config.email, { client, taskQueue: config.temporal.taskQueue });
+  const { activities, close } = createRealActivities(db, { ...config, signingSecret }, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
     const worker = await createJourneyWorkers({
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} (+ one per channel: ${rates}) on ${config.temporal.address}`);
     await worker.run();
   } finally {
-    close();
+    await close();
     await connection.close();
     await clientConnection.close();
     await db.close();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import { FailureType } from '../../core/failures';
+import { unsubscribeUrl } from '../../core/unsubscribe-links';
 import type { EmailContent } from '../../core/template-content';
 import type { ChannelAdapter, OutboundMessage } from './channel';
 
@@ -9,6 +10,8 @@ export interface EmailSettings {
   from: string;
   /** The domain in generated Message-IDs. */
   messageIdDomain: string;
+  /** Signs the List-Unsubscribe link; publicUrl is where customers reach the API. */
+  unsubscribe: { publicUrl: string; secret: string };
 }
 
 /**
@@ -35,7 +38,7 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
           html: content.html,
           text: content.text,
           messageId,
-          headers: { 'X-Cairn-Journey': message.journeyId },
+          headers: { 'X-Cairn-Journey': message.journeyId, ...(message.transactional ? {} : unsubscribeHeaders(settings, message)) },
         });
       } catch (err) {
         throw classifySmtpError(err);
@@ -43,6 +46,15 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
       return { messageId };
     },
   };
+}
+
+/**
+ * RFC 8058 one-click unsubscribe: mailbox providers POST to the link themselves, and Gmail and
+ * Yahoo require it of bulk senders. Transactional mail is no subscription, so it offers none.
+ */
+function unsubscribeHeaders(settings: EmailSettings, message: OutboundMessage): Record<string, string> {
+  const url = unsubscribeUrl(settings.unsubscribe.publicUrl, settings.unsubscribe.secret, message.customer._id, message.journeyId);
+  return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
 /** SMTP 5xx replies are final (RFC 5321); 4xx replies and connection errors are worth a retry. */

@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, Duration } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, JourneyRunInput, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
@@ -17,6 +16,7 @@ import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
 import { journeyWorkflow } from '../../workflows/journey';
 import { cartReminder, sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
+import { createJourneyWorkers } from '../../workers/create-worker';
 
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
@@ -34,6 +34,8 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = 
       deferred.add(input.key);
       return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'capped:daily' };
     }
+    // Unreachable on the step's channel: handed to the fallback channel's queue.
+    if (input.fallback && input.via === input.channel) return { status: 'rerouted', channel: input.fallback.channel };
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
     return { status: 'sent', messageId: `m-${input.key}` };
@@ -163,16 +165,19 @@ const scenarios: Scenario[] = [
       await h.result();
     },
   },
+  {
+    name: 'send-rerouted-to-fallback',
+    definition: {
+      name: 'Fallback',
+      steps: [{ id: 'text', type: 'send', channel: 'sms', template: 'sms-hello', fallback: { channel: 'email', template: 'email-hello' } }],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
 ];
 
 async function main() {
   const env = await startTimeSkipping();
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'record-histories',
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
+  const worker = await createJourneyWorkers({ connection: env.nativeConnection, taskQueue: 'record-histories', activities });
   await worker.runUntil(async () => {
     for (const scenario of scenarios.filter((s) => !existsSync(path.join(OUT_DIR, `${s.name}.json`)))) {
       const input: JourneyRunInput = { journeyId: 'replay', journeyVersion: 1, customerId: scenario.name, entry: 1, definition: scenario.definition };

@@ -29,6 +29,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'onboarding-no-project.json',
     'paused-then-resumed.json',
     'quiet-hours-send.json',
+    'send-rerouted-to-fallback.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',
     'stopped-while-waiting.json',

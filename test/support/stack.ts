@@ -1,7 +1,8 @@
 // The whole Cairn stack for one integration test file, on the shared real servers: its own
 // MongoDB database, task queue, SMTP sink, worker and API (over real HTTP).
-import type { Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app';
@@ -9,14 +10,27 @@ import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
 import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
+import { FcmServer, startFcmServer } from '../../dev/fcm-server';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
+import { startTwilioServer, TwilioServer } from '../../dev/twilio-server';
 import { createRealActivities } from '../../workers/activity-deps';
 import { createJourneyWorkers } from '../../workers/create-worker';
-import { testEnv } from './test-env';
+import { testEnv, testRunDir } from './test-env';
 
 export const API_KEY = 'test-key-0123456789';
 /** The SMTP sink refuses mail to this domain with 550, as a provider refuses a bad address. */
 export const REJECTED_DOMAIN = 'rejected.test';
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+/** The local Twilio server's account; +15005550006 is Twilio's test sender. */
+export const TWILIO = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'test-twilio-auth-token', from: '+15005550006' };
+export const FCM_PROJECT = 'cairn-test';
+
+export interface StackOptions {
+  /** false: no worker in this process (a test runs its own, e.g. a process it can kill). */
+  worker?: boolean;
+  /** Holds each email recipient this long before accepting it, as a slow provider does. */
+  smtpDelayMs?: number;
+}
 
 export interface ApiResponse {
   status: number;
@@ -27,6 +41,10 @@ export interface ApiResponse {
 export interface Stack {
   db: Database;
   sink: SmtpSink;
+  twilio: TwilioServer;
+  fcm: FcmServer;
+  /** Where the stack's API listens (also its public URL: links in messages, webhooks). */
+  baseUrl: string;
   client: Client;
   taskQueue: string;
   /** The handle of a customer's run of a journey (entry 1 unless given). */
@@ -39,7 +57,7 @@ export interface Stack {
 
 let runtimeInstalled = false;
 
-export async function startStack(name: string, options: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -48,9 +66,21 @@ export async function startStack(name: string, options: { worker?: boolean } = {
   const unique = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const mongoUri = `${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`;
   const db = await connectDatabase(mongoUri);
-  const sink = await startSmtpSink({ rejectRecipient: (address) => address.endsWith(`@${REJECTED_DOMAIN}`) });
+  const sink = await startSmtpSink({ rejectRecipient: (address) => address.endsWith(`@${REJECTED_DOMAIN}`), delayMs: options.smtpDelayMs });
+  const twilio = await startTwilioServer({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+  const fcm = await startFcmServer({ projectId: FCM_PROJECT, tlsDir: path.join(testRunDir(), 'fcm-tls') });
   const taskQueue = `test-${unique}`;
-  const email = { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: 'Cairn <journeys@example.test>', messageIdDomain: 'example.test' };
+  // The API listens first: its address is the public URL in messages and webhooks.
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const delivery = {
+    email: { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: 'Cairn <journeys@example.test>', messageIdDomain: 'example.test' },
+    sms: { ...TWILIO, apiUrl: twilio.url },
+    push: { projectId: FCM_PROJECT, localAddress: fcm.address, caFile: fcm.caFile },
+    publicUrl: baseUrl,
+    signingSecret: SIGNING_SECRET,
+  };
 
   const connection = await Connection.connect({ address: env.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
@@ -58,7 +88,7 @@ export async function startStack(name: string, options: { worker?: boolean } = {
   let stopWorker = async () => {};
   if (options.worker !== false) {
     const nativeConnection = await NativeConnection.connect({ address: env.temporalAddress });
-    const real = createRealActivities(db, email, { client, taskQueue });
+    const real = createRealActivities(db, delivery, { client, taskQueue });
     const worker = await createJourneyWorkers({
       connection: nativeConnection,
       namespace: 'default',
@@ -70,7 +100,7 @@ export async function startStack(name: string, options: { worker?: boolean } = {
     stopWorker = async () => {
       worker.shutdown();
       await workerRun;
-      real.close();
+      await real.close();
       await nativeConnection.close();
     };
   }
@@ -84,14 +114,14 @@ export async function startStack(name: string, options: { worker?: boolean } = {
       temporal: async () => Boolean(await connection.healthService.check({})),
     },
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', app);
 
   return {
     db,
     sink,
+    twilio,
+    fcm,
+    baseUrl,
     client,
     taskQueue,
     run: (journeyId, customerId, entry = 1) => client.workflow.getHandle<typeof journeyWorkflow>(journeyWorkflowId(journeyId, customerId, entry)),
@@ -99,8 +129,17 @@ export async function startStack(name: string, options: { worker?: boolean } = {
       TEMPORAL_ADDRESS: env.temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
       MONGODB_URI: mongoUri,
-      SMTP_URL: email.smtpUrl,
-      EMAIL_FROM: email.from,
+      SMTP_URL: delivery.email.smtpUrl,
+      EMAIL_FROM: delivery.email.from,
+      CAIRN_PUBLIC_URL: baseUrl,
+      CAIRN_SIGNING_SECRET: SIGNING_SECRET,
+      TWILIO_ACCOUNT_SID: TWILIO.accountSid,
+      TWILIO_AUTH_TOKEN: TWILIO.authToken,
+      TWILIO_FROM: TWILIO.from,
+      TWILIO_API_URL: twilio.url,
+      FIREBASE_PROJECT_ID: FCM_PROJECT,
+      FCM_LOCAL_ADDRESS: fcm.address,
+      FCM_CA_FILE: fcm.caFile,
     },
     async api(method, path, body, key = API_KEY) {
       const headers: Record<string, string> = {};
@@ -122,6 +161,8 @@ export async function startStack(name: string, options: { worker?: boolean } = {
       await db.connection.dropDatabase();
       await db.close();
       await sink.close();
+      await twilio.close();
+      await fcm.close();
     },
   };
 }

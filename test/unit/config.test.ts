@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, loadConfig, requireSigningSecret } from '../../lib/config';
 import { JOURNEY_TASK_QUEUE } from '../../core/journey-contract';
 
 /** The ConfigError loadConfig throws for env; fails the test when it throws nothing. */
@@ -28,7 +28,44 @@ describe('loadConfig', () => {
       },
       mongodbUri: 'mongodb://127.0.0.1:27017/cairn',
       email: { smtpUrl: 'smtp://127.0.0.1:2525', from: 'Cairn <cairn@localhost>', messageIdDomain: 'localhost' },
+      publicUrl: 'http://localhost:3000',
+      signingSecret: undefined,
+      sendRates: { email: 100, sms: 10, push: 500, web: 1000 },
     });
+  });
+
+  it('when the signing secret is missing, then requireSigningSecret names CAIRN_SIGNING_SECRET', () => {
+    expect(() => requireSigningSecret(loadConfig({}))).toThrow(/CAIRN_SIGNING_SECRET: required/);
+    expect(requireSigningSecret(loadConfig({ CAIRN_SIGNING_SECRET: 'x'.repeat(32) }))).toBe('x'.repeat(32));
+    expect(configErrorOf({ CAIRN_SIGNING_SECRET: 'short' }).message).toContain('CAIRN_SIGNING_SECRET: must be at least 32 characters');
+  });
+
+  it('when Twilio is configured with a sender, then SMS settings are there; half a configuration is refused', () => {
+    const sid = `AC${'a'.repeat(32)}`;
+    expect(loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006', TWILIO_API_URL: 'http://127.0.0.1:9/' }).sms).toEqual({
+      accountSid: sid,
+      authToken: 't',
+      from: '+15005550006',
+      apiUrl: 'http://127.0.0.1:9',
+    });
+    expect(configErrorOf({ TWILIO_ACCOUNT_SID: sid }).message).toContain('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together');
+    expect(configErrorOf({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't' }).message).toContain('exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID');
+    expect(configErrorOf({ TWILIO_ACCOUNT_SID: 'XX1' }).message).toContain('TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits');
+    expect(loadConfig({}).sms).toBeUndefined();
+  });
+
+  it('when FCM is configured locally, then push settings carry the address and CA; a local address needs its CA', () => {
+    expect(loadConfig({ FIREBASE_PROJECT_ID: 'p', FCM_LOCAL_ADDRESS: '127.0.0.1:8443', FCM_CA_FILE: '/ca.pem' }).push).toEqual({
+      projectId: 'p',
+      localAddress: '127.0.0.1:8443',
+      caFile: '/ca.pem',
+    });
+    expect(configErrorOf({ FIREBASE_PROJECT_ID: 'p', FCM_LOCAL_ADDRESS: '127.0.0.1:8443' }).message).toContain('FCM_LOCAL_ADDRESS and FCM_CA_FILE go together');
+  });
+
+  it('when a send rate is set, then that channel takes it and the others keep their defaults', () => {
+    expect(loadConfig({ CAIRN_SEND_RATE_SMS: '1.5' }).sendRates).toEqual({ email: 100, sms: 1.5, push: 500, web: 1000 });
+    expect(configErrorOf({ CAIRN_SEND_RATE_EMAIL: '0' }).message).toContain('CAIRN_SEND_RATE_EMAIL');
   });
 
   it('when PORT is a number, then it is used as a number', () => {

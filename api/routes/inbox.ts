@@ -1,0 +1,171 @@
+// The web inbox as the customer's browser sees it, authenticated by a signed inbox token rather
+// than an API key: the site's server issues the token (POST /v1/customers/:id/inbox-token) and
+// hands it to the page. Called cross-origin from the customer's site.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { Router, type RequestHandler } from 'express';
+import type { z } from 'zod';
+import { StreamPosition } from '../../core/inbox-cursor';
+import type { Models } from '../../db/models';
+import { createInboxFeed } from '../../lib/inbox-feed';
+import { AppError, notFound } from '../errors';
+import { inboxAuth, issueInboxToken, requireInboxToken } from '../inbox-auth';
+import {
+  inboxListQuerySchema,
+  inboxListResponseSchema,
+  inboxMessageView,
+  inboxReadAllResponseSchema,
+  inboxTokenBodySchema,
+  inboxTokenResponseSchema,
+} from '../inbox-schemas';
+import { parse, pathId } from '../validate';
+import { inboxStream } from './inbox-stream';
+
+/** Any origin: the token travels in a header or the URL, never in a cookie, so CORS guards nothing here. */
+const cors: RequestHandler = (req, res, next) => {
+  res.set({
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
+    'Access-Control-Max-Age': '600',
+  });
+  if (req.method === 'OPTIONS') {
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+export interface InboxRouterDeps {
+  models: Models;
+  secret: string;
+  /** How often the shared poller looks for new messages while streams are open. Default 1,000. */
+  pollIntervalMs?: number;
+  /** How late a message may appear after its createdAt (write latency and clock skew). Default 10,000. */
+  overlapMs?: number;
+}
+
+export type InboxRouter = Router & {
+  /** Ends every open stream (their browsers reconnect elsewhere): call before server.close(). */
+  closeStreams(): void;
+};
+
+/** Mount at /inbox, outside API-key auth. Parses no bodies: no route takes one. */
+export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
+  const { models } = deps;
+  const feed = createInboxFeed(models.inbox, { pollIntervalMs: deps.pollIntervalMs, overlapMs: deps.overlapMs });
+  const openStreams = new Set<() => void>();
+  const router = Router();
+  router.use(cors);
+
+  router.get('/cairn-inbox.js', (_req, res) => {
+    res.type('application/javascript').set('Cache-Control', 'public, max-age=300').send(snippet());
+  });
+
+  router.use(requireInboxToken(deps.secret));
+
+  /** Newest first. */
+  router.get('/messages', async (req, res) => {
+    const { customerId } = inboxAuth(res);
+    const query = parse(inboxListQuerySchema, req.query);
+    const listedAt = Date.now();
+    let older = {};
+    if (query.before) {
+      const from = await models.inbox.findById(query.before, { customerId: 1, createdAt: 1 }).lean();
+      if (!from || from.customerId !== customerId) throw new AppError(400, 'invalid_request', `before: no message "${query.before}" in this inbox`);
+      older = { $or: [{ createdAt: { $lt: from.createdAt } }, { createdAt: from.createdAt, _id: { $lt: from._id } }] };
+    }
+    const [found, unread] = await Promise.all([
+      models.inbox.find({ customerId, ...older }).sort({ createdAt: -1, _id: -1 }).limit(query.limit + 1).lean(),
+      models.inbox.countDocuments({ customerId, readAt: null }),
+    ]);
+    const page = found.slice(0, query.limit);
+    let lastEventId: string | undefined;
+    if (!query.before) {
+      // The browser has this page; a stream resumed here sends only what it lacks.
+      const position = StreamPosition.at(listedAt - feed.overlapMs);
+      for (const m of page) if (position.lacks(m)) position.delivered(m);
+      lastEventId = position.encode();
+    }
+    res.json({
+      messages: page.map(inboxMessageView),
+      unread,
+      ...(found.length > query.limit ? { nextBefore: page[page.length - 1]._id } : {}),
+      ...(lastEventId ? { lastEventId } : {}),
+    } satisfies z.infer<typeof inboxListResponseSchema>);
+  });
+
+  /** Idempotent: the first read's time stays. */
+  router.post('/messages/:id/read', async (req, res) => {
+    const { customerId } = inboxAuth(res);
+    const id = req.params.id;
+    const found = await models.inbox.findById(id).lean();
+    if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    if (found.readAt) {
+      res.json(inboxMessageView(found));
+      return;
+    }
+    const readAt = new Date();
+    const { modifiedCount } = await models.inbox.updateOne({ _id: id, readAt: null }, { $set: { readAt } });
+    if (modifiedCount === 1) {
+      feed.publishRead(customerId, [{ id, readAt }]);
+      res.json(inboxMessageView({ ...found, readAt }));
+      return;
+    }
+    // Another request read it first: answer with its time.
+    res.json(inboxMessageView((await models.inbox.findById(id).lean()) ?? found));
+  });
+
+  router.post('/read-all', async (_req, res) => {
+    const { customerId } = inboxAuth(res);
+    const readAt = new Date();
+    const unread = (await models.inbox.find({ customerId, readAt: null }, { _id: 1 }).lean()).map((m) => m._id);
+    let read = 0;
+    if (unread.length > 0) {
+      // Only the messages listed: one that arrives meanwhile has not been seen, so stays unread.
+      read = (await models.inbox.updateMany({ customerId, _id: { $in: unread }, readAt: null }, { $set: { readAt } })).modifiedCount;
+      feed.publishRead(customerId, unread.map((id) => ({ id, readAt })));
+    }
+    res.json({ read, readAt: readAt.toISOString() } satisfies z.infer<typeof inboxReadAllResponseSchema>);
+  });
+
+  router.get('/stream', inboxStream(models.inbox, feed, openStreams));
+
+  return Object.assign(router, {
+    closeStreams() {
+      for (const end of [...openStreams]) end();
+    },
+  });
+}
+
+/**
+ * Mount under /v1/customers, behind API-key auth: POST /:id/inbox-token → { token, expiresAt }.
+ * Parses its own JSON body (a no-op when the API has parsed it already).
+ */
+export function customerInboxTokenRouter(deps: { models: Models; secret: string }): Router {
+  const router = Router();
+  router.post('/:id/inbox-token', express.json({ limit: '4kb' }), async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const { expiresInSeconds } = parse(inboxTokenBodySchema, req.body ?? {});
+    if (!(await deps.models.customers.exists({ _id: id }))) throw notFound(`customer "${id}"`);
+    const expiresAt = new Date(Date.now() + expiresInSeconds * 1_000);
+    res.json({ token: issueInboxToken(deps.secret, id, expiresAt), expiresAt: expiresAt.toISOString() } satisfies z.infer<typeof inboxTokenResponseSchema>);
+  });
+  return router;
+}
+
+let snippetSource: string | undefined;
+
+/**
+ * api/public/cairn-inbox.js, found beside the compiled router (when the build copies it) or in
+ * the checkout the build came from.
+ */
+function snippet(): string {
+  if (snippetSource === undefined) {
+    const candidates = [path.join(__dirname, '../public/cairn-inbox.js'), path.join(__dirname, '../../../api/public/cairn-inbox.js')];
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) throw new AppError(404, 'not_found', 'cairn-inbox.js is not installed with this server: copy api/public next to the compiled api/');
+    snippetSource = readFileSync(file, 'utf8');
+  }
+  return snippetSource;
+}

@@ -1,0 +1,103 @@
+// Twilio's webhooks: message status callbacks and inbound SMS (opt-out keywords). Mounted outside
+// the API-key check: each request proves it comes from Twilio by its X-Twilio-Signature instead.
+import express, { type RequestHandler, Router } from 'express';
+import twilio from 'twilio';
+import type { Models } from '../../db/models';
+
+export interface TwilioWebhookDeps {
+  models: Models;
+  authToken: string;
+  /** The base URL Twilio calls us at (CAIRN_PUBLIC_URL): signatures cover the full URL. */
+  publicUrl: string;
+}
+
+/**
+ * Status order: a callback never moves a message back (callbacks can arrive out of order).
+ * The final statuses share a rank, so the first one reported stays.
+ */
+const STATUS_RANK: Record<string, number> = {
+  accepted: 0,
+  scheduled: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  canceled: 4,
+  read: 5,
+};
+
+/** Twilio's standard keywords, matched against the whole message; Twilio sends the confirmations. */
+const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
+const OPT_IN = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
+  const router = Router();
+  const { deliveries, customers } = deps.models;
+  router.use(express.urlencoded({ extended: false }));
+  router.use(verifySignature(deps.authToken, deps.publicUrl.replace(/\/+$/, '')));
+
+  // Always 2xx once signed: Twilio retries other answers, and an unknown key stays unknown.
+  router.post('/status', async (req, res) => {
+    const key = typeof req.query.key === 'string' ? req.query.key : undefined;
+    const params = formOf(req.body);
+    const status = params.MessageStatus ?? params.SmsStatus;
+    const rank = status === undefined ? undefined : STATUS_RANK[status];
+    if (key && status && rank !== undefined) {
+      const reached = Object.keys(STATUS_RANK).filter((s) => STATUS_RANK[s] >= rank);
+      await deliveries.updateOne(
+        { _id: key, providerStatus: { $nin: reached } },
+        {
+          $set: {
+            providerStatus: status,
+            providerStatusAt: new Date(),
+            ...(params.ErrorCode ? { providerErrorCode: params.ErrorCode } : {}),
+          },
+        },
+      );
+    }
+    res.status(204).end();
+  });
+
+  router.post('/inbound', async (req, res) => {
+    const params = formOf(req.body);
+    const keyword = (params.Body ?? '').trim().toUpperCase();
+    const consent = OPT_OUT.has(keyword) ? false : OPT_IN.has(keyword) ? true : undefined;
+    if (consent !== undefined && params.From) {
+      await customers.updateMany({ phone: params.From }, { $set: { 'consent.sms': consent } });
+    }
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  return router;
+}
+
+function verifySignature(authToken: string, publicUrl: string): RequestHandler {
+  return (req, res, next) => {
+    const signature = req.header('x-twilio-signature');
+    const problem = !signature
+      ? { code: 'missing_signature', message: 'the X-Twilio-Signature header is missing' }
+      : !twilio.validateRequest(authToken, signature, publicUrl + req.originalUrl, paramsOf(req.body))
+        ? { code: 'invalid_signature', message: 'the X-Twilio-Signature header does not match this request' }
+        : undefined;
+    if (problem) {
+      res.status(403).json({ error: problem });
+      return;
+    }
+    next();
+  };
+}
+
+/** The form fields as parsed, repeated ones as arrays: the signature covers every value. */
+function paramsOf(body: unknown): Record<string, string | string[]> {
+  return body && typeof body === 'object' ? (body as Record<string, string | string[]>) : {};
+}
+
+/** The form fields, one value each (Twilio repeats none of those we read). */
+function formOf(body: unknown): Record<string, string> {
+  if (!body || typeof body !== 'object') return {};
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v)]));
+}
