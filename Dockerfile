@@ -19,6 +19,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # Root-owned and read-only to the process: the app writes nothing to its own folder
 # (the worker bundles workflows/ in memory at start).
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/api/public ./dist/api/public
 USER node
 EXPOSE 3000
 CMD ["node", "dist/api/server.js"]

@@ -10,6 +10,9 @@ import type { Launches } from '../lib/launches';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
 import { customersRouter } from './routes/customers';
+import { customerInboxTokenRouter, inboxRouter } from './routes/inbox';
+import { twilioWebhooksRouter } from './routes/twilio-webhooks';
+import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
 import { journeysRouter } from './routes/journeys';
 import { launchesRouter } from './routes/launches';
@@ -26,9 +29,20 @@ export interface AppDeps {
   stats: JourneyStatsReader;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
+  /** Signs and checks unsubscribe links and customers' inbox tokens. */
+  signingSecret: string;
+  /** Where browsers and providers reach this API (CAIRN_PUBLIC_URL); webhook signatures cover it. */
+  publicUrl: string;
+  /** Twilio's auth token, to check its webhooks' signatures; absent, the Twilio webhooks are off. */
+  twilioAuthToken?: string;
 }
 
-export function createApp(deps: AppDeps): Express {
+export type CairnApp = Express & {
+  /** Ends the open inbox streams, so that closing the HTTP server does not wait on them. */
+  closeStreams(): void;
+};
+
+export function createApp(deps: AppDeps): CairnApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -47,10 +61,19 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApiDocument());
   });
 
+  // Reached by customers' browsers and by providers: each checks its own credentials (a signed
+  // token, Twilio's signature) instead of an API key.
+  const inbox = inboxRouter({ models: deps.models, secret: deps.signingSecret });
+  app.use('/inbox', inbox);
+  app.use('/unsubscribe', unsubscribeRouter({ models: deps.models, secret: deps.signingSecret, entry: deps.entry }));
+  if (deps.twilioAuthToken) {
+    app.use('/webhooks/twilio', twilioWebhooksRouter({ models: deps.models, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl }));
+  }
+
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(express.json({ limit: '1mb' }));
-  v1.use('/customers', customersRouter(deps.models, deps.entry));
+  v1.use('/customers', customersRouter(deps.models, deps.entry), customerInboxTokenRouter({ models: deps.models, secret: deps.signingSecret }));
   v1.use('/events', eventsRouter(deps.models, deps.entry));
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/segments', segmentsRouter(deps.models));
@@ -61,5 +84,5 @@ export function createApp(deps: AppDeps): Express {
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));
   app.use(errorHandler);
-  return app;
+  return Object.assign(app, { closeStreams: () => inbox.closeStreams() });
 }

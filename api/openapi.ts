@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { capRulesSchema } from '../core/frequency-caps';
 import { journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
+import { deliveryPaths, deliverySchemas, deliverySecuritySchemes } from './openapi-delivery';
 import { errorResponses, idParam, json, ok, ref } from './openapi-parts';
 import { segmentPaths, segmentRequestSchemas, segmentResponseSchemas } from './openapi-segments';
 import { eventBatchSchema, eventSchema } from './routes/events';
@@ -222,6 +223,7 @@ export function openApiDocument(): object {
         },
       },
       ...segmentPaths(),
+      ...deliveryPaths(),
       '/v1/journeys/{id}/runs/{customerId}': {
         parameters: [idParam('id', 'Journey ID'), idParam('customerId', 'Customer ID')],
         get: {
@@ -231,7 +233,7 @@ export function openApiDocument(): object {
       },
     },
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of CAIRN_API_KEYS' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of CAIRN_API_KEYS' }, ...deliverySecuritySchemes },
       schemas: {
         IngestResult: {
           type: 'object',
@@ -266,6 +268,7 @@ export function openApiDocument(): object {
         },
         ...requestComponents(),
         ...segmentResponseSchemas(),
+        ...deliverySchemas(),
         Error: {
           type: 'object',
           properties: {

@@ -2,7 +2,7 @@
 // in-flight requests, then closes its connections.
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/connect';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, requireSigningSecret } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
 import { createServices } from '../lib/services';
@@ -10,6 +10,7 @@ import { createServices } from '../lib/services';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.apiKeys.length === 0) throw new ConfigError('invalid configuration:\n  CAIRN_API_KEYS: set at least one API key');
+  const signingSecret = requireSigningSecret(config);
   const db = await connectDatabase(config.mongodbUri);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   const app = createApp({
     apiKeys: config.apiKeys,
     models: db.models,
+    signingSecret,
+    publicUrl: config.publicUrl,
+    ...(config.sms ? { twilioAuthToken: config.sms.authToken } : {}),
     ...createServices(client, config.temporal.taskQueue, db.models),
     readiness: {
       mongodb: () => db.ping(),
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.port, () => console.log(`cairn api: listening on http://localhost:${config.port}`));
 
   const stop = () => {
+    app.closeStreams();
     server.close(async () => {
       await connection.close();
       await db.close();

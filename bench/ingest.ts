@@ -265,6 +265,8 @@ async function openTarget(bench: Bench, uri: string, client: Client, connection:
   const services = createServices(client, TASK_QUEUE, db.models);
   const app = createApp({
     apiKeys: [API_KEY],
+    signingSecret: 'bench-signing-secret-0123456789abcdef',
+    publicUrl: 'http://127.0.0.1',
     models: db.models,
     ...services,
     ...(dispatch ? {} : { entry: { ...services.entry, eventsStored: async () => undefined } }),

@@ -190,6 +190,8 @@ type Api = (method: string, path: string, body?: unknown) => Promise<{ status: n
 async function startApi(bench: Bench, db: Database, client: Client, connection: Connection): Promise<Api> {
   const app = createApp({
     apiKeys: [API_KEY],
+    signingSecret: 'bench-signing-secret-0123456789abcdef',
+    publicUrl: 'http://127.0.0.1',
     models: db.models,
     ...createServices(client, TASK_QUEUE, db.models),
     readiness: { mongodb: () => db.ping(), temporal: async () => Boolean(await connection.healthService.check({})) },

@@ -6,6 +6,7 @@
 // created just before one already delivered can still turn up. A position therefore says
 // "everything created up to `watermark` has been delivered, and so have these later ones", with
 // the watermark trailing the reader's clock by the overlap window that bounds that lateness.
+import { createHash } from 'node:crypto';
 
 export interface Stamped {
   _id: string;
@@ -15,10 +16,17 @@ export interface Stamped {
 /** Later messages named in a cursor; beyond this a resume may repeat a few, never lose any. */
 const MAX_NAMED = 50;
 
+/**
+ * Messages are named by 66 bits of a hash of their ID: send keys run to hundreds of characters,
+ * and the cursor travels in a Last-Event-ID header. A collision inside one window is negligible.
+ */
+const tagOf = (id: string) => createHash('sha256').update(id).digest('base64url').slice(0, 11);
+const TAG = /^[A-Za-z0-9_-]{11}$/;
+
 export class StreamPosition {
   private constructor(
     private watermark: number,
-    /** Delivered messages created after the watermark: ID → createdAt ms (NaN until learnt). */
+    /** Delivered messages created after the watermark: ID tag → createdAt ms (NaN until learnt). */
     private readonly after: Map<string, number>,
   ) {}
 
@@ -29,7 +37,7 @@ export class StreamPosition {
 
   /** Undefined when the text is not a cursor this module wrote. */
   static decode(text: string): StreamPosition | undefined {
-    if (!/^[A-Za-z0-9_-]{1,20000}$/.test(text)) return undefined;
+    if (!/^[A-Za-z0-9_-]{1,4000}$/.test(text)) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -37,8 +45,8 @@ export class StreamPosition {
       return undefined;
     }
     const { w, a } = (value ?? {}) as { w?: unknown; a?: unknown };
-    if (!Number.isSafeInteger(w) || !Array.isArray(a) || !a.every((id) => typeof id === 'string')) return undefined;
-    return new StreamPosition(w as number, new Map((a as string[]).map((id) => [id, NaN])));
+    if (!Number.isSafeInteger(w) || !Array.isArray(a) || !a.every((tag) => typeof tag === 'string' && TAG.test(tag))) return undefined;
+    return new StreamPosition(w as number, new Map((a as string[]).map((tag) => [tag, NaN])));
   }
 
   /** The query that finds what this stream may still lack: createdAt after this. */
@@ -48,7 +56,7 @@ export class StreamPosition {
 
   /** Whether the message still has to be sent. */
   lacks(message: Stamped): boolean {
-    return message.createdAt.getTime() > this.watermark && !this.after.has(message._id);
+    return message.createdAt.getTime() > this.watermark && !this.after.has(tagOf(message._id));
   }
 
   /**
@@ -56,27 +64,27 @@ export class StreamPosition {
    * their times, and IDs not found (deleted messages) are dropped.
    */
   learn(found: Stamped[]): void {
-    const times = new Map(found.map((m) => [m._id, m.createdAt.getTime()]));
-    for (const id of [...this.after.keys()]) {
-      const time = times.get(id);
-      if (time === undefined) this.after.delete(id);
-      else this.after.set(id, time);
+    const times = new Map(found.map((m) => [tagOf(m._id), m.createdAt.getTime()]));
+    for (const tag of [...this.after.keys()]) {
+      const time = times.get(tag);
+      if (time === undefined) this.after.delete(tag);
+      else this.after.set(tag, time);
     }
   }
 
   delivered(message: Stamped): void {
-    this.after.set(message._id, message.createdAt.getTime());
+    this.after.set(tagOf(message._id), message.createdAt.getTime());
   }
 
   /** Everything created up to `watermark` has been delivered. */
   advance(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
-    for (const [id, time] of this.after) if (time <= watermark) this.after.delete(id);
+    for (const [tag, time] of this.after) if (time <= watermark) this.after.delete(tag);
   }
 
   encode(): string {
     const newest = [...this.after].sort((x, y) => y[1] - x[1]).slice(0, MAX_NAMED);
-    return Buffer.from(JSON.stringify({ w: this.watermark, a: newest.map(([id]) => id) })).toString('base64url');
+    return Buffer.from(JSON.stringify({ w: this.watermark, a: newest.map(([tag]) => tag) })).toString('base64url');
   }
 }

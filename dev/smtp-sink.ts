@@ -65,7 +65,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       simpleParser(stream)
         .then((parsed) => {
           const headers: Record<string, string> = {};
-          for (const [name, value] of parsed.headers) if (typeof value === 'string') headers[name] = value;
+          // Raw values: mailparser turns some headers (From, List-*) into objects.
+          for (const line of parsed.headerLines) headers[line.key] ??= line.line.slice(line.line.indexOf(':') + 1).trim();
           const mail: ReceivedMail = {
             messageId: parsed.messageId,
             from: parsed.from?.text,

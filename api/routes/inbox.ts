@@ -43,6 +43,8 @@ export interface InboxRouterDeps {
   pollIntervalMs?: number;
   /** How late a message may appear after its createdAt (write latency and clock skew). Default 10,000. */
   overlapMs?: number;
+  /** Default 15,000. */
+  heartbeatMs?: number;
 }
 
 export type InboxRouter = Router & {
@@ -129,7 +131,7 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
     res.json({ read, readAt: readAt.toISOString() } satisfies z.infer<typeof inboxReadAllResponseSchema>);
   });
 
-  router.get('/stream', inboxStream(models.inbox, feed, openStreams));
+  router.get('/stream', inboxStream({ inbox: models.inbox, feed, openStreams, heartbeatMs: deps.heartbeatMs ?? 15_000 }));
 
   return Object.assign(router, {
     closeStreams() {

@@ -108,6 +108,9 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   const app = createApp({
     apiKeys: [API_KEY],
     models: db.models,
+    signingSecret: SIGNING_SECRET,
+    publicUrl: baseUrl,
+    twilioAuthToken: TWILIO.authToken,
     ...createServices(client, taskQueue, db.models),
     readiness: {
       mongodb: () => db.ping(),
@@ -154,6 +157,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
     },
     async close() {
+      app.closeStreams();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();

@@ -1,0 +1,114 @@
+// The target of unsubscribe links and List-Unsubscribe headers (RFC 8058), reached without an
+// API key: the signed token in the path is the authority. GET only shows a page, because mail
+// scanners open every link; the opt-out happens on POST, from the page's button or from the
+// mailbox provider's one-click request (body `List-Unsubscribe=One-Click`).
+import express, { Router, type Request, type Response } from 'express';
+import type { Channel } from '../../core/channels';
+import { TOKEN_PROBLEMS } from '../../core/signed-token';
+import { readUnsubscribeToken, type UnsubscribeRequest } from '../../core/unsubscribe-links';
+import type { Models } from '../../db/models';
+import type { JourneyEntry } from '../../lib/journey-entry';
+import { AppError } from '../errors';
+
+export interface UnsubscribeRouterDeps {
+  models: Models;
+  secret: string;
+  /** Re-evaluates segment membership (journeys that exit on leaving a reachable-by-email segment). */
+  entry?: Pick<JourneyEntry, 'customersChanged'>;
+}
+
+const WHAT: Record<Channel, string> = {
+  email: 'marketing email',
+  sms: 'marketing text messages',
+  push: 'marketing push notifications',
+  web: 'messages in your inbox on our site',
+};
+
+/** Mount at /unsubscribe, outside API-key auth. Parses its own form bodies. */
+export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '2kb' }));
+
+  router.get('/:token', async (req, res) => {
+    const request = await checked(deps, req, res);
+    if (!request) return;
+    const customer = await deps.models.customers.findById(request.customerId, { consent: 1 }).lean();
+    const already = customer?.consent?.[request.channel] === false;
+    page(res, 200, 'Unsubscribe', [
+      already
+        ? `<p>You are already unsubscribed from ${WHAT[request.channel]}.</p>`
+        : `<p>Press the button to stop receiving ${WHAT[request.channel]} from us. Messages about your account and orders still reach you.</p>`,
+      already ? '' : '<form method="post"><button type="submit">Unsubscribe</button></form>',
+    ]);
+  });
+
+  /** Idempotent: unsubscribing twice is unsubscribed. */
+  router.post('/:token', async (req, res) => {
+    const request = await checked(deps, req, res);
+    if (!request) return;
+    const { customerId, channel } = request;
+    await deps.models.customers.updateOne({ _id: customerId }, { $set: { [`consent.${channel}`]: false } });
+    // Consent is what the send activity checks, so the opt-out holds even if this fails.
+    await deps.entry?.customersChanged([customerId]).catch((err) => console.error('cairn unsubscribe: segment re-evaluation failed', err));
+    if (wantsHtml(req)) page(res, 200, 'Unsubscribed', [`<p>You are unsubscribed from ${WHAT[channel]}.</p>`]);
+    else res.json({ unsubscribed: true, channel });
+  });
+
+  return router;
+}
+
+/** The token's request, or undefined once a 400 or 404 has been answered. */
+async function checked(deps: UnsubscribeRouterDeps, req: Request, res: Response): Promise<UnsubscribeRequest | undefined> {
+  const read = readUnsubscribeToken(deps.secret, String(req.params.token));
+  if (!read.ok) {
+    fail(req, res, 400, 'invalid_token', `this unsubscribe link ${TOKEN_PROBLEMS[read.reason]}`);
+    return undefined;
+  }
+  if (!(await deps.models.customers.exists({ _id: read.request.customerId }))) {
+    fail(req, res, 404, 'not_found', 'this unsubscribe link is for someone we no longer know');
+    return undefined;
+  }
+  return read.request;
+}
+
+// Browsers get pages; mailbox providers and scripts (no Accept header, or any type) get JSON.
+const wantsHtml = (req: Request) => req.accepts(['json', 'html']) === 'html';
+
+function fail(req: Request, res: Response, status: number, code: string, message: string): void {
+  if (!wantsHtml(req)) throw new AppError(status, code, message);
+  page(res, status, 'Unsubscribe', [`<p>Sorry: ${escapeHtml(message)}.</p>`]);
+}
+
+function page(res: Response, status: number, title: string, body: string[]): void {
+  res
+    .status(status)
+    .set({
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      // The token is in the URL: keep it out of Referer headers.
+      'Referrer-Policy': 'no-referrer',
+    })
+    .type('html')
+    .send(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem; color: #222; }
+button { font: inherit; padding: .5rem 1.25rem; border: 0; border-radius: .25rem; background: #222; color: #fff; cursor: pointer; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body.join('\n')}
+</body>
+</html>
+`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
