@@ -5,6 +5,7 @@ import { renderContent, renderContext, TemplateSyntaxError } from '../core/rende
 import type { CustomerDoc, Models } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver } from './caps';
+import type { QuietHoursCheck } from './quiet-hours';
 import type { Claim, DeliveryLedger, FinalOutcome } from './ledger';
 
 export interface SendInput {
@@ -21,6 +22,10 @@ export interface SendInput {
   transactional?: boolean;
   /** When capped: skip the message (recorded), or defer it until the caps allow it. */
   whenCapped?: 'skip' | 'defer';
+  /** The journey has quiet hours of its own (the workflow keeps them): the account's do not apply. */
+  ownQuietHours?: boolean;
+  /** The journey's time zone, for customers without one of their own. */
+  timeZone?: string;
   /**
    * The channel whose task queue runs this attempt (see core/journey-contract.ts
    * channelTaskQueue). A send that must go out on another channel is handed back as
@@ -46,6 +51,8 @@ export interface SendDeps {
   /** Values every template may use besides the customer's data (email: the unsubscribe link). */
   templateExtras?: (channel: Channel, customerId: string, journeyId: string) => Record<string, string>;
   reserveCap: CapReserver;
+  /** When the account's quiet hours end for a customer in that zone, if they are in them now. */
+  quietHoursEnd: QuietHoursCheck;
   /** Whether the journey is paused now (read from MongoDB). */
   isPaused: (journeyId: string) => Promise<boolean>;
 }
@@ -145,6 +152,10 @@ async function deliverOnce(
   // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
   if (await deps.isPaused(input.journeyId)) {
     return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+  }
+  if (!input.transactional && !input.ownQuietHours) {
+    const end = await deps.quietHoursEnd(customer.timeZone ?? input.timeZone);
+    if (end) return { status: 'deferred', retryAt: end.toISOString(), reason: 'quiet-hours' };
   }
   let reserved = false;
   if (!input.transactional && !claim.capReserved) {

@@ -2,7 +2,7 @@
 // schemas the routes validate with, so the document cannot drift from the code.
 import { z } from 'zod';
 import { capRulesSchema } from '../core/frequency-caps';
-import { journeyDefinitionSchema } from '../core/journey-definition';
+import { accountQuietHoursSchema, journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
 import { deliveryPaths, deliverySchemas, deliverySecuritySchemes } from './openapi-delivery';
 import { errorResponses, idParam, json, ok, ref } from './openapi-parts';
@@ -29,6 +29,7 @@ function requestComponents(): Record<string, object> {
     LaunchInput: launchBodySchema,
     CodeLaunchInput: codeLaunchBodySchema,
     FrequencyCaps: capRulesSchema,
+    AccountQuietHours: accountQuietHoursSchema,
     ...segmentRequestSchemas,
   };
   for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
@@ -142,6 +143,15 @@ export function openApiDocument(): object {
           summary: 'Stop new entries of a live journey (segment or event entry); runs under way go on',
           responses: { '200': ok('Entries stopped'), ...errorResponses },
         },
+      },
+      '/v1/settings/quiet-hours': {
+        get: { summary: "The account's quiet hours (404 when none are set)", responses: { '200': ok('The quiet hours', ref('AccountQuietHours')), ...errorResponses } },
+        put: {
+          summary: "Set the account's quiet hours, in each customer's time zone, for journeys without their own (transactional sends go anyway)",
+          requestBody: { required: true, content: json(ref('AccountQuietHours')) },
+          responses: { '200': ok('Saved', ref('AccountQuietHours')), ...errorResponses },
+        },
+        delete: { summary: "Remove the account's quiet hours", responses: { '204': { description: 'Removed' }, ...errorResponses } },
       },
       '/v1/settings/frequency-caps': {
         get: { summary: 'The frequency caps: at most `limit` messages per customer per rolling `window`', responses: { '200': ok('The rules', ref('FrequencyCaps')), ...errorResponses } },

@@ -1,5 +1,6 @@
 // The step types of a journey definition. Pure; the workflow bundle imports the types only.
 import { z } from 'zod';
+import { isTimeZone } from './locale';
 import { CHANNELS } from './channels';
 import { parseDuration } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
@@ -47,10 +48,20 @@ export const localTimeSchema = z
   .strict();
 
 /** Local hours in which no marketing message goes out; a send then waits for their end. */
-export const quietHoursSchema = z
-  .object({ start: hhmm, end: hhmm })
+const quietHoursShape = { start: hhmm, end: hhmm };
+const distinctEnds = (q: { start: string; end: string }) => q.start !== q.end;
+const distinctEndsError = { message: 'start and end must differ', path: ['end'] };
+
+export const quietHoursSchema = z.object(quietHoursShape).strict().refine(distinctEnds, distinctEndsError);
+
+/**
+ * Account-wide quiet hours, for journeys without their own; `timeZone` is for customers
+ * without a time zone of their own (default UTC).
+ */
+export const accountQuietHoursSchema = z
+  .object({ ...quietHoursShape, timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').optional() })
   .strict()
-  .refine((q) => q.start !== q.end, { message: 'start and end must differ', path: ['end'] });
+  .refine(distinctEnds, distinctEndsError);
 
 /** Waits for a duration, until a moment, until a date the customer carries, or until a local time. */
 export const waitStepSchema = z
@@ -141,4 +152,5 @@ export type SplitStep = z.infer<typeof splitStepSchema>;
 export type ExitStep = z.infer<typeof exitStepSchema>;
 export type LocalTime = z.infer<typeof localTimeSchema>;
 export type QuietHours = z.infer<typeof quietHoursSchema>;
+export type AccountQuietHours = z.infer<typeof accountQuietHoursSchema>;
 export type Step = z.infer<typeof stepSchema>;

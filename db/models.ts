@@ -116,11 +116,23 @@ export interface DeliveryDoc {
   parts?: Record<string, string>;
   /** Provider facts kept with the send (SMS segments, devices reached...). */
   detail?: Record<string, string | number>;
-  /** The provider's later report on the message (Twilio status callbacks). */
-  providerStatus?: string;
-  providerStatusAt?: Date;
-  providerErrorCode?: string;
   createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * What the provider later reported about a sent message (Twilio status callbacks), keyed by the
+ * send's key. Kept apart from the ledger row: the ledger is written only by the send activity,
+ * so a callback racing the activity's own write cannot undo it (FerretDB does not isolate
+ * concurrent updates of one document).
+ */
+export interface DeliveryReportDoc {
+  _id: string;
+  channel: Channel;
+  providerMessageId?: string;
+  /** When each status was first reported, by status name (see core/delivery-status.ts). */
+  statuses: Record<string, Date>;
+  errorCode?: string;
   updatedAt: Date;
 }
 
@@ -231,13 +243,25 @@ export function createModels(conn: Connection) {
         handedOffAt: Date,
         parts: { type: Schema.Types.Mixed },
         detail: { type: Schema.Types.Mixed },
-        providerStatus: String,
-        providerStatusAt: Date,
-        providerErrorCode: String,
       },
       timestamps,
     ),
     'deliveries',
+  );
+  const deliveryReports = conn.model<DeliveryReportDoc>(
+    'DeliveryReport',
+    new Schema<DeliveryReportDoc>(
+      {
+        _id: { type: String, required: true },
+        channel: { type: String, required: true },
+        providerMessageId: String,
+        statuses: { type: Schema.Types.Mixed },
+        errorCode: String,
+        updatedAt: Date,
+      },
+      { versionKey: false, minimize: false },
+    ),
+    'delivery_reports',
   );
   const inbox = conn.model<InboxMessageDoc>(
     'InboxMessage',
@@ -295,7 +319,7 @@ export function createModels(conn: Connection) {
     'settings',
   );
   const segments = createSegmentModel(conn);
-  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, inbox, events, segments, frequency, settings };
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, segments, frequency, settings };
 }
 
 export type Models = ReturnType<typeof createModels>;

@@ -11,6 +11,7 @@ import { removePushTokens } from '../activities/channels/push-tokens';
 import { createSmsChannel } from '../activities/channels/sms';
 import { createWebChannel } from '../activities/channels/web';
 import { createDeliveryLedger } from '../activities/ledger';
+import { createQuietHoursCheck } from '../activities/quiet-hours';
 import type { Channel } from '../core/channels';
 import { compileSegment } from '../core/segment-filter';
 import { segmentRuleSchema } from '../core/segment-rules';
@@ -47,6 +48,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
     reserveCap: createCapReserver(db.models),
+    quietHoursEnd: createQuietHoursCheck(db.models),
     // Read per journey at most every five seconds: the pause signal is the fast path; this
     // catches runs the signal missed, without a database read on every send.
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),

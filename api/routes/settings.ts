@@ -1,10 +1,17 @@
 import { Router } from 'express';
 import { CAPS_SETTING } from '../../activities/caps';
+import { QUIET_HOURS_SETTING } from '../../activities/quiet-hours';
 import { capRulesSchema } from '../../core/frequency-caps';
+import { accountQuietHoursSchema } from '../../core/journey-steps';
 import type { Models } from '../../db/models';
+import { notFound } from '../errors';
 import { parse } from '../validate';
 
-/** Account-wide settings. Frequency caps apply to every journey's non-transactional sends. */
+/**
+ * Account-wide settings. Frequency caps apply to every journey's non-transactional sends; quiet
+ * hours to those of journeys without quiet hours of their own. Workers apply changes within
+ * five seconds.
+ */
 export function settingsRouter(models: Models): Router {
   const router = Router();
 
@@ -18,6 +25,23 @@ export function settingsRouter(models: Models): Router {
     const value = parse(capRulesSchema, req.body);
     await models.settings.updateOne({ _id: CAPS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
     res.json(value);
+  });
+
+  router.get('/quiet-hours', async (_req, res) => {
+    const doc = await models.settings.findById(QUIET_HOURS_SETTING).lean();
+    if (!doc) throw notFound('account quiet hours (none are set)');
+    res.json(doc.value);
+  });
+
+  router.put('/quiet-hours', async (req, res) => {
+    const value = parse(accountQuietHoursSchema, req.body);
+    await models.settings.updateOne({ _id: QUIET_HOURS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+    res.json(value);
+  });
+
+  router.delete('/quiet-hours', async (_req, res) => {
+    await models.settings.deleteOne({ _id: QUIET_HOURS_SETTING });
+    res.status(204).end();
   });
 
   return router;

@@ -2,6 +2,7 @@
 // the API-key check: each request proves it comes from Twilio by its X-Twilio-Signature instead.
 import express, { type RequestHandler, Router } from 'express';
 import twilio from 'twilio';
+import { STATUS_RANK } from '../../core/delivery-status';
 import type { Models } from '../../db/models';
 
 export interface TwilioWebhookDeps {
@@ -11,23 +12,6 @@ export interface TwilioWebhookDeps {
   publicUrl: string;
 }
 
-/**
- * Status order: a callback never moves a message back (callbacks can arrive out of order).
- * The final statuses share a rank, so the first one reported stays.
- */
-const STATUS_RANK: Record<string, number> = {
-  accepted: 0,
-  scheduled: 0,
-  queued: 1,
-  sending: 2,
-  sent: 3,
-  delivered: 4,
-  undelivered: 4,
-  failed: 4,
-  canceled: 4,
-  read: 5,
-};
-
 /** Twilio's standard keywords, matched against the whole message; Twilio sends the confirmations. */
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
 const OPT_IN = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
@@ -36,7 +20,7 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
   const router = Router();
-  const { deliveries, customers } = deps.models;
+  const { deliveries, deliveryReports, customers } = deps.models;
   router.use(express.urlencoded({ extended: false }));
   router.use(verifySignature(deps.authToken, deps.publicUrl.replace(/\/+$/, '')));
 
@@ -46,17 +30,17 @@ export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
     const params = formOf(req.body);
     const status = params.MessageStatus ?? params.SmsStatus;
     const rank = status === undefined ? undefined : STATUS_RANK[status];
-    if (key && status && rank !== undefined) {
-      const reached = Object.keys(STATUS_RANK).filter((s) => STATUS_RANK[s] >= rank);
-      await deliveries.updateOne(
-        { _id: key, providerStatus: { $nin: reached } },
+    // Each status is kept with the time it was first reported, by exact `_id` (the one filter
+    // FerretDB does not scan for); the current one is derived (core/delivery-status.ts), so
+    // callbacks in any order, or twice, leave the same record.
+    if (key && status && rank !== undefined && (await deliveries.exists({ _id: key }))) {
+      await deliveryReports.updateOne(
+        { _id: key },
         {
-          $set: {
-            providerStatus: status,
-            providerStatusAt: new Date(),
-            ...(params.ErrorCode ? { providerErrorCode: params.ErrorCode } : {}),
-          },
+          $min: { [`statuses.${status}`]: new Date() },
+          $set: { channel: 'sms', updatedAt: new Date(), ...(params.MessageSid ? { providerMessageId: params.MessageSid } : {}), ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}) },
         },
+        { upsert: true },
       );
     }
     res.status(204).end();

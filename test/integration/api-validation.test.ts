@@ -144,12 +144,19 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
   const doc = await SwaggerParser.validate(structuredClone(res.body));
   expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
     '/healthz',
+    '/inbox/cairn-inbox.js',
+    '/inbox/messages',
+    '/inbox/messages/{id}/read',
+    '/inbox/read-all',
+    '/inbox/stream',
     '/readyz',
+    '/unsubscribe/{token}',
     '/v1/code-journeys',
     '/v1/code-journeys/{id}/launch',
     '/v1/customers/batch',
     '/v1/customers/{id}',
     '/v1/customers/{id}/inbox',
+    '/v1/customers/{id}/inbox-token',
     '/v1/events',
     '/v1/events/batch',
     '/v1/journeys/{id}',
@@ -170,6 +177,9 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/segments/{id}/members/{customerId}',
     '/v1/segments/{id}/preview',
     '/v1/settings/frequency-caps',
+    '/v1/settings/quiet-hours',
     '/v1/templates/{id}',
+    '/webhooks/twilio/inbound',
+    '/webhooks/twilio/status',
   ]);
 });

@@ -6,6 +6,7 @@ import { launchWorkflowId } from '../../core/ids';
 import { launchProgressQuery } from '../../core/launch-contract';
 import { REPO_ROOT } from '../../dev/servers';
 import { eventually, Stack, startStack } from '../support/stack';
+import { testRunDir } from '../support/test-env';
 
 const WORKER_SCRIPT = path.join(REPO_ROOT, 'dist', 'workers', 'main.js');
 const MEMBERS = 2000;
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(): ChildProcess {
-  const log = openSync(path.join(REPO_ROOT, '.cairn', 'test', `launch-crash-worker-${workers.length + 1}.log`), 'w');
+  const log = openSync(path.join(testRunDir(), `launch-crash-worker-${workers.length + 1}.log`), 'w');
   const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ...stack.workerEnv }, stdio: ['ignore', log, log] });
   workers.push(child);
   return child;

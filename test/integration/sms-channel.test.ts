@@ -8,6 +8,7 @@ import twilio from 'twilio';
 import { createSmsChannel } from '../../activities/channels/sms';
 import type { ChannelAdapter, OutboundMessage } from '../../activities/channels/channel';
 import { twilioWebhooksRouter } from '../../api/routes/twilio-webhooks';
+import { currentStatus } from '../../core/delivery-status';
 import { FailureType } from '../../core/failures';
 import { connectDatabase, Database } from '../../db/connect';
 import type { CustomerDoc } from '../../db/models';
@@ -237,10 +238,13 @@ describe('Twilio webhooks', () => {
       ['sent', 204],
       ['delivered', 204],
     ]);
-    const row = await db.models.deliveries.findById(message.key).lean();
-    expect(row).toMatchObject({ providerStatus: 'delivered', state: 'sent' });
-    expect(row!.providerStatusAt!.getTime()).toBeGreaterThanOrEqual(before.getTime());
-    expect(row!.providerErrorCode).toBeUndefined();
+    const report = await db.models.deliveryReports.findById(message.key).lean();
+    expect(currentStatus(report!.statuses)).toBe('delivered');
+    expect(report!.statuses.delivered.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(report!.providerMessageId).toMatch(/^SM/);
+    expect(report!.errorCode).toBeUndefined();
+    // The ledger row is the send activity's alone.
+    expect(await db.models.deliveries.findById(message.key).lean()).toMatchObject({ state: 'sent' });
   });
 
   test('when the carrier cannot deliver, then the ledger row keeps the status and error code', async () => {
@@ -248,7 +252,9 @@ describe('Twilio webhooks', () => {
     await ledgerRow(message.key);
     await sms.deliver(message);
     await twilioServer.idle();
-    expect(await db.models.deliveries.findById(message.key).lean()).toMatchObject({ providerStatus: 'undelivered', providerErrorCode: '30003' });
+    const report = await db.models.deliveryReports.findById(message.key).lean();
+    expect(currentStatus(report!.statuses)).toBe('undelivered');
+    expect(report!.errorCode).toBe('30003');
   });
 
   test('when a late "sent" arrives after "delivered", then the status does not go back', async () => {
@@ -259,13 +265,14 @@ describe('Twilio webhooks', () => {
     const url = sentTo(message.address)[0].statusCallback!;
     const res = await signedPost(url, { MessageSid: messageId, MessageStatus: 'sent', SmsStatus: 'sent', AccountSid: ACCOUNT_SID });
     expect(res.status).toBe(204);
-    expect((await db.models.deliveries.findById(message.key).lean())!.providerStatus).toBe('delivered');
+    expect(currentStatus((await db.models.deliveryReports.findById(message.key).lean())!.statuses)).toBe('delivered');
   });
 
   test('when a callback names no known send, then it is answered 204 and ignored', async () => {
     const res = await signedPost(`${baseUrl}/webhooks/twilio/status?key=unknown-send`, { MessageSid: 'SMx', MessageStatus: 'delivered' });
     expect(res.status).toBe(204);
     expect(await db.models.deliveries.findById('unknown-send').lean()).toBeNull();
+    expect(await db.models.deliveryReports.findById('unknown-send').lean()).toBeNull();
   });
 
   test.each([
@@ -278,7 +285,7 @@ describe('Twilio webhooks', () => {
     const res = await signedPost(url, { MessageSid: 'SMx', MessageStatus: 'failed', ErrorCode: '30007' }, signature);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
-    expect((await db.models.deliveries.findById(key).lean())!.providerStatus).toBeUndefined();
+    expect(await db.models.deliveryReports.findById(key).lean()).toBeNull();
   });
 
   test('when a signature was made for another send, then it does not cover this one', async () => {

@@ -49,6 +49,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(step.fallback ? { fallback: { channel: step.fallback.channel, templateId: step.fallback.template } } : {}),
       ...(step.transactional ? { transactional: true } : {}),
       ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
+      ...(settings?.quietHours ? { ownQuietHours: true } : {}),
+      ...(settings?.timeZone ? { timeZone: settings.timeZone } : {}),
     };
     let via = step.channel;
     let result = await sendVia(via)({ ...input, via });
@@ -57,7 +59,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         // The customer is reached on the fallback channel: deliver from that channel's queue.
         via = result.channel;
       } else if (result.status === 'deferred') {
-        // Held by a frequency cap or a pause: wait until then, then try the same send again.
+        // Held by a frequency cap, the account's quiet hours or a pause: wait, then try again.
         state.waitingUntil = result.retryAt;
         const waited = await control.pause(Date.parse(result.retryAt) - Date.now());
         state.waitingUntil = undefined;
