@@ -10,7 +10,7 @@
 // 3 marketing emails a day, 10 messages a week across channels; every send of the run is
 // admitted). Then, per channel, BENCH_DELIVERY_CONCURRENCY (default 16, a worker's activity
 // slots) sends in flight:
-// - full: BENCH_DELIVERIES (default 2,000) sends through `createSend` with the real ledger
+// - full: BENCH_DELIVERIES (default 1,000) sends through `createSend` with the real ledger
 //   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer read, routing,
 //   template read, Handlebars render, pause check, cap reservation, hand-off mark, the adapter,
 //   outcome record;
@@ -64,7 +64,7 @@ const CAP_RULES = {
   ],
 };
 
-const deliveries = envInt('BENCH_DELIVERIES', 2_000);
+const deliveries = envInt('BENCH_DELIVERIES', 1_000);
 const concurrency = envInt('BENCH_DELIVERY_CONCURRENCY', 16);
 const customerCount = envInt('BENCH_DELIVERY_CUSTOMERS', deliveries);
 
@@ -316,6 +316,8 @@ interface Measurement {
   seconds: number;
   /** Per-send wall-clock latency, ms. */
   latencies: number[];
+  /** Sends per second over the first and the last quarter of the sends to finish. */
+  quarters: [number, number];
   /** Summed ms per stage (ledger calls, caps, adapter). */
   stages: Record<string, number>;
   /** Database commands during the measurement, by command and collection. */
@@ -353,6 +355,8 @@ async function measure(options: {
   const rowsBefore = await db.models.deliveries.estimatedDocumentCount();
   const latencies: number[] = new Array(count);
   let done = 0;
+  const finishedAt: number[] = [];
+  const begin = performance.now();
   const cpu0: CpuSnapshot = { ...bench.cpu(), sink: cpuSeconds(sink.pid) };
   ops.reset();
   stages.reset();
@@ -371,6 +375,7 @@ async function measure(options: {
       const start = performance.now();
       const result = await send(input);
       latencies[i] = performance.now() - start;
+      finishedAt.push(performance.now());
       if (result.status !== 'sent') throw new Error(`${stepId}: send ${input.key} ended ${JSON.stringify(result)}, expected sent`);
       if (++done % 500 === 0) log(`  ${stepId}: ${fmt.n(done)} sent`);
     }),
@@ -380,7 +385,9 @@ async function measure(options: {
   const cpu1: CpuSnapshot = { ...bench.cpu(), sink: cpuSeconds(sink.pid) };
   const rowsAfter = await db.models.deliveries.estimatedDocumentCount();
   const diff = (name: 'bench' | 'ferretdb' | 'sink') => (cpu1[name] ?? NaN) - (cpu0[name] ?? NaN);
-  log(`${stepId}: ${fmt.n(count)} in ${fmt.s(seconds)} (${fmt.rate(count / seconds)})`);
+  const q = Math.max(1, Math.floor(count / 4));
+  const quarters: [number, number] = [(q * 1000) / (finishedAt[q - 1] - begin), (q * 1000) / (finishedAt[count - 1] - (finishedAt[count - q - 1] ?? begin))];
+  log(`${stepId}: ${fmt.n(count)} in ${fmt.s(seconds)} (${fmt.rate(count / seconds)}; first quarter ${fmt.rate(quarters[0])}, last ${fmt.rate(quarters[1])})`);
   return {
     channel,
     variant,
@@ -389,6 +396,7 @@ async function measure(options: {
     count,
     seconds,
     latencies,
+    quarters,
     stages: stageTotals,
     ops: opsSeen,
     cpu: { bench: diff('bench'), ferretdb: diff('ferretdb'), sink: diff('sink') },
@@ -637,6 +645,7 @@ function channelRows(channel: Channel, r: ChannelResult): Row[] {
     [`**${channel} baseline: delivered/s without ledger and caps** (A; A′)`, `**${fmt.rate(baseRate)}** (${fmt.rate(a.count / a.seconds)}; ${fmt.rate(b.count / b.seconds)})`],
     [`**${channel}: ratio full ÷ baseline**`, `**${fmt.ratio(fullRate / baseRate)}**`],
     [`${channel}: times, full; baseline (A + A′)`, `${fmt.s(full.seconds)}; ${fmt.s(a.seconds)} + ${fmt.s(b.seconds)}`],
+    [`${channel}: full path, first quarter of the sends; last quarter (the ledger filling up)`, `${fmt.rate(full.quarters[0])}; ${fmt.rate(full.quarters[1])}`],
     [
       `${channel}: ledger + caps added per send: wall-clock at ${concurrency} in flight (1/rate); latency (mean)`,
       `${(1000 / fullRate - 1000 / baseRate).toFixed(1)} ms; ${(fullLat.mean - baseLat.mean).toFixed(1)} ms`,
