@@ -6,14 +6,14 @@
 // the sender's event loop), the SMTP sink of dev/smtp-sink.ts: a real SMTP server that parses
 // and keeps every message. Inserts BENCH_DELIVERY_CUSTOMERS (default: one per delivery)
 // customers with attributes, a send history in the frequency collection, an email and a web
-// template, and the frequency-cap rules (stored as PUT /v1/settings/frequency-caps stores them:
+// template, the frequency-cap rules (stored as PUT /v1/settings/frequency-caps stores them:
 // 3 marketing emails a day, 10 messages a week across channels; every send of the run is
-// admitted). Then, per channel, BENCH_DELIVERY_CONCURRENCY (default 16, a worker's activity
-// slots) sends in flight:
+// admitted) and account quiet hours that the run does not fall in. Then, per channel, with
+// BENCH_DELIVERY_CONCURRENCY (default 16, a worker's activity slots) sends in flight:
 // - full: BENCH_DELIVERIES (default 1,000) sends through `createSend` with the real ledger
 //   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer read, routing,
-//   template read, Handlebars render, pause check, cap reservation, hand-off mark, the adapter,
-//   outcome record;
+//   template read, Handlebars render, pause and quiet-hours checks, cap reservation, hand-off
+//   mark, the adapter, outcome record;
 // - baseline: the same number through the same `createSend` with a ledger that claims and
 //   records nothing and a cap reserver that admits everything, half before and half after the
 //   full path, so that drift (a filling database, a busy machine) weighs on both.
@@ -31,11 +31,13 @@ import { CapReserver, CAPS_SETTING, createCapReserver } from '../activities/caps
 import type { ChannelAdapter } from '../activities/channels/channel';
 import { createEmailChannel, emailMessageId, EmailSettings } from '../activities/channels/email';
 import { createWebChannel } from '../activities/channels/web';
+import { createQuietHoursCheck, QUIET_HOURS_SETTING } from '../activities/quiet-hours';
 import { createDeliveryLedger, DeliveryLedger } from '../activities/ledger';
 import { createSend, SendDeps, SendInput } from '../activities/send';
 import type { Channel } from '../core/channels';
 import { capRulesSchema } from '../core/frequency-caps';
 import { journeyWorkflowId, sendKey } from '../core/ids';
+import { accountQuietHoursSchema } from '../core/journey-steps';
 import type { EmailContent } from '../core/template-content';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import { connectDatabase, Database } from '../db/connect';
@@ -171,6 +173,7 @@ async function main(bench: Bench): Promise<void> {
   const common: Omit<SendDeps, 'ledger' | 'reserveCap'> = {
     models: db.models,
     channels,
+    quietHoursEnd: createQuietHoursCheck(db.models),
     templateExtras: (channel, customer, journeyId) =>
       channel === 'email' ? { unsubscribeUrl: unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId) } : ({} as Record<string, string>),
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
@@ -486,6 +489,12 @@ function checkCapsAdmitAll(): void {
   if (customerCount < concurrency) throw new Error(`BENCH_DELIVERY_CUSTOMERS must be at least BENCH_DELIVERY_CONCURRENCY`);
 }
 
+/** "HH:MM" in Lisbon, `hours` from now. */
+function lisbonTimeIn(hours: number): string {
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Lisbon', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return format.format(new Date(Date.now() + hours * 3_600_000));
+}
+
 /** A customer's sends before the run: an email 2 days ago, a message 8 days ago. */
 function sendHistory(now: number): Record<string, number[]> {
   return { 'marketing-email-daily': [now - 2 * DAY_MS], 'all-weekly': [now - 8 * DAY_MS, now - 2 * DAY_MS] };
@@ -512,6 +521,10 @@ async function seed(db: Database): Promise<void> {
   // As PUT /v1/settings/frequency-caps stores them (api/routes/settings.ts).
   const value = capRulesSchema.parse(CAP_RULES);
   await db.models.settings.updateOne({ _id: CAPS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+  // Account quiet hours that the run never falls in (from 6 to 10 hours from now, Lisbon time),
+  // so that every send does the check and none is held.
+  const quiet = accountQuietHoursSchema.parse({ start: lisbonTimeIn(6), end: lisbonTimeIn(10), timeZone: 'Europe/Lisbon' });
+  await db.models.settings.updateOne({ _id: QUIET_HOURS_SETTING }, { $set: { value: quiet, updatedAt: new Date() } }, { upsert: true });
 }
 
 /**

@@ -21,6 +21,9 @@ const schema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/cairn'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:2525'),
   EMAIL_FROM: z.string().min(3).default('Cairn <cairn@localhost>'),
+  /** DKIM signing of outgoing mail with the From domain: Gmail and Yahoo honour one-click unsubscribe only under DKIM. */
+  EMAIL_DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a DNS label such as "cairn"').optional(),
+  EMAIL_DKIM_KEY_FILE: z.string().min(1).optional(),
   /** Where customers' browsers and providers' webhooks reach the API (links in messages). */
   CAIRN_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   CAIRN_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -55,7 +58,7 @@ export interface Config {
     apiKey?: string;
   };
   mongodbUri: string;
-  email: { smtpUrl: string; from: string; messageIdDomain: string };
+  email: { smtpUrl: string; from: string; messageIdDomain: string; dkim?: { selector: string; keyFile: string } };
   publicUrl: string;
   /** Signs unsubscribe links and customers' inbox tokens; required by the API and the worker. */
   signingSecret?: string;
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (twilioSet === 2 && !e.TWILIO_FROM === !e.TWILIO_MESSAGING_SERVICE_SID) {
     problems.push('Twilio needs exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID');
   }
+  if (Boolean(e.EMAIL_DKIM_SELECTOR) !== Boolean(e.EMAIL_DKIM_KEY_FILE)) problems.push('EMAIL_DKIM_SELECTOR and EMAIL_DKIM_KEY_FILE go together');
   if (Boolean(e.FCM_LOCAL_ADDRESS) !== Boolean(e.FCM_CA_FILE)) problems.push('FCM_LOCAL_ADDRESS and FCM_CA_FILE go together');
   if (e.FCM_LOCAL_ADDRESS && !e.FIREBASE_PROJECT_ID) problems.push('FCM_LOCAL_ADDRESS needs FIREBASE_PROJECT_ID');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -102,7 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
     },
     mongodbUri: e.MONGODB_URI,
-    email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM, messageIdDomain: domainOf(e.EMAIL_FROM) },
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM,
+      messageIdDomain: domainOf(e.EMAIL_FROM),
+      ...(e.EMAIL_DKIM_SELECTOR && e.EMAIL_DKIM_KEY_FILE ? { dkim: { selector: e.EMAIL_DKIM_SELECTOR, keyFile: e.EMAIL_DKIM_KEY_FILE } } : {}),
+    },
     publicUrl: (e.CAIRN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     signingSecret: e.CAIRN_SIGNING_SECRET,
     ...(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN

@@ -1,7 +1,6 @@
 // Builds the real dependencies of the activities: MongoDB models, the ledger, the channels,
 // and a Temporal client for the activities that start journey runs.
 import type { Client } from '@temporalio/client';
-import nodemailer from 'nodemailer';
 import { createActivities } from '../activities';
 import { createCapReserver } from '../activities/caps';
 import type { ChannelAdapter } from '../activities/channels/channel';
@@ -20,6 +19,7 @@ import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
 import { createFirebaseMessaging } from '../lib/firebase-messaging';
 import { createJourneyRuns } from '../lib/journey-runs';
+import { createMailTransport } from '../lib/mail-transport';
 import { refreshedEvery } from '../lib/refreshed';
 import { createTwilioClient } from '../lib/twilio-client';
 
@@ -30,7 +30,7 @@ export type DeliveryConfig = Pick<Config, 'email' | 'sms' | 'push' | 'publicUrl'
 export const twilioStatusCallbackUrl = (publicUrl: string) => `${publicUrl}/webhooks/twilio/status`;
 
 export function createRealActivities(db: Database, delivery: DeliveryConfig, temporal: { client: Client; taskQueue: string }) {
-  const transport = nodemailer.createTransport(delivery.email.smtpUrl);
+  const transport = createMailTransport(delivery.email);
   const firebase = delivery.push ? createFirebaseMessaging(delivery.push) : undefined;
   const channels: Partial<Record<Channel, ChannelAdapter>> = {
     email: createEmailChannel(transport, { ...delivery.email, unsubscribe: { publicUrl: delivery.publicUrl, secret: delivery.signingSecret } }),

@@ -1,0 +1,15 @@
+// The SMTP transport the email channel sends through, DKIM-signing every message when a key is
+// configured (d= the From domain; the signature covers List-Unsubscribe and -Post, which
+// mailbox providers require before they offer one-click unsubscribe).
+import { readFileSync } from 'node:fs';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from './config';
+
+export function createMailTransport(email: Config['email']): Transporter {
+  const dkim = email.dkim && {
+    domainName: email.messageIdDomain,
+    keySelector: email.dkim.selector,
+    privateKey: readFileSync(email.dkim.keyFile, 'utf8'),
+  };
+  return nodemailer.createTransport(email.smtpUrl, dkim ? { dkim } : {});
+}
