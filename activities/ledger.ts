@@ -1,8 +1,10 @@
 // The delivery ledger: one document per send, keyed by the send's idempotency key. Temporal
 // runs activities at least once; the ledger turns that into "at most one accepted delivery
 // per key" (see README, "Delivery guarantee").
+import { ApplicationFailure } from '@temporalio/common';
 import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
+import { FailureType } from '../core/failures';
 import type { DeliveryDoc } from '../db/models';
 
 export interface SendIdentity {
@@ -34,10 +36,17 @@ export interface DeliveryLedger {
   claim(send: SendIdentity): Promise<Claim>;
   record(key: string, outcome: FinalOutcome): Promise<void>;
   /**
-   * Written just before the message goes to the provider: a later attempt that finds it knows
-   * the provider may have the message. Also notes that the send holds its place under the caps.
+   * Written once, just before the message first goes to the provider: a later attempt that
+   * finds it knows the provider may have the message, and settles it on the same route.
    */
-  beginHandOff(key: string, capReserved: boolean): Promise<void>;
+  beginHandOff(key: string, handOff: Omit<HandOff, 'at'>): Promise<void>;
+  /**
+   * Notes, before reserving, that this send takes a place under the frequency caps, so a retry
+   * after a crash never takes a second one (and is never capped by its own reservation).
+   * Released when the reservation is refused.
+   */
+  holdCapPlace(key: string): Promise<void>;
+  releaseCapPlace(key: string): Promise<void>;
   /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
   recordPart(key: string, part: string, providerMessageId: string): Promise<void>;
 }
@@ -47,10 +56,18 @@ export interface Claim {
   outcome?: FinalOutcome;
   /** An earlier attempt already took this send's place under the frequency caps. */
   capReserved: boolean;
-  /** An earlier attempt began handing the message to the provider then, and did not record how it went. */
-  earlierAttemptAt?: Date;
+  /** An earlier attempt began handing the message to the provider, and did not record how it went. */
+  handOff?: HandOff;
   /** Parts earlier attempts delivered. */
   parts: Record<string, string>;
+}
+
+export interface HandOff {
+  at: Date;
+  channel: Channel;
+  templateId: string;
+  /** contentDigest of what was handed over. */
+  digest: string;
 }
 
 const PART_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -68,7 +85,7 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
         .lean();
       const base = { capReserved: previous?.capReserved === true, parts: previous?.parts ?? {} };
       if (!previous || previous.state === 'claimed') {
-        return previous?.handedOffAt ? { ...base, earlierAttemptAt: previous.handedOffAt } : base;
+        return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
       }
       if (previous.state === 'sent') {
         return {
@@ -79,11 +96,19 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
       if (previous.state === 'skipped') return { ...base, outcome: { status: 'skipped', reason: previous.reason! } };
       return { ...base, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
     },
-    async beginHandOff(key, capReserved) {
-      await deliveries.updateOne({ _id: key }, { $set: { handedOffAt: new Date(), ...(capReserved ? { capReserved: true } : {}) } });
+    async beginHandOff(key, handOff) {
+      await deliveries.updateOne({ _id: key }, { $set: { handOff: { ...handOff, at: new Date() } } });
+    },
+    async holdCapPlace(key) {
+      await deliveries.updateOne({ _id: key }, { $set: { capReserved: true } });
+    },
+    async releaseCapPlace(key) {
+      await deliveries.updateOne({ _id: key }, { $unset: { capReserved: 1 } });
     },
     async recordPart(key, part, providerMessageId) {
-      if (!PART_NAME.test(part)) throw new Error(`delivery part name "${part}" must match ${PART_NAME}`);
+      if (!PART_NAME.test(part)) {
+        throw ApplicationFailure.nonRetryable(`delivery part name "${part}" must match ${PART_NAME}`, FailureType.ChannelPermanentRejection);
+      }
       await deliveries.updateOne({ _id: key }, { $set: { [`parts.${part}`]: providerMessageId } });
     },
     async record(key, outcome) {

@@ -1,6 +1,9 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
+import type { QuietHours } from '../core/journey-steps';
+import { contentDigest } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { CustomerDoc, Models } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
@@ -22,8 +25,8 @@ export interface SendInput {
   transactional?: boolean;
   /** When capped: skip the message (recorded), or defer it until the caps allow it. */
   whenCapped?: 'skip' | 'defer';
-  /** The journey has quiet hours of its own (the workflow keeps them): the account's do not apply. */
-  ownQuietHours?: boolean;
+  /** The journey's quiet hours; without them the account's apply. */
+  quietHours?: QuietHours;
   /** The journey's time zone, for customers without one of their own. */
   timeZone?: string;
   /**
@@ -51,7 +54,7 @@ export interface SendDeps {
   /** Values every template may use besides the customer's data (email: the unsubscribe link). */
   templateExtras?: (channel: Channel, customerId: string, journeyId: string) => Record<string, string>;
   reserveCap: CapReserver;
-  /** When the account's quiet hours end for a customer in that zone, if they are in them now. */
+  /** When quiet hours (the journey's, else the account's) end for a customer in that zone, if they are in them now. */
   quietHoursEnd: QuietHoursCheck;
   /** Whether the journey is paused now (read from MongoDB). */
   isPaused: (journeyId: string) => Promise<boolean>;
@@ -112,8 +115,13 @@ async function deliverOnce(
   const customer = await deps.models.customers.findById(input.customerId).lean();
   if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
 
-  // The step's channel, or its fallback when the customer cannot be reached there.
-  const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
+  // An earlier attempt handed the message over: settle it on the route it took, with no
+  // second look at pauses, quiet hours or caps (the message may be out already). Otherwise
+  // the step's channel, or its fallback when the customer cannot be reached there.
+  const earlier = claim.handOff;
+  const routes = earlier
+    ? [{ channel: earlier.channel, templateId: earlier.templateId }]
+    : [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
   let route: (typeof routes)[number] | undefined;
   let reason: string | undefined;
   for (const candidate of routes) {
@@ -126,7 +134,7 @@ async function deliverOnce(
   }
   if (!route) {
     if (reason === NOT_CONFIGURED) {
-      return { status: 'failed', reason: `no provider is configured for channel ${input.channel} on this worker`, type: FailureType.ChannelNotConfigured };
+      return { status: 'failed', reason: `no provider is configured for channel ${routes[0].channel} on this worker`, type: FailureType.ChannelNotConfigured };
     }
     return { status: 'skipped', reason: reason! };
   }
@@ -149,48 +157,95 @@ async function deliverOnce(
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
   }
-  // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
-  if (await deps.isPaused(input.journeyId)) {
-    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+
+  if (!earlier) {
+    const held = await holdBack(deps, input, customer, route.channel, claim.capReserved);
+    if (held) return held;
+    await deps.ledger.beginHandOff(input.key, { channel: route.channel, templateId: route.templateId, digest: contentDigest(content) });
   }
-  if (!input.transactional && !input.ownQuietHours) {
-    const end = await deps.quietHoursEnd(customer.timeZone ?? input.timeZone);
-    if (end) return { status: 'deferred', retryAt: end.toISOString(), reason: 'quiet-hours' };
-  }
-  let reserved = false;
-  if (!input.transactional && !claim.capReserved) {
-    const reservation = await deps.reserveCap(customer._id, route.channel);
-    if (!reservation.admitted) {
-      const reason = `capped:${reservation.rule}`;
-      if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
-      return { status: 'skipped', reason };
-    }
-    reserved = true;
-  }
-  await deps.ledger.beginHandOff(input.key, reserved);
   const parts = { ...claim.parts };
   try {
-    const { messageId, detail } = await adapter.deliver({
-      key: input.key,
-      journeyId: input.journeyId,
-      customer,
-      address: adapter.addressOf(customer)!,
-      content,
-      ...(input.transactional ? { transactional: true } : {}),
-      ...(claim.earlierAttemptAt ? { earlierAttemptAt: claim.earlierAttemptAt } : {}),
-      parts: {
-        done: parts,
-        async record(part, providerMessageId) {
-          await deps.ledger.recordPart(input.key, part, providerMessageId);
-          parts[part] = providerMessageId;
+    const { messageId, detail } = await whileBeating(() =>
+      adapter.deliver({
+        key: input.key,
+        journeyId: input.journeyId,
+        customer,
+        address: adapter.addressOf(customer)!,
+        content,
+        ...(input.transactional ? { transactional: true } : {}),
+        ...(earlier ? { earlierAttempt: { at: earlier.at, digest: earlier.digest } } : {}),
+        parts: {
+          done: parts,
+          async record(part, providerMessageId) {
+            await deps.ledger.recordPart(input.key, part, providerMessageId);
+            parts[part] = providerMessageId;
+          },
         },
-      },
-    });
+      }),
+    );
     return { status: 'sent', messageId, channel: route.channel, ...(detail ? { detail } : {}) };
   } catch (err) {
     if (err instanceof ApplicationFailure && err.nonRetryable) {
       return { status: 'failed', reason: err.message, type: err.type ?? FailureType.ChannelPermanentRejection };
     }
     throw err;
+  }
+}
+
+/**
+ * What holds a send back before it first goes out: a pause, quiet hours (the journey's, else
+ * the account's; not for transactional sends) and the frequency caps (not for transactional
+ * sends; a retry keeps the place it took).
+ */
+async function holdBack(
+  deps: SendDeps,
+  input: SendInput,
+  customer: CustomerDoc,
+  channel: Channel,
+  capReserved: boolean,
+): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' }> | undefined> {
+  // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
+  if (await deps.isPaused(input.journeyId)) {
+    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+  }
+  if (input.transactional) return undefined;
+  const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
+  if (quietUntil) return { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' };
+  if (capReserved) return undefined;
+  // Noted before reserving: a crash in between costs at most one message over a cap, never a
+  // send capped by its own reservation.
+  await deps.ledger.holdCapPlace(input.key);
+  const reservation = await deps.reserveCap(customer._id, channel);
+  if (reservation.admitted) return undefined;
+  await deps.ledger.releaseCapPlace(input.key);
+  const reason = `capped:${reservation.rule}`;
+  if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
+  return { status: 'skipped', reason };
+}
+
+/**
+ * Heartbeats while the provider is at work, so a worker that dies mid-delivery is noticed
+ * within the heartbeat timeout and the retry starts soon; a live but slow delivery is never
+ * overtaken by a second attempt of the same send.
+ */
+async function whileBeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = activityContext();
+  if (!context) return work();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/** The running activity's context; undefined when called outside an activity (benchmarks). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
   }
 }

@@ -43,6 +43,7 @@ import { unsubscribeUrl } from '../core/unsubscribe-links';
 import { connectDatabase, Database } from '../db/connect';
 import type { CustomerDoc } from '../db/models';
 import { startSmtpSink } from '../dev/smtp-sink';
+import { createMailTransport } from '../lib/mail-transport';
 import { refreshedEvery } from '../lib/refreshed';
 import { Bench, chunks, CpuSnapshot, envInt, fmt, inLanes, log, machine, pad, report, Row, runBench, selfPeakRssMiB, timed } from './support';
 
@@ -157,12 +158,14 @@ async function main(bench: Bench): Promise<void> {
   const ops = new OpMonitor(db);
 
   const setupS = await timed(() => seed(db));
-  log(`inserted ${fmt.n(customerCount)} customers, their send history, 2 templates and the cap rules in ${fmt.s(setupS)}`);
+  log(`inserted ${fmt.n(customerCount)} customers, their send history, 2 templates, the cap rules and quiet hours in ${fmt.s(setupS)}`);
 
-  // As workers/activity-deps.ts builds them: a transport from an SMTP URL (one connection per
-  // message), the email adapter with its List-Unsubscribe settings, the inbox adapter, the pause
-  // check read at most every 5 s, and the unsubscribe link for templates.
-  const transport = nodemailer.createTransport(`smtp://127.0.0.1:${sink.port}`);
+  // As workers/activity-deps.ts builds them: the mail transport from an SMTP URL (one connection
+  // per message; no DKIM key, as by default), the email adapter with its List-Unsubscribe
+  // settings, the inbox adapter, the pause and quiet-hours checks (each read at most every 5 s),
+  // and the unsubscribe link for templates.
+  const mailConfig = { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: FROM, messageIdDomain: DOMAIN };
+  const transport = createMailTransport(mailConfig);
   bench.onCleanup('SMTP transport', () => transport.close());
   const emailSettings: EmailSettings = { from: FROM, messageIdDomain: DOMAIN, unsubscribe: { publicUrl: PUBLIC_URL, secret: SIGNING_SECRET } };
   const stages = new StageClock();
@@ -210,7 +213,7 @@ async function main(bench: Bench): Promise<void> {
   }
   const frequency = await checkFrequency(db);
   const probeEnd = await serialProbe(db, ops, 'end');
-  const adapterOnly = await adapterProbe(sink, emailSettings, Math.max(100, Math.floor(deliveries / 4)));
+  const adapterOnly = await adapterProbe(sink, createMailTransport(mailConfig), emailSettings, Math.max(100, Math.floor(deliveries / 4)));
 
   // The report.
   const peaks = bench.serverPeaks();
@@ -581,7 +584,7 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
  * The email adapter alone, content rendered beforehand: what SMTP to the sink allows, with the
  * transport as configured (a new connection per message) and with a pooled one.
  */
-async function adapterProbe(sink: SinkHandle, settings: EmailSettings, count: number) {
+async function adapterProbe(sink: SinkHandle, configured: Transporter, settings: EmailSettings, count: number) {
   const customer = { ...customerDoc(0), createdAt: new Date(), updatedAt: new Date() } as CustomerDoc;
   const content = { subject: 'Probe', html: '<p>Probe</p>', text: 'Probe' };
   const run = async (transport: Transporter, tag: string) => {
@@ -596,7 +599,7 @@ async function adapterProbe(sink: SinkHandle, settings: EmailSettings, count: nu
       transport.close();
     }
   };
-  const freshS = await run(nodemailer.createTransport(`smtp://127.0.0.1:${sink.port}`), 'fresh');
+  const freshS = await run(configured, 'fresh');
   const pooledS = await run(nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, pool: true }), 'pooled');
   const received = await sink.take();
   if (new Set(received.map((r) => r.messageId)).size !== 2 * count) throw new Error(`adapter probe: the sink received ${received.length} of ${2 * count}`);

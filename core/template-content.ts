@@ -1,4 +1,5 @@
 // What a template holds on each channel. Pure; the API validates with these schemas.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const source = (max: number) => z.string().min(1).max(max);
@@ -42,3 +43,15 @@ export type SmsContent = z.infer<typeof smsContentSchema>;
 export type PushContent = z.infer<typeof pushContentSchema>;
 export type WebContent = z.infer<typeof webContentSchema>;
 export type TemplateContent = EmailContent | SmsContent | PushContent | WebContent;
+
+/**
+ * A fingerprint of rendered content, kept in the ledger when a message is handed to the
+ * provider: a retry recognises what the earlier attempt sent even if a re-render differs.
+ */
+export function contentDigest(content: Readonly<Record<string, string | undefined>>): string {
+  const fields = Object.keys(content)
+    .filter((k) => content[k] !== undefined)
+    .sort()
+    .map((k) => [k, content[k]]);
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+}

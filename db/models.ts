@@ -110,8 +110,8 @@ export interface DeliveryDoc {
   failureType?: string;
   /** The send holds its place under the frequency caps: a retry does not take another. */
   capReserved?: boolean;
-  /** When an attempt began handing the message to the provider. */
-  handedOffAt?: Date;
+  /** Set once, when the message first went to the provider: the route taken and what was sent. */
+  handOff?: { at: Date; channel: Channel; templateId: string; digest: string };
   /** Parts delivered so far (push: one per device), with the provider's message IDs. */
   parts?: Record<string, string>;
   /** Provider facts kept with the send (SMS segments, devices reached...). */
@@ -121,19 +121,20 @@ export interface DeliveryDoc {
 }
 
 /**
- * What the provider later reported about a sent message (Twilio status callbacks), keyed by the
- * send's key. Kept apart from the ledger row: the ledger is written only by the send activity,
- * so a callback racing the activity's own write cannot undo it (FerretDB does not isolate
- * concurrent updates of one document).
+ * One status the provider reported for a sent message (Twilio status callbacks): one document
+ * per (send key, status), written once. Kept apart from the ledger, which only the send
+ * activity writes, and one document per status, because callbacks for one message can arrive
+ * at the same moment and FerretDB does not isolate concurrent updates of one document.
  */
 export interface DeliveryReportDoc {
+  /** `<send key>|<status>` */
   _id: string;
+  key: string;
+  status: string;
+  at: Date;
   channel: Channel;
   providerMessageId?: string;
-  /** When each status was first reported, by status name (see core/delivery-status.ts). */
-  statuses: Record<string, Date>;
   errorCode?: string;
-  updatedAt: Date;
 }
 
 export interface InboxMessageDoc {
@@ -240,7 +241,7 @@ export function createModels(conn: Connection) {
         reason: String,
         failureType: String,
         capReserved: Boolean,
-        handedOffAt: Date,
+        handOff: { type: new Schema({ at: Date, channel: String, templateId: String, digest: String }, { _id: false }), default: undefined },
         parts: { type: Schema.Types.Mixed },
         detail: { type: Schema.Types.Mixed },
       },
@@ -253,13 +254,14 @@ export function createModels(conn: Connection) {
     new Schema<DeliveryReportDoc>(
       {
         _id: { type: String, required: true },
+        key: { type: String, required: true },
+        status: { type: String, required: true },
+        at: { type: Date, required: true },
         channel: { type: String, required: true },
         providerMessageId: String,
-        statuses: { type: Schema.Types.Mixed },
         errorCode: String,
-        updatedAt: Date,
       },
-      { versionKey: false, minimize: false },
+      { versionKey: false },
     ),
     'delivery_reports',
   );

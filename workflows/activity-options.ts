@@ -4,10 +4,13 @@ import { PERMANENT_FAILURES } from '../core/failures';
 
 /**
  * Deliveries: a provider outage is retried with backoff for up to a day; permanent
- * failures stop at once. The ledger makes every retry safe.
+ * failures stop at once. The ledger makes every retry safe. The send heartbeats while the
+ * provider works: a dead worker is noticed in 10 s, while a slow delivery (push to many
+ * devices) has two minutes and is never overtaken by a second attempt.
  */
 export const SEND_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
   scheduleToCloseTimeout: '1d',
   retry: {
     initialInterval: '1s',

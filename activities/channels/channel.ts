@@ -14,12 +14,12 @@ export interface OutboundMessage {
   /** A receipt or password reset rather than marketing (email: no List-Unsubscribe). */
   transactional?: boolean;
   /**
-   * Set when an earlier attempt of this send handed it to the provider at this time and died
-   * before its outcome was recorded. The adapter settles what it can (asks the provider, or
-   * re-sends in a form the recipient's device collapses); README "Delivery guarantee" says
-   * what each channel does.
+   * Set when an earlier attempt of this send handed it to the provider and died (or failed)
+   * before its outcome was recorded: when it began, and the contentDigest of what it sent. The
+   * adapter settles what it can (asks the provider, or re-sends in a form the recipient's
+   * device collapses); README "Delivery guarantee" says what each channel does.
    */
-  earlierAttemptAt?: Date;
+  earlierAttempt?: { at: Date; digest: string };
   /** Progress within one send that has several parts (push: one per device), kept in the ledger. */
   parts: DeliveryParts;
 }

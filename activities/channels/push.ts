@@ -86,7 +86,7 @@ const explain = (err: unknown) => `${(err as Error).message} (${String((err as {
  * as FCM accepts it, and a retry reaches only the devices still missing. `send()` is used, not
  * `sendEach()`: only `send()` honours the app's HTTP agent (see lib/firebase-messaging.ts).
  *
- * After an earlier attempt that died unrecorded (`earlierAttemptAt`), FCM cannot be asked what
+ * After an earlier attempt that died unrecorded (`earlierAttempt`), FCM cannot be asked what
  * it delivered, so devices without a recorded part get the message again under the same tag:
  * at worst the device replaces the notification with an identical one.
  */

@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { FailureType } from '../../core/failures';
 import { smsSegments } from '../../core/sms-segments';
-import type { SmsContent } from '../../core/template-content';
+import { contentDigest, type SmsContent } from '../../core/template-content';
 import type { TwilioClient } from '../../lib/twilio-client';
 import type { ChannelAdapter, Delivered, OutboundMessage } from './channel';
 
@@ -33,19 +33,20 @@ export function createSmsChannel(client: TwilioClient, settings: SmsSettings): C
 
   /**
    * Twilio has no idempotency key. When an earlier attempt handed this send over and died before
-   * recording it, look for a message with the same recipient, sender and body created since then
-   * and adopt it rather than text the customer twice. `dateSentAfter` may be matched per day and
+   * recording it, look for a message with the same recipient and sender, created since then,
+   * whose body is what that attempt sent (its digest) or what this one would send, and adopt
+   * it rather than text the customer twice. `dateSentAfter` may be matched per day and
    * skips messages not sent yet, so the newest messages are read too and dates checked here.
    */
-  async function findEarlier(message: OutboundMessage, body: string): Promise<MessageInstance | undefined> {
-    const since = new Date(message.earlierAttemptAt!.getTime() - CLOCK_SKEW_MS);
+  async function findEarlier(message: OutboundMessage, body: string, earlier: { at: Date; digest: string }): Promise<MessageInstance | undefined> {
+    const since = new Date(earlier.at.getTime() - CLOCK_SKEW_MS);
     const [sent, newest] = await Promise.all([
       client.messages.list({ to: message.address, dateSentAfter: since, pageSize: 100, limit: 1_000 }),
       client.messages.list({ to: message.address, pageSize: 20, limit: 20 }),
     ]);
     return [...sent, ...newest].find(
       (m) =>
-        m.body === body &&
+        (m.body === body || contentDigest({ body: m.body }) === earlier.digest) &&
         m.dateCreated >= since &&
         m.status !== 'failed' &&
         m.status !== 'canceled' &&
@@ -64,7 +65,7 @@ export function createSmsChannel(client: TwilioClient, settings: SmsSettings): C
         detail: { segments: Number(m.numSegments) || count.segments, encoding: count.encoding },
       });
       try {
-        const earlier = message.earlierAttemptAt ? await findEarlier(message, body) : undefined;
+        const earlier = message.earlierAttempt ? await findEarlier(message, body, message.earlierAttempt) : undefined;
         if (earlier) return delivered(earlier);
         const created = await client.messages.create({
           to: message.address,

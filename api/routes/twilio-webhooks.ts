@@ -3,6 +3,7 @@
 import express, { type RequestHandler, Router } from 'express';
 import twilio from 'twilio';
 import { STATUS_RANK } from '../../core/delivery-status';
+import { recordDeliveryStatus } from '../../db/delivery-reports';
 import type { Models } from '../../db/models';
 
 export interface TwilioWebhookDeps {
@@ -30,18 +31,16 @@ export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
     const params = formOf(req.body);
     const status = params.MessageStatus ?? params.SmsStatus;
     const rank = status === undefined ? undefined : STATUS_RANK[status];
-    // Each status is kept with the time it was first reported, by exact `_id` (the one filter
-    // FerretDB does not scan for); the current one is derived (core/delivery-status.ts), so
-    // callbacks in any order, or twice, leave the same record.
+    // One record per status, written once: callbacks in any order, twice, or at the same
+    // moment leave the same records (db/delivery-reports.ts).
     if (key && status && rank !== undefined && (await deliveries.exists({ _id: key }))) {
-      await deliveryReports.updateOne(
-        { _id: key },
-        {
-          $min: { [`statuses.${status}`]: new Date() },
-          $set: { channel: 'sms', updatedAt: new Date(), ...(params.MessageSid ? { providerMessageId: params.MessageSid } : {}), ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}) },
-        },
-        { upsert: true },
-      );
+      await recordDeliveryStatus(deliveryReports, {
+        key,
+        status,
+        channel: 'sms',
+        ...(params.MessageSid ? { providerMessageId: params.MessageSid } : {}),
+        ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
+      });
     }
     res.status(204).end();
   });

@@ -228,7 +228,7 @@ describe('push channel', () => {
     const message = outbound(customer, ledgerParts());
     await push.deliver(message);
     // The worker died before the ledger recorded the parts: the next attempt knows only when it began.
-    const again = await push.deliver({ ...message, parts: ledgerParts(), earlierAttemptAt: new Date(Date.now() - 60_000) });
+    const again = await push.deliver({ ...message, parts: ledgerParts(), earlierAttempt: { at: new Date(Date.now() - 60_000), digest: 'unused-by-push' } });
 
     expect(fcm.messages).toHaveLength(4);
     const tags = fcm.messages.map((m) => (m.message as { webpush: { notification: { tag: string } } }).webpush.notification.tag);

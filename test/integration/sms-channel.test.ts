@@ -8,9 +8,10 @@ import twilio from 'twilio';
 import { createSmsChannel } from '../../activities/channels/sms';
 import type { ChannelAdapter, OutboundMessage } from '../../activities/channels/channel';
 import { twilioWebhooksRouter } from '../../api/routes/twilio-webhooks';
-import { currentStatus } from '../../core/delivery-status';
+import { contentDigest } from '../../core/template-content';
 import { FailureType } from '../../core/failures';
 import { connectDatabase, Database } from '../../db/connect';
+import { readDeliveryReport } from '../../db/delivery-reports';
 import type { CustomerDoc } from '../../db/models';
 import { startTwilioServer, TwilioServer } from '../../dev/twilio-server';
 import { createTwilioClient, TwilioClient } from '../../lib/twilio-client';
@@ -60,6 +61,9 @@ function newNumber(): string {
   sequence += 1;
   return `+4477009${String(process.pid % 1000).padStart(3, '0')}${String(sequence).padStart(2, '0')}`;
 }
+
+/** What the ledger hands a retry after an attempt that sent `body` began at `at`. */
+const earlierAt = (at: Date, body: string): Partial<OutboundMessage> => ({ earlierAttempt: { at, digest: contentDigest({ body }) } });
 
 function outbound(address: string, body: string, extra: Partial<OutboundMessage> = {}): OutboundMessage {
   const customer: CustomerDoc = { _id: `c-${address}`, phone: address, attributes: {}, createdAt: new Date(), updatedAt: new Date() };
@@ -118,8 +122,8 @@ describe('SMS channel', () => {
     expect(sentTo(to)[0]).toMatchObject({ messagingServiceSid: `MG${'fedcba9876543210'.repeat(2)}`, status: 'accepted', from: null });
     // The same text from another sender is not this channel's message.
     const other = createSmsChannel(client, { from: '+15017122661', statusCallbackUrl: `${baseUrl}/webhooks/twilio/status` });
-    expect((await other.deliver(outbound(to, 'Sent by the service', { earlierAttemptAt: startedAt }))).messageId).not.toBe(first.messageId);
-    expect(await service.deliver(outbound(to, 'Sent by the service', { earlierAttemptAt: startedAt }))).toEqual(first);
+    expect((await other.deliver(outbound(to, 'Sent by the service', earlierAt(startedAt, 'Sent by the service')))).messageId).not.toBe(first.messageId);
+    expect(await service.deliver(outbound(to, 'Sent by the service', earlierAt(startedAt, 'Sent by the service')))).toEqual(first);
     expect(sentTo(to)).toHaveLength(2);
   });
 
@@ -185,18 +189,27 @@ describe('SMS channel', () => {
     const startedAt = new Date();
     const first = await sms.deliver(outbound(to, 'Your code is 1234'));
     // At once, while Twilio may still hold it unsent, and again once it is sent.
-    const retried = await sms.deliver(outbound(to, 'Your code is 1234', { earlierAttemptAt: startedAt }));
+    const retried = await sms.deliver(outbound(to, 'Your code is 1234', earlierAt(startedAt, 'Your code is 1234')));
     await twilioServer.idle();
-    const later = await sms.deliver(outbound(to, 'Your code is 1234', { earlierAttemptAt: startedAt }));
+    const later = await sms.deliver(outbound(to, 'Your code is 1234', earlierAt(startedAt, 'Your code is 1234')));
     expect(retried).toEqual(first);
     expect(later).toEqual(first);
+    expect(sentTo(to)).toHaveLength(1);
+  });
+
+  test('when the body would render differently now, then the retry still adopts what the earlier attempt sent', async () => {
+    const to = newNumber();
+    const startedAt = new Date();
+    const first = await sms.deliver(outbound(to, 'Hi Ada, 10% off today'));
+    const retried = await sms.deliver(outbound(to, 'Hi Ada, 15% off today', earlierAt(startedAt, 'Hi Ada, 10% off today')));
+    expect(retried).toEqual(first);
     expect(sentTo(to)).toHaveLength(1);
   });
 
   test('when an earlier attempt left nothing at Twilio, then the retry sends', async () => {
     const to = newNumber();
     await sms.deliver(outbound(to, 'Another message'));
-    const delivered = await sms.deliver(outbound(to, 'Your code is 5678', { earlierAttemptAt: new Date(Date.now() - 30_000) }));
+    const delivered = await sms.deliver(outbound(to, 'Your code is 5678', earlierAt(new Date(Date.now() - 30_000), 'Your code is 5678')));
     expect(sentTo(to).map((m) => m.body)).toEqual(['Another message', 'Your code is 5678']);
     expect(delivered.messageId).toBe(sentTo(to)[1].sid);
   });
@@ -206,7 +219,7 @@ describe('SMS channel', () => {
     await sms.deliver(outbound(to, 'Weekly digest'));
     await twilioServer.idle();
     const earlierAttemptAt = new Date(Date.now() + 120_000); // beyond the clock-skew margin
-    await sms.deliver(outbound(to, 'Weekly digest', { earlierAttemptAt }));
+    await sms.deliver(outbound(to, 'Weekly digest', earlierAt(earlierAttemptAt, 'Weekly digest')));
     expect(sentTo(to)).toHaveLength(2);
   });
 });
@@ -238,11 +251,11 @@ describe('Twilio webhooks', () => {
       ['sent', 204],
       ['delivered', 204],
     ]);
-    const report = await db.models.deliveryReports.findById(message.key).lean();
-    expect(currentStatus(report!.statuses)).toBe('delivered');
-    expect(report!.statuses.delivered.getTime()).toBeGreaterThanOrEqual(before.getTime());
-    expect(report!.providerMessageId).toMatch(/^SM/);
-    expect(report!.errorCode).toBeUndefined();
+    const report = await readDeliveryReport(db.models.deliveryReports, message.key);
+    expect(report.status).toBe('delivered');
+    expect(report.statuses.delivered.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(report.providerMessageId).toMatch(/^SM/);
+    expect(report.errorCode).toBeUndefined();
     // The ledger row is the send activity's alone.
     expect(await db.models.deliveries.findById(message.key).lean()).toMatchObject({ state: 'sent' });
   });
@@ -252,9 +265,9 @@ describe('Twilio webhooks', () => {
     await ledgerRow(message.key);
     await sms.deliver(message);
     await twilioServer.idle();
-    const report = await db.models.deliveryReports.findById(message.key).lean();
-    expect(currentStatus(report!.statuses)).toBe('undelivered');
-    expect(report!.errorCode).toBe('30003');
+    const report = await readDeliveryReport(db.models.deliveryReports, message.key);
+    expect(report.status).toBe('undelivered');
+    expect(report.errorCode).toBe('30003');
   });
 
   test('when a late "sent" arrives after "delivered", then the status does not go back', async () => {
@@ -265,14 +278,26 @@ describe('Twilio webhooks', () => {
     const url = sentTo(message.address)[0].statusCallback!;
     const res = await signedPost(url, { MessageSid: messageId, MessageStatus: 'sent', SmsStatus: 'sent', AccountSid: ACCOUNT_SID });
     expect(res.status).toBe(204);
-    expect(currentStatus((await db.models.deliveryReports.findById(message.key).lean())!.statuses)).toBe('delivered');
+    expect((await readDeliveryReport(db.models.deliveryReports, message.key)).status).toBe('delivered');
+  });
+
+  test('when callbacks for one message arrive at the same moment, then every status is kept once', async () => {
+    const message = outbound(newNumber(), 'Racing callbacks');
+    await ledgerRow(message.key);
+    const url = `${baseUrl}/webhooks/twilio/status?key=${encodeURIComponent(message.key)}`;
+    const statuses = ['queued', 'sent', 'delivered', 'delivered', 'sent'];
+    const answers = await Promise.all(statuses.map((status) => signedPost(url, { MessageSid: 'SMrace', MessageStatus: status })));
+    expect(answers.map((a) => a.status)).toEqual([204, 204, 204, 204, 204]);
+    const report = await readDeliveryReport(db.models.deliveryReports, message.key);
+    expect(Object.keys(report.statuses).sort()).toEqual(['delivered', 'queued', 'sent']);
+    expect(report.status).toBe('delivered');
   });
 
   test('when a callback names no known send, then it is answered 204 and ignored', async () => {
     const res = await signedPost(`${baseUrl}/webhooks/twilio/status?key=unknown-send`, { MessageSid: 'SMx', MessageStatus: 'delivered' });
     expect(res.status).toBe(204);
     expect(await db.models.deliveries.findById('unknown-send').lean()).toBeNull();
-    expect(await db.models.deliveryReports.findById('unknown-send').lean()).toBeNull();
+    expect((await readDeliveryReport(db.models.deliveryReports, 'unknown-send')).statuses).toEqual({});
   });
 
   test.each([
@@ -285,7 +310,7 @@ describe('Twilio webhooks', () => {
     const res = await signedPost(url, { MessageSid: 'SMx', MessageStatus: 'failed', ErrorCode: '30007' }, signature);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
-    expect(await db.models.deliveryReports.findById(key).lean()).toBeNull();
+    expect((await readDeliveryReport(db.models.deliveryReports, key)).statuses).toEqual({});
   });
 
   test('when a signature was made for another send, then it does not cover this one', async () => {

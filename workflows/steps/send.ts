@@ -49,7 +49,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(step.fallback ? { fallback: { channel: step.fallback.channel, templateId: step.fallback.template } } : {}),
       ...(step.transactional ? { transactional: true } : {}),
       ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
-      ...(settings?.quietHours ? { ownQuietHours: true } : {}),
+      ...(settings?.quietHours ? { quietHours: settings.quietHours } : {}),
       ...(settings?.timeZone ? { timeZone: settings.timeZone } : {}),
     };
     let via = step.channel;

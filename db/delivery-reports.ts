@@ -1,0 +1,44 @@
+// Provider status reports per send (see DeliveryReportDoc): written once per status, read by
+// exact `_id`, the one filter FerretDB does not answer by scanning.
+import type { Model } from 'mongoose';
+import type { Channel } from '../core/channels';
+import { currentStatus, STATUS_RANK } from '../core/delivery-status';
+import type { DeliveryReportDoc } from './models';
+
+const reportId = (key: string, status: string) => `${key}|${status}`;
+
+/** Records that the provider reported `status` for the send; a repeated report changes nothing. */
+export async function recordDeliveryStatus(
+  reports: Model<DeliveryReportDoc>,
+  report: { key: string; status: string; channel: Channel; providerMessageId?: string; errorCode?: string },
+): Promise<void> {
+  const { key, status, ...rest } = report;
+  try {
+    await reports.updateOne(
+      { _id: reportId(key, status) },
+      { $setOnInsert: { key, status, at: new Date(), ...rest } },
+      { upsert: true },
+    );
+  } catch (err) {
+    // Two deliveries of the same callback raced to insert it: the first one stands.
+    if ((err as { code?: number }).code !== 11000) throw err;
+  }
+}
+
+export interface DeliveryReport {
+  /** The status the message is at (core/delivery-status.ts), or undefined when none was reported. */
+  status?: string;
+  /** When each reported status was first reported. */
+  statuses: Record<string, Date>;
+  errorCode?: string;
+  providerMessageId?: string;
+}
+
+export async function readDeliveryReport(reports: Model<DeliveryReportDoc>, key: string): Promise<DeliveryReport> {
+  const docs = await Promise.all(Object.keys(STATUS_RANK).map((status) => reports.findById(reportId(key, status)).lean()));
+  const found = docs.filter((d) => d !== null);
+  const statuses = Object.fromEntries(found.map((d) => [d.status, d.at]));
+  const errorCode = found.find((d) => d.errorCode)?.errorCode;
+  const providerMessageId = found.find((d) => d.providerMessageId)?.providerMessageId;
+  return { status: currentStatus(statuses), statuses, ...(errorCode ? { errorCode } : {}), ...(providerMessageId ? { providerMessageId } : {}) };
+}
