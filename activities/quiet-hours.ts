@@ -15,7 +15,12 @@ export function createQuietHoursCheck(models: Pick<Models, 'settings'>): QuietHo
   // Read at most every five seconds, as the frequency caps are.
   const setting = refreshedEvery(5_000, async (): Promise<AccountQuietHours | undefined> => {
     const doc = await models.settings.findById(QUIET_HOURS_SETTING).lean();
-    return doc ? accountQuietHoursSchema.parse(doc.value) : undefined;
+    if (!doc) return undefined;
+    const parsed = accountQuietHoursSchema.safeParse(doc.value);
+    // Only the API writes the setting, validated; a stored value this version cannot read must
+    // not stop every send: it is reported and ignored until PUT /v1/settings/quiet-hours again.
+    if (!parsed.success) console.error(`cairn: the stored account quiet hours are not valid and are ignored: ${parsed.error.message}`);
+    return parsed.success ? parsed.data : undefined;
   });
   return async (journeyHours, zone, now = new Date()) => {
     const quiet = journeyHours ?? (await setting());

@@ -1,5 +1,6 @@
 // The HTTP API. createApp builds it from its dependencies; server.ts listens.
 import express, { Express } from 'express';
+import { CHANNELS, type Channel } from '../core/channels';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
@@ -35,6 +36,8 @@ export interface AppDeps {
   publicUrl: string;
   /** Twilio's auth token, to check its webhooks' signatures; absent, the Twilio webhooks are off. */
   twilioAuthToken?: string;
+  /** The channels with a provider configured; journeys may send only on these (default: all). */
+  channels?: readonly Channel[];
 }
 
 export type CairnApp = Express & {
@@ -67,7 +70,7 @@ export function createApp(deps: AppDeps): CairnApp {
   app.use('/inbox', inbox);
   app.use('/unsubscribe', unsubscribeRouter({ models: deps.models, secret: deps.signingSecret, entry: deps.entry }));
   if (deps.twilioAuthToken) {
-    app.use('/webhooks/twilio', twilioWebhooksRouter({ models: deps.models, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl }));
+    app.use('/webhooks/twilio', twilioWebhooksRouter({ models: deps.models, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, entry: deps.entry }));
   }
 
   const v1 = express.Router();
@@ -77,7 +80,7 @@ export function createApp(deps: AppDeps): CairnApp {
   v1.use('/events', eventsRouter(deps.models, deps.entry));
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/segments', segmentsRouter(deps.models));
-  v1.use('/journeys', journeysRouter(deps), launchesRouter(deps));
+  v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launchesRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter(deps));
   v1.use('/settings', settingsRouter(deps.models));
   app.use('/v1', v1);

@@ -117,7 +117,7 @@ export function deliveryPaths(): Record<string, object> {
     },
     '/webhooks/twilio/status': {
       post: {
-        summary: "Twilio's message status callback: records the provider status on the send's ledger row",
+        summary: "Twilio's message status callback: keeps the reported status for the send (delivery_reports). Served when Twilio is configured",
         security: [],
         parameters: [{ name: 'key', in: 'query', required: true, schema: { type: 'string' }, description: "The send's idempotency key" }, twilioSignature],
         requestBody: { required: true, content: form({ MessageSid: { type: 'string' }, MessageStatus: { type: 'string' }, ErrorCode: { type: 'string' } }) },
@@ -126,7 +126,7 @@ export function deliveryPaths(): Record<string, object> {
     },
     '/webhooks/twilio/inbound': {
       post: {
-        summary: 'An inbound text: STOP and the other opt-out keywords set consent.sms to false, START and the others back to true',
+        summary: 'An inbound text: STOP and the other opt-out keywords set consent.sms to false, START and the others back to true. Served when Twilio is configured',
         security: [],
         parameters: [twilioSignature],
         requestBody: { required: true, content: form({ From: { type: 'string' }, Body: { type: 'string' } }) },

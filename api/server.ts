@@ -2,7 +2,7 @@
 // in-flight requests, then closes its connections.
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/connect';
-import { ConfigError, loadConfig, requireSigningSecret } from '../lib/config';
+import { ConfigError, configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
 import { createServices } from '../lib/services';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     models: db.models,
     signingSecret,
     publicUrl: config.publicUrl,
+    channels: configuredChannels(config),
     ...(config.sms ? { twilioAuthToken: config.sms.authToken } : {}),
     ...createServices(client, config.temporal.taskQueue, db.models),
     readiness: {

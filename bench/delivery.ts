@@ -12,8 +12,8 @@
 // BENCH_DELIVERY_CONCURRENCY (default 16, a worker's activity slots) sends in flight:
 // - full: BENCH_DELIVERIES (default 1,000) sends through `createSend` with the real ledger
 //   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer read, routing,
-//   template read, Handlebars render, pause and quiet-hours checks, cap reservation, hand-off
-//   mark, the adapter, outcome record;
+//   template read, Handlebars render, pause and quiet-hours checks, cap place noted in the
+//   ledger, cap reservation, hand-off mark, the adapter, outcome record;
 // - baseline: the same number through the same `createSend` with a ledger that claims and
 //   records nothing and a cap reserver that admits everything, half before and half after the
 //   full path, so that drift (a filling database, a busy machine) weighs on both.
@@ -228,7 +228,11 @@ async function main(bench: Bench): Promise<void> {
       'the same: cap reservation of an email (find + update + findAndModify on one frequency doc with history)',
       `${probeStart.writes.caps.toFixed(1)} ms (${opsMs(probeStart.capOps)}); ${probeEnd.writes.caps.toFixed(1)} ms (${opsMs(probeEnd.capOps)})`,
     ],
-    ['the same: ledger hand-off mark; ledger record (each an update by `_id`)', `${probeStart.writes.handOff.toFixed(1)}, ${probeStart.writes.record.toFixed(1)} ms; ${probeEnd.writes.handOff.toFixed(1)}, ${probeEnd.writes.record.toFixed(1)} ms`],
+    [
+      'the same: ledger cap place; hand-off mark; record (each an update by `_id`)',
+      `${probeStart.writes.capPlace.toFixed(1)}, ${probeStart.writes.handOff.toFixed(1)}, ${probeStart.writes.record.toFixed(1)} ms; ` +
+        `${probeEnd.writes.capPlace.toFixed(1)}, ${probeEnd.writes.handOff.toFixed(1)}, ${probeEnd.writes.record.toFixed(1)} ms`,
+    ],
     [
       `the same: read by \`_id\` of a ledger row; a customer (${fmt.n(probeEnd.sizes.customers)}); a frequency doc (${fmt.n(probeEnd.sizes.frequency)}); a template (2)`,
       `${probeStart.reads.deliveries.toFixed(1)}, ${probeStart.reads.customers.toFixed(1)}, ${probeStart.reads.frequency.toFixed(1)}, ${probeStart.reads.templates.toFixed(1)} ms; ` +
@@ -270,6 +274,8 @@ const passThroughLedger: DeliveryLedger = {
   claim: async () => ({ capReserved: false, parts: {} }),
   record: async () => undefined,
   beginHandOff: async () => undefined,
+  holdCapPlace: async () => undefined,
+  releaseCapPlace: async () => undefined,
   recordPart: async () => undefined,
 };
 
@@ -296,7 +302,9 @@ function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
   return {
     claim: (send) => clock.time('ledger claim', () => inner.claim(send)),
     record: (key, outcome) => clock.time('ledger record', () => inner.record(key, outcome)),
-    beginHandOff: (key, reserved) => clock.time('ledger hand-off', () => inner.beginHandOff(key, reserved)),
+    beginHandOff: (key, handOff) => clock.time('ledger hand-off', () => inner.beginHandOff(key, handOff)),
+    holdCapPlace: (key) => clock.time('ledger cap place', () => inner.holdCapPlace(key)),
+    releaseCapPlace: (key) => clock.time('ledger cap release', () => inner.releaseCapPlace(key)),
     recordPart: (key, part, id) => clock.time('ledger part', () => inner.recordPart(key, part, id)),
   };
 }
@@ -567,7 +575,8 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
       capOps = ops.snapshot();
       return ms;
     })(),
-    handOff: await mean((i) => ledger.beginHandOff(key(i), true)),
+    capPlace: await mean((i) => ledger.holdCapPlace(key(i))),
+    handOff: await mean((i) => ledger.beginHandOff(key(i), { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' })),
     record: await mean((i) => ledger.record(key(i), { status: 'sent', messageId: key(i) })),
   };
   const reads = {

@@ -171,7 +171,8 @@ export function createModels(conn: Connection) {
       {
         _id: { type: String, required: true },
         email: String,
-        phone: String,
+        // Inbound texts find their sender by number (an index on MongoDB; FerretDB scans).
+        phone: { type: String, index: true },
         timeZone: String,
         locale: String,
         pushTokens: { type: [{ _id: false, token: String, platform: String }], default: undefined },

@@ -150,3 +150,16 @@ export function requireSigningSecret(config: Config): string {
   }
   return config.signingSecret;
 }
+
+/** The channels this configuration has a provider for: email and the web inbox always. */
+export function configuredChannels(config: Pick<Config, 'sms' | 'push'>): Channel[] {
+  return CHANNELS.filter((c) => (c === 'sms' ? Boolean(config.sms) : c === 'push' ? Boolean(config.push) : true));
+}
+
+/** What to set for a channel without a provider, for error messages. */
+export const CHANNEL_SETUP: Record<Channel, string> = {
+  email: 'SMTP_URL',
+  sms: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM',
+  push: 'FIREBASE_PROJECT_ID',
+  web: '',
+};

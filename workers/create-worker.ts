@@ -12,6 +12,11 @@ export interface JourneyWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Sends per second per channel, across all workers (Temporal enforces it on the task queue). */
   sendRates?: Partial<Record<Channel, number>>;
+  /**
+   * The channels this worker has a provider for (default: all). It polls only their queues, so
+   * a send waits for a worker that can deliver it rather than failing on one that cannot.
+   */
+  sendChannels?: readonly Channel[];
 }
 
 /** Workers that run as one: started together, stopped together. */
@@ -30,14 +35,14 @@ export interface WorkerGroup {
  * had queues of their own.
  */
 export async function createJourneyWorkers(options: JourneyWorkerOptions): Promise<WorkerGroup> {
-  const { workflowBundle, sendRates, activities, ...common } = options;
+  const { workflowBundle, sendRates, sendChannels = CHANNELS, activities, ...common } = options;
   const journey = await Worker.create({
     ...common,
     activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
   const senders = await Promise.all(
-    CHANNELS.map((channel) =>
+    sendChannels.map((channel) =>
       Worker.create({
         ...common,
         taskQueue: channelTaskQueue(options.taskQueue, channel),

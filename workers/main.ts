@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
-import { loadConfig, requireSigningSecret } from '../lib/config';
+import { configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
@@ -26,8 +26,9 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities,
       sendRates: config.sendRates,
+      sendChannels: configuredChannels(config),
     });
-    const rates = Object.entries(config.sendRates).map(([c, r]) => `${c} ${r}/s`).join(', ');
+    const rates = configuredChannels(config).map((c) => `${c} ${config.sendRates[c]}/s`).join(', ');
     console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} (+ one per channel: ${rates}) on ${config.temporal.address}`);
     await worker.run();
   } finally {

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import type { Channel } from '../../core/channels';
+import { CHANNEL_SETUP } from '../../lib/config';
 import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
 import { saveJourneyVersion } from '../../db/journey-versions';
 import { upsertById } from '../../db/upsert';
@@ -23,7 +25,7 @@ export function journeyView(doc: JourneyDoc) {
 }
 
 /** Checks what the schema cannot: the templates and segments a definition names exist. */
-async function checkReferences(models: Models, definition: JourneyDefinition): Promise<FieldError[]> {
+async function checkReferences(models: Models, definition: JourneyDefinition, channels: readonly Channel[]): Promise<FieldError[]> {
   // Each send names a template for its channel, and maybe one for its fallback channel.
   const uses = definition.steps.flatMap((step, i) =>
     step.type !== 'send'
@@ -39,6 +41,13 @@ async function checkReferences(models: Models, definition: JourneyDefinition): P
   const channelOf = new Map(found.map((t) => [t._id, t.channel]));
   const errors: FieldError[] = [];
   for (const use of uses) {
+    if (!channels.includes(use.channel)) {
+      errors.push({
+        field: use.field.replace(/template$/, 'channel'),
+        message: `step "${use.stepId}": no provider is configured for channel ${use.channel} (set ${CHANNEL_SETUP[use.channel]})`,
+      });
+      continue;
+    }
     const channel = channelOf.get(use.template);
     if (channel === undefined) {
       errors.push({ field: use.field, message: `step "${use.stepId}": template "${use.template}" does not exist` });
@@ -81,15 +90,15 @@ function parseDefinition(body: unknown): JourneyDefinition {
   );
 }
 
-export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats: JourneyStatsReader }): Router {
-  const { models, runs, stats } = deps;
+export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats: JourneyStatsReader; channels: readonly Channel[] }): Router {
+  const { models, runs, stats, channels } = deps;
   const router = Router();
 
   /** A definition that passes the schema, the graph checks and the reference checks. */
   async function validDefinition(id: string, body: unknown): Promise<JourneyDefinition> {
     const definition = parseDefinition(body);
     if ((await models.journeys.findById(id, { archived: 1 }).lean())?.archived) throw conflict(`journey "${id}" is archived`);
-    const referenceErrors = await checkReferences(models, definition);
+    const referenceErrors = await checkReferences(models, definition, channels);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
     return definition;
   }

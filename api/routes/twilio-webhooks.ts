@@ -5,12 +5,16 @@ import twilio from 'twilio';
 import { STATUS_RANK } from '../../core/delivery-status';
 import { recordDeliveryStatus } from '../../db/delivery-reports';
 import type { Models } from '../../db/models';
+import { setConsent } from '../../lib/consent';
+import type { JourneyEntry } from '../../lib/journey-entry';
 
 export interface TwilioWebhookDeps {
   models: Models;
   authToken: string;
   /** The base URL Twilio calls us at (CAIRN_PUBLIC_URL): signatures cover the full URL. */
   publicUrl: string;
+  /** Told of consent changes, so segment-based journeys see them. */
+  entry?: Pick<JourneyEntry, 'customersChanged'>;
 }
 
 /** Twilio's standard keywords, matched against the whole message; Twilio sends the confirmations. */
@@ -50,7 +54,9 @@ export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
     const keyword = (params.Body ?? '').trim().toUpperCase();
     const consent = OPT_OUT.has(keyword) ? false : OPT_IN.has(keyword) ? true : undefined;
     if (consent !== undefined && params.From) {
-      await customers.updateMany({ phone: params.From }, { $set: { 'consent.sms': consent } });
+      // Everyone with that number: a shared phone opts out (or back in) for all of them.
+      const holders = await customers.find({ phone: params.From }, { _id: 1 }).lean();
+      await setConsent(deps, holders.map((c) => c._id), 'sms', consent);
     }
     res.type('text/xml').send(EMPTY_TWIML);
   });

@@ -9,6 +9,7 @@ import { readUnsubscribeToken, type UnsubscribeRequest } from '../../core/unsubs
 import type { Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import { AppError } from '../errors';
+import { setConsent } from '../../lib/consent';
 
 export interface UnsubscribeRouterDeps {
   models: Models;
@@ -47,9 +48,7 @@ export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
     const request = await checked(deps, req, res);
     if (!request) return;
     const { customerId, channel } = request;
-    await deps.models.customers.updateOne({ _id: customerId }, { $set: { [`consent.${channel}`]: false } });
-    // Consent is what the send activity checks, so the opt-out holds even if this fails.
-    await deps.entry?.customersChanged([customerId]).catch((err) => console.error('cairn unsubscribe: segment re-evaluation failed', err));
+    await setConsent(deps, [customerId], channel, false);
     if (wantsHtml(req)) page(res, 200, 'Unsubscribed', [`<p>You are unsubscribed from ${WHAT[channel]}.</p>`]);
     else res.json({ unsubscribed: true, channel });
   });

@@ -7,6 +7,8 @@ import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import type { StepHandler } from './context';
 
+const MAX_REROUTES = 2;
+
 /** The send activity on the channel's own task queue, where its provider's rate limit holds. */
 function sendVia(channel: Channel) {
   return proxyActivities<Activities>({ ...SEND_OPTIONS, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel) }).send;
@@ -53,10 +55,16 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(settings?.timeZone ? { timeZone: settings.timeZone } : {}),
     };
     let via = step.channel;
+    let reroutes = 0;
     let result = await sendVia(via)({ ...input, via });
     for (;;) {
       if (result.status === 'rerouted') {
         // The customer is reached on the fallback channel: deliver from that channel's queue.
+        // Twice at most (there and, if the customer changed meanwhile, back), never a loop.
+        if (++reroutes > MAX_REROUTES) {
+          state.sends.push({ ...base, status: 'failed', reason: `rerouted between channels more than ${MAX_REROUTES} times` });
+          return step.next;
+        }
         via = result.channel;
       } else if (result.status === 'deferred') {
         // Held by a frequency cap, the account's quiet hours or a pause: wait, then try again.

@@ -1,0 +1,20 @@
+// A customer's consent to a channel, changed by the customer themselves (an unsubscribe link, a
+// STOP reply). The send activity reads consent just before each message, so the change holds
+// for sends already scheduled; segment-based journeys are told as for any customer change.
+import type { Channel } from '../core/channels';
+import type { Models } from '../db/models';
+import type { JourneyEntry } from './journey-entry';
+
+export async function setConsent(
+  deps: { models: Pick<Models, 'customers'>; entry?: Pick<JourneyEntry, 'customersChanged'> },
+  customerIds: string[],
+  channel: Channel,
+  consent: boolean,
+): Promise<void> {
+  // By exact `_id`, one at a time: FerretDB answers other filters by scanning the collection.
+  for (const id of customerIds) {
+    await deps.models.customers.updateOne({ _id: id }, { $set: { [`consent.${channel}`]: consent } });
+  }
+  // Consent itself is already stored: a failure here only delays segment re-evaluation.
+  await deps.entry?.customersChanged(customerIds).catch((err) => console.error(`cairn: segment re-evaluation after a ${channel} consent change failed`, err));
+}
