@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { startMessageViewer } from './message-viewer';
 
 export interface ReceivedPush {
   /** The name the server answered with: projects/{p}/messages/{id}. */
@@ -297,21 +298,13 @@ export async function startFcmServer(options: FcmServerOptions): Promise<FcmServ
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
 
-  let web: http.Server | undefined;
-  if (options.httpPort !== undefined) {
-    web = http.createServer((req, res) => {
-      const found = req.url === '/messages';
-      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(found ? { messages } : { error: 'try GET /messages' }, null, 2));
-    });
-    await listen(web, options.httpPort, host);
-  }
+  const web = options.httpPort !== undefined ? await startMessageViewer(options.httpPort, host, messages) : undefined;
 
   return {
     port,
     address: `${host}:${port}`,
     caFile: tls.caFile,
-    httpPort: web ? (web.address() as AddressInfo).port : undefined,
+    httpPort: web?.port,
     messages,
     get requests() {
       return requests;
@@ -323,7 +316,6 @@ export async function startFcmServer(options: FcmServerOptions): Promise<FcmServ
     },
     async close() {
       web?.close();
-      web?.closeAllConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Clients keep connections alive: without this, close waits for them to time out.
       server.closeAllConnections();

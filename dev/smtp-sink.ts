@@ -1,9 +1,9 @@
 // A real SMTP server that keeps what it receives: the local stand-in for an email provider,
 // used by `npm start` and by the tests. Optionally lists the mail over HTTP as JSON.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { startMessageViewer } from './message-viewer';
 
 export interface ReceivedMail {
   messageId?: string;
@@ -84,27 +84,21 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         .catch(callback);
     },
   });
+  // A client that vanishes mid-conversation (the fault tests kill workers) resets its socket:
+  // the sink's business is what was accepted, not the client's manners.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') console.error('smtp sink:', err.message);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.server.address() as AddressInfo).port;
 
-  let web: http.Server | undefined;
-  if (options.httpPort !== undefined) {
-    web = http.createServer((req, res) => {
-      const found = req.url === '/messages';
-      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(found ? { messages } : { error: 'try GET /messages' }, null, 2));
-    });
-    await new Promise<void>((resolve, reject) => {
-      web!.once('error', reject);
-      web!.listen(options.httpPort, host, () => resolve());
-    });
-  }
+  const web = options.httpPort !== undefined ? await startMessageViewer(options.httpPort, host, messages) : undefined;
   return {
     port,
-    httpPort: web ? (web.address() as AddressInfo).port : undefined,
+    httpPort: web?.port,
     messages,
     failNext(count) {
       failures = count;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import type { Channel } from '../../core/channels';
 import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
 import { createServices } from '../../lib/services';
@@ -30,6 +31,8 @@ export interface StackOptions {
   worker?: boolean;
   /** Holds each email recipient this long before accepting it, as a slow provider does. */
   smtpDelayMs?: number;
+  /** The channels the API takes as configured (default: all four). */
+  apiChannels?: Channel[];
 }
 
 export interface ApiResponse {
@@ -111,6 +114,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     signingSecret: SIGNING_SECRET,
     publicUrl: baseUrl,
     twilioAuthToken: TWILIO.authToken,
+    ...(options.apiChannels ? { channels: options.apiChannels } : {}),
     ...createServices(client, taskQueue, db.models),
     readiness: {
       mongodb: () => db.ping(),
