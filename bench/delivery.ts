@@ -239,6 +239,11 @@ async function main(bench: Bench): Promise<void> {
         `${probeEnd.reads.deliveries.toFixed(1)}, ${probeEnd.reads.customers.toFixed(1)}, ${probeEnd.reads.frequency.toFixed(1)}, ${probeEnd.reads.templates.toFixed(1)} ms`,
     ],
     [
+      'the same, on a frequency doc: find by `_id` with an `$exists` condition; update `$push` by `_id`; the same update with the condition',
+      `${probeStart.conditions.find.toFixed(1)}, ${probeStart.conditions.push.toFixed(1)}, ${probeStart.conditions.pushIf.toFixed(1)} ms; ` +
+        `${probeEnd.conditions.find.toFixed(1)}, ${probeEnd.conditions.push.toFixed(1)}, ${probeEnd.conditions.pushIf.toFixed(1)} ms`,
+    ],
+    [
       `email adapter alone, ${fmt.n(adapterOnly.count)} pre-rendered messages, ${concurrency} in flight: a connection per message (as configured); nodemailer \`pool: true\``,
       `${fmt.rate(adapterOnly.count / adapterOnly.freshS)}; ${fmt.rate(adapterOnly.count / adapterOnly.pooledS)}`,
     ],
@@ -585,8 +590,17 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
     frequency: await mean((i) => m.frequency.findById(capsId(i)).lean()),
     templates: await mean(() => m.templates.findById(EMAIL_TEMPLATE).lean()),
   };
-  log(`serial probe (${tag}, ledger ${fmt.n(sizes.deliveries)} rows): ${JSON.stringify({ writes, reads }, (_k, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`);
-  return { sizes, writes, reads, capOps };
+  // What the reservation's conditional findAndModify costs, taken apart: the same `$exists`
+  // conditions in a find, and the same `$push` without and with them.
+  const t = Date.now();
+  const full = { 'r.all-weekly.9': { $exists: false } };
+  const conditions = {
+    find: await mean((i) => m.frequency.findOne({ _id: capsId(i), ...full }).lean()),
+    push: await mean((i) => m.frequency.updateOne({ _id: capsId(i) }, { $push: { 'r.all-weekly': t } })),
+    pushIf: await mean((i) => m.frequency.updateOne({ _id: capsId(i), ...full }, { $push: { 'r.all-weekly': t } })),
+  };
+  log(`serial probe (${tag}, ledger ${fmt.n(sizes.deliveries)} rows): ${JSON.stringify({ writes, reads, conditions }, (_k, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`);
+  return { sizes, writes, reads, conditions, capOps };
 }
 
 /**

@@ -106,7 +106,10 @@ async function main(): Promise<void> {
         port: PORTS.fcm,
         httpPort: PORTS.fcmViewer,
         tlsDir: path.join(dataDir, 'fcm-tls'),
-        onMessage: (push) => console.log(`[push] to ${push.token?.slice(0, 12)}…: ${JSON.stringify((push.message.notification as { title?: string })?.title ?? '')}`),
+        onMessage: (push) => {
+          const { title = '', body = '' } = (push.message.notification ?? {}) as { title?: string; body?: string };
+          console.log(`[push] to device ${push.token?.slice(0, 12)}: ${title} / ${body}`);
+        },
       });
       local.push(fcm);
       Object.assign(env, { FIREBASE_PROJECT_ID: LOCAL_FIREBASE_PROJECT, FCM_LOCAL_ADDRESS: fcm.address, FCM_CA_FILE: fcm.caFile });
