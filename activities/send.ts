@@ -70,32 +70,34 @@ const PAUSED_RECHECK_MS = 30_000;
  * when the template is missing or does not render.
  */
 export function createSend(deps: SendDeps) {
-  return async function send(input: SendInput): Promise<SendResult> {
-    const claim = await deps.ledger.claim({
-      key: input.key,
-      channel: input.channel,
-      customerId: input.customerId,
-      journeyId: input.journeyId,
-      stepId: input.stepId,
+  return (input: SendInput): Promise<SendResult> => whileBeating(() => sendOnce(deps, input));
+}
+
+async function sendOnce(deps: SendDeps, input: SendInput): Promise<SendResult> {
+  const claim = await deps.ledger.claim({
+    key: input.key,
+    channel: input.channel,
+    customerId: input.customerId,
+    journeyId: input.journeyId,
+    stepId: input.stepId,
+  });
+  let outcome: FinalOutcome | undefined = claim.outcome;
+  if (!outcome) {
+    const attempt = await deliverOnce(deps, input, claim);
+    if (attempt.status === 'deferred' || attempt.status === 'rerouted') return attempt;
+    outcome = attempt;
+    await deps.ledger.record(input.key, outcome);
+  }
+  if (outcome.status === 'failed') {
+    // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
+    throw ApplicationFailure.create({
+      message: outcome.reason,
+      type: outcome.type,
+      nonRetryable: true,
+      category: ApplicationFailureCategory.BENIGN,
     });
-    let outcome: FinalOutcome | undefined = claim.outcome;
-    if (!outcome) {
-      const attempt = await deliverOnce(deps, input, claim);
-      if (attempt.status === 'deferred' || attempt.status === 'rerouted') return attempt;
-      outcome = attempt;
-      await deps.ledger.record(input.key, outcome);
-    }
-    if (outcome.status === 'failed') {
-      // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
-      throw ApplicationFailure.create({
-        message: outcome.reason,
-        type: outcome.type,
-        nonRetryable: true,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    }
-    return outcome;
-  };
+  }
+  return outcome;
 }
 
 /** Why a customer cannot be reached on a channel, or undefined when they can. */
@@ -165,24 +167,22 @@ async function deliverOnce(
   }
   const parts = { ...claim.parts };
   try {
-    const { messageId, detail } = await whileBeating(() =>
-      adapter.deliver({
-        key: input.key,
-        journeyId: input.journeyId,
-        customer,
-        address: adapter.addressOf(customer)!,
-        content,
-        ...(input.transactional ? { transactional: true } : {}),
-        ...(earlier ? { earlierAttempt: { at: earlier.at, digest: earlier.digest } } : {}),
-        parts: {
-          done: parts,
-          async record(part, providerMessageId) {
-            await deps.ledger.recordPart(input.key, part, providerMessageId);
-            parts[part] = providerMessageId;
-          },
+    const { messageId, detail } = await adapter.deliver({
+      key: input.key,
+      journeyId: input.journeyId,
+      customer,
+      address: adapter.addressOf(customer)!,
+      content,
+      ...(input.transactional ? { transactional: true } : {}),
+      ...(earlier ? { earlierAttempt: { at: earlier.at, digest: earlier.digest } } : {}),
+      parts: {
+        done: parts,
+        async record(part, providerMessageId) {
+          await deps.ledger.recordPart(input.key, part, providerMessageId);
+          parts[part] = providerMessageId;
         },
-      }),
-    );
+      },
+    });
     return { status: 'sent', messageId, channel: route.channel, ...(detail ? { detail } : {}) };
   } catch (err) {
     if (err instanceof ApplicationFailure && err.nonRetryable) {
@@ -224,9 +224,9 @@ async function holdBack(
 }
 
 /**
- * Heartbeats while the provider is at work, so a worker that dies mid-delivery is noticed
- * within the heartbeat timeout and the retry starts soon; a live but slow delivery is never
- * overtaken by a second attempt of the same send.
+ * Heartbeats from the start of an attempt to its end, so a worker that dies mid-send is noticed
+ * within the heartbeat timeout and the retry starts soon, while a live but slow attempt (a busy
+ * database, a provider slow to answer) is never overtaken by a second attempt of the same send.
  */
 async function whileBeating<T>(work: () => Promise<T>): Promise<T> {
   const context = activityContext();
