@@ -23,7 +23,6 @@
 // key, with the Message-ID derived from it and the rendered subject), the inbox rows, the
 // ledger's 'sent' rows and the frequency counts; it fails on any difference.
 import { ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import nodemailer, { Transporter } from 'nodemailer';
 import type { mongo } from 'mongoose';
@@ -45,7 +44,7 @@ import type { CustomerDoc } from '../db/models';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { createMailTransport } from '../lib/mail-transport';
 import { refreshedEvery } from '../lib/refreshed';
-import { Bench, chunks, CpuSnapshot, envInt, fmt, inLanes, log, machine, pad, report, Row, runBench, selfPeakRssMiB, timed } from './support';
+import { Bench, chunks, CpuSnapshot, cpuSeconds, envInt, fmt, inLanes, log, machine, pad, peakRssMiB, report, Row, runBench, selfPeakRssMiB, timed } from './support';
 
 const SINK_ARG = '--bench-smtp-sink';
 const JOURNEY = 'bench-delivery';
@@ -810,26 +809,4 @@ async function startSinkChild(bench: Bench): Promise<SinkHandle> {
         child.send({ type: 'take', id } satisfies ParentMessage);
       }),
   };
-}
-
-// /proc readers for the sink process (bench/support.ts has these for the servers it starts).
-
-function peakRssMiB(pid: number): number | undefined {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** User + system CPU seconds of a process; assumes 100 clock ticks a second (Linux's USER_HZ). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }

@@ -146,7 +146,7 @@ function describeError(err: unknown): string {
 }
 
 /** VmHWM of a process from /proc, in MiB; undefined where there is no /proc. */
-function peakRssMiB(pid: number | undefined): number | undefined {
+export function peakRssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -165,7 +165,7 @@ const CLOCK_TICKS = (() => {
 })();
 
 /** User + system CPU seconds of a process from /proc; undefined where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
