@@ -1,7 +1,11 @@
 // The four channels on the real stack: a journey delivers through the real twilio and
 // firebase-admin clients, nodemailer and the inbox to the local provider servers; STOP, the
 // one-click unsubscribe link and the account's quiet hours take effect on sends under way.
+import { temporal } from '@temporalio/proto';
+import { CHANNELS } from '../../core/channels';
+import { channelTaskQueue } from '../../core/journey-contract';
 import { readDeliveryReport } from '../../db/delivery-reports';
+import { DEFAULT_SEND_RATES } from '../../lib/config';
 import { eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -163,3 +167,18 @@ test("when a send falls in the account's quiet hours, then it goes out when they
     expect((await stack.api('DELETE', '/v1/settings/quiet-hours')).status).toBe(204);
   }
 }, 120_000);
+
+test("when the worker runs, then each channel's send queue is polled with that channel's rate limit", async () => {
+  for (const channel of CHANNELS) {
+    const queue = await eventually(async () => {
+      const described = await stack.client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: channelTaskQueue(stack.taskQueue, channel) },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      });
+      expect(described.pollers?.length).toBeGreaterThan(0);
+      return described;
+    });
+    expect(queue.pollers!.map((p) => p.ratePerSecond)).toEqual(queue.pollers!.map(() => DEFAULT_SEND_RATES[channel]));
+  }
+});

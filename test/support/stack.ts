@@ -9,6 +9,7 @@ import { createApp } from '../../api/app';
 import type { Channel } from '../../core/channels';
 import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
+import { DEFAULT_SEND_RATES } from '../../lib/config';
 import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { FcmServer, startFcmServer } from '../../dev/fcm-server';
@@ -98,6 +99,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       taskQueue,
       activities: real.activities,
       workflowBundle: { codePath: env.workflowBundlePath },
+      sendRates: DEFAULT_SEND_RATES,
     });
     const workerRun = worker.run();
     stopWorker = async () => {
