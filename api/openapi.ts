@@ -175,7 +175,7 @@ export function openApiDocument(): object {
       '/v1/journeys/{id}/stats': {
         parameters: [idParam('id', 'Journey ID')],
         get: {
-          summary: 'Journey and per-step numbers: entered, on the step now, sends by outcome, statuses, conversions, split paths',
+          summary: 'Journey and per-step numbers: entered, on the step now, sends by outcome and by provider-reported status, statuses, conversions, split paths',
           responses: { '200': ok('The numbers'), ...errorResponses },
         },
       },

@@ -10,7 +10,7 @@ const reportId = (key: string, status: string) => `${key}|${status}`;
 /** Records that the provider reported `status` for the send; a repeated report changes nothing. */
 export async function recordDeliveryStatus(
   reports: Model<DeliveryReportDoc>,
-  report: { key: string; status: string; channel: Channel; providerMessageId?: string; errorCode?: string },
+  report: { key: string; status: string; channel: Channel; journeyId: string; stepId: string; providerMessageId?: string; errorCode?: string },
 ): Promise<void> {
   const { key, status, ...rest } = report;
   try {
@@ -41,4 +41,26 @@ export async function readDeliveryReport(reports: Model<DeliveryReportDoc>, key:
   const errorCode = found.find((d) => d.errorCode)?.errorCode;
   const providerMessageId = found.find((d) => d.providerMessageId)?.providerMessageId;
   return { status: currentStatus(statuses), statuses, ...(errorCode ? { errorCode } : {}), ...(providerMessageId ? { providerMessageId } : {}) };
+}
+
+/**
+ * Per step of a journey, how many sends the provider last reported at each status:
+ * { stepId: { delivered: n, undelivered: n, ... } }.
+ */
+export async function providerStatusCounts(reports: Model<DeliveryReportDoc>, journeyId: string): Promise<Record<string, Record<string, number>>> {
+  const docs = await reports.find({ journeyId }, { key: 1, stepId: 1, status: 1, at: 1 }).lean();
+  const bySend = new Map<string, { stepId: string; statuses: Record<string, Date> }>();
+  for (const d of docs) {
+    const send = bySend.get(d.key) ?? { stepId: d.stepId, statuses: {} };
+    send.statuses[d.status] = d.at;
+    bySend.set(d.key, send);
+  }
+  const out: Record<string, Record<string, number>> = {};
+  for (const { stepId, statuses } of bySend.values()) {
+    const status = currentStatus(statuses);
+    if (!status) continue;
+    const step = (out[stepId] ??= {});
+    step[status] = (step[status] ?? 0) + 1;
+  }
+  return out;
 }

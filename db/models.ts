@@ -133,6 +133,9 @@ export interface DeliveryReportDoc {
   status: string;
   at: Date;
   channel: Channel;
+  /** From the ledger row, so journey stats can count provider outcomes per step. */
+  journeyId: string;
+  stepId: string;
   providerMessageId?: string;
   errorCode?: string;
 }
@@ -259,6 +262,8 @@ export function createModels(conn: Connection) {
         status: { type: String, required: true },
         at: { type: Date, required: true },
         channel: { type: String, required: true },
+        journeyId: { type: String, required: true },
+        stepId: { type: String, required: true },
         providerMessageId: String,
         errorCode: String,
       },

@@ -7,6 +7,7 @@ import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } f
 import type { JourneyDefinition } from '../core/journey-definition';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
+import { providerStatusCounts } from '../db/delivery-reports';
 
 export interface StepStats {
   /** Customers who reached the step. */
@@ -15,6 +16,8 @@ export interface StepStats {
   now: number;
   /** Ledger outcomes of the step's sends: sent, skipped, failed, and skip reasons. */
   deliveries?: Record<string, number>;
+  /** What the provider last reported for the step's sent messages (SMS: delivered, undelivered...). */
+  provider?: Record<string, number>;
 }
 
 export interface JourneyStats {
@@ -33,13 +36,13 @@ export interface JourneyStats {
 
 export type JourneyStatsReader = ReturnType<typeof createJourneyStats>;
 
-export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries'>) {
+export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries' | 'deliveryReports'>) {
   return async function journeyStats(journeyId: string, definition: JourneyDefinition): Promise<JourneyStats> {
     const base = `WorkflowType = "journeyWorkflow" AND ${SA_JOURNEY.name} = "${journeyId}"`;
     const count = async (filter?: string) => (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
     const status = (value: string) => count(`${SA_STATUS.name} = "${value}"`);
 
-    const [entered, running, waiting, completed, exited, stopped, converted, deliveries] = await Promise.all([
+    const [entered, running, waiting, completed, exited, stopped, converted, deliveries, provider] = await Promise.all([
       count(),
       status('running'),
       status('waiting'),
@@ -48,6 +51,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
       status('stopped'),
       count(`${SA_CONVERTED.name} = true`),
       deliveryCounts(models, journeyId),
+      providerStatusCounts(models.deliveryReports, journeyId),
     ]);
     const steps: Record<string, StepStats> = {};
     const splits: Record<string, Record<string, number>> = {};
@@ -57,7 +61,12 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
           count(`${SA_VISITED.name} = "${step.id}"`),
           count(`${SA_STEP.name} = "${step.id}" AND ExecutionStatus = "Running"`),
         ]);
-        steps[step.id] = { entered: stepEntered, now, ...(deliveries[step.id] ? { deliveries: deliveries[step.id] } : {}) };
+        steps[step.id] = {
+          entered: stepEntered,
+          now,
+          ...(deliveries[step.id] ? { deliveries: deliveries[step.id] } : {}),
+          ...(provider[step.id] ? { provider: provider[step.id] } : {}),
+        };
         if (step.type === 'split') {
           const paths = [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])];
           const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));

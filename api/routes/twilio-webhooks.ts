@@ -37,11 +37,14 @@ export function twilioWebhooksRouter(deps: TwilioWebhookDeps): Router {
     const rank = status === undefined ? undefined : STATUS_RANK[status];
     // One record per status, written once: callbacks in any order, twice, or at the same
     // moment leave the same records (db/delivery-reports.ts).
-    if (key && status && rank !== undefined && (await deliveries.exists({ _id: key }))) {
+    const send = key && status && rank !== undefined ? await deliveries.findById(key, { journeyId: 1, stepId: 1 }).lean() : null;
+    if (send) {
       await recordDeliveryStatus(deliveryReports, {
-        key,
-        status,
+        key: key!,
+        status: status!,
         channel: 'sms',
+        journeyId: send.journeyId,
+        stepId: send.stepId,
         ...(params.MessageSid ? { providerMessageId: params.MessageSid } : {}),
         ...(params.ErrorCode ? { errorCode: params.ErrorCode } : {}),
       });

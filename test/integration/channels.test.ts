@@ -68,6 +68,8 @@ test('when a journey sends on every channel, then each provider receives it thro
     expect(Object.keys(report.statuses).sort()).toEqual(['delivered', 'sent']);
   });
   expect((await stack.db.models.deliveries.findById(smsKey).lean())?.detail).toEqual({ segments: 1, encoding: 'GSM-7' });
+  const stats = (await stack.api('GET', '/v1/journeys/all-channels/stats')).body;
+  expect(stats.steps.text).toMatchObject({ deliveries: { sent: 1 }, provider: { delivered: 1 } });
 
   const pushes = stack.fcm.messages.filter((m) => m.token === WEB_TOKEN || m.token === ANDROID_TOKEN);
   expect(pushes.map((p) => p.token).sort()).toEqual([ANDROID_TOKEN, WEB_TOKEN]);
