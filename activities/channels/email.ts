@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import { FailureType } from '../../core/failures';
+import { htmlToText } from '../../core/html-text';
 import { unsubscribeUrl } from '../../core/unsubscribe-links';
 import type { EmailContent } from '../../core/template-content';
 import type { ChannelAdapter, OutboundMessage } from './channel';
@@ -36,7 +37,8 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
           to: message.address,
           subject: content.subject,
           html: content.html,
-          text: content.text,
+          // An HTML-only template still gets a text part, as mail clients and filters expect.
+          text: content.text ?? (content.html ? htmlToText(content.html) : undefined),
           messageId,
           headers: { 'X-Cairn-Journey': message.journeyId, ...(message.transactional ? {} : unsubscribeHeaders(settings, message)) },
         });

@@ -101,6 +101,14 @@ export function createPushChannel(messaging: Messaging, deps: PushChannelDeps): 
     async deliver(message) {
       const content = message.content as PushContent;
       const tokens = uniqueTokens(message.customer.pushTokens);
+      // FCM refuses a payload over 4 KB for every device alike: say so plainly, before trying.
+      const size = tokens.length > 0 ? payloadBytes(fcmMessage(tokens[0].token, content, message)) : 0;
+      if (size > MAX_PAYLOAD_BYTES) {
+        throw ApplicationFailure.nonRetryable(
+          `the rendered push is ${size} bytes of notification and data; FCM accepts at most ${MAX_PAYLOAD_BYTES}: shorten the template`,
+          FailureType.ChannelPermanentRejection,
+        );
+      }
       const delivered = new Map<string, string>();
       const gone: string[] = [];
       const refusals: string[] = [];
@@ -150,6 +158,14 @@ export function createPushChannel(messaging: Messaging, deps: PushChannelDeps): 
       return { messageId, detail };
     },
   };
+}
+
+/** FCM's limit on a message's notification and data payload. */
+const MAX_PAYLOAD_BYTES = 4_096;
+
+function payloadBytes(message: Message): number {
+  const { notification, data } = message as { notification?: unknown; data?: unknown };
+  return Buffer.byteLength(JSON.stringify({ notification, data }));
 }
 
 /** A token listed twice is still one device. */

@@ -84,6 +84,8 @@ test('when a journey sends on every channel, then each provider receives it thro
   expect(mail.headers['list-unsubscribe']).toMatch(new RegExp(`^<${stack.baseUrl}/unsubscribe/[^>]+>$`));
   expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
   expect(mail.html).toContain(`${stack.baseUrl}/unsubscribe/`);
+  // The template has HTML only: the text part is made from it, links kept.
+  expect(mail.text).toMatch(new RegExp(`^Hi\\n\\nUnsubscribe \\(${stack.baseUrl}/unsubscribe/[^)]+\\)$`));
 });
 
 test('when FCM says a device is gone, then its token is removed and the other device still gets the push', async () => {

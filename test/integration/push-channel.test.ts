@@ -187,6 +187,16 @@ describe('push channel', () => {
     expect(await storedTokens(customer._id)).toEqual(['keep-1', 'keep-2']);
   });
 
+  test('when the rendered push is over FCM\'s 4 KB, then the send fails for good naming the size, before any device', async () => {
+    const customer = await customerWith([web('big-1')]);
+    const before = fcm.requests;
+    const err = await failureOf(push.deliver({ ...outbound(customer, ledgerParts()), content: { ...content, body: 'é'.repeat(2_500) } }));
+    expect(err).toMatchObject({ nonRetryable: true, type: 'ChannelPermanentRejection' });
+    expect(err.message).toMatch(/the rendered push is \d+ bytes .* FCM accepts at most 4096/);
+    expect(fcm.requests).toBe(before);
+    expect(await storedTokens(customer._id)).toEqual(['big-1']);
+  });
+
   test.each<[string, FcmFailureStatus, number]>([
     ['429 quota exceeded', 429, 1],
     ['500 internal error', 500, 1],
