@@ -165,6 +165,9 @@ async function deliverOnce(
     if (held) return held;
     await deps.ledger.beginHandOff(input.key, { channel: route.channel, templateId: route.templateId, digest: contentDigest(content) });
   }
+  // Temporal cancels an attempt it has given up on (its heartbeats stopped reaching the server,
+  // and a retry may be running): such an attempt must not hand the message over as well.
+  activityContext()?.cancellationSignal.throwIfAborted();
   const parts = { ...claim.parts };
   try {
     const { messageId, detail } = await adapter.deliver({
