@@ -1,6 +1,6 @@
 // Quiet hours: the send activity holds a message that falls inside them until they end, in the
-// customer's time zone. A journey's own quiet hours replace the account's. (Journeys with their
-// own also wait before the send in the workflow, as runs recorded before this check did.)
+// customer's time zone. A journey's own quiet hours replace the account's. (Runs started before
+// this check waited for their journey's quiet hours in the workflow; see QUIET_HOURS_IN_SEND.)
 import { quietHoursEnd } from '../core/local-time';
 import { accountQuietHoursSchema, type AccountQuietHours, type QuietHours } from '../core/journey-steps';
 import type { Models } from '../db/models';

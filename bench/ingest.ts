@@ -8,7 +8,7 @@
 // empty events collection. Then:
 // - batch: BENCH_EVENTS (default 5,000) events, POST /v1/events/batch BENCH_BATCH (default 500)
 //   at a time, each batch over BENCH_CUSTOMERS_PER_BATCH (default: one customer per event)
-//   customers, one request after another; again with the journey dispatch stubbed out (what is
+//   customers, one request after another; again with the journey dispatch switched off (what is
 //   left: storing and the roll-ups); baseline: the native driver's insertMany of the same
 //   documents, as ingest stores them, as many at a time;
 // - single: BENCH_SINGLE_EVENTS (default 1,000) events, POST /v1/events, 8 in flight;

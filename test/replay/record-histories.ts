@@ -30,6 +30,10 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = 
     return new Date(Date.parse(input.from) + 3_600_000).toISOString();
   },
   async send(input: SendInput) {
+    if (input.templateId === 'quiet-once' && !deferred.has(input.key)) {
+      deferred.add(input.key);
+      return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'quiet-hours' };
+    }
     if (input.templateId === 'capped-once' && !deferred.has(input.key)) {
       deferred.add(input.key);
       return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'capped:daily' };
@@ -164,6 +168,15 @@ const scenarios: Scenario[] = [
       await h.signal(customerEventSignal, { id: 'u1', name: 'unsubscribed', timestamp: new Date().toISOString() });
       await h.result();
     },
+  },
+  {
+    name: 'quiet-hours-held-by-send',
+    definition: {
+      name: 'Quiet, held by the send',
+      settings: { quietHours: { start: '21:00', end: '08:00' } },
+      steps: [{ id: 'late', type: 'send', channel: 'email', template: 'quiet-once' }],
+    },
+    drive: (h) => h.result().then(() => undefined),
   },
   {
     name: 'send-rerouted-to-fallback',

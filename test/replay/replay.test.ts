@@ -28,6 +28,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'goal-converted-counted.json',
     'onboarding-no-project.json',
     'paused-then-resumed.json',
+    'quiet-hours-held-by-send.json',
     'quiet-hours-send.json',
     'send-rerouted-to-fallback.json',
     'send-wait-send-completed.json',

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
@@ -9,6 +9,13 @@ import type { StepHandler } from './context';
 
 const MAX_REROUTES = 2;
 
+/**
+ * Runs that pass this marker leave quiet hours to the send activity, which checks the journey's
+ * (or the account's) and answers `deferred` until they end; runs recorded before it waited
+ * here first, through an extra resolveWait activity, and replay that way.
+ */
+const QUIET_HOURS_IN_SEND = 'quiet-hours-in-send';
+
 /** The send activity on the channel's own task queue, where its provider's rate limit holds. */
 function sendVia(channel: Channel) {
   return proxyActivities<Activities>({ ...SEND_OPTIONS, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel) }).send;
@@ -16,15 +23,15 @@ function sendVia(channel: Channel) {
 const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
 
 /**
- * Delivers the step's template, unless the journey is paused (then it holds until resumed) or
- * the customer is in the journey's quiet hours (then it waits for their end, unless transactional). A send that cannot go out (skipped or failed for good) is
- * recorded in the run's state and the journey goes on: one bad message does not strand the
- * customer.
+ * Delivers the step's template, unless the journey is paused (then it holds until resumed), the
+ * customer is in quiet hours (then it waits for their end, unless transactional) or a frequency
+ * cap defers it. A send that cannot go out (skipped or failed for good) is recorded in the run's
+ * state and the journey goes on: one bad message does not strand the customer.
  */
 export const sendStep: StepHandler<SendStep> = async (step, { run, settings, state, visit, control }) => {
   // A paused journey sends nothing: the run holds here until it resumes (or is stopped).
   if (!(await control.unlessPaused())) return undefined;
-  if (settings?.quietHours && !step.transactional) {
+  if (settings?.quietHours && !step.transactional && !patched(QUIET_HOURS_IN_SEND)) {
     const end = await resolveWait({
       customerId: run.customerId,
       wait: { quietHours: settings.quietHours },
@@ -67,7 +74,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         }
         via = result.channel;
       } else if (result.status === 'deferred') {
-        // Held by a frequency cap, the account's quiet hours or a pause: wait, then try again.
+        // Held by quiet hours, a frequency cap or a pause: wait, then try again.
         state.waitingUntil = result.retryAt;
         const waited = await control.pause(Date.parse(result.retryAt) - Date.now());
         state.waitingUntil = undefined;
