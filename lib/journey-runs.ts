@@ -60,6 +60,12 @@ export interface CodeRunTemplate {
 }
 
 export function createJourneyRuns(client: Client, taskQueue: string, entries: Model<JourneyEntryDoc>) {
+  /** The handle of the customer's latest entry into the journey (from the entry registry; 1 without one). */
+  async function latestRun(journeyId: string, customerId: string) {
+    const entry = (await entries.findById(`${journeyId}:${customerId}`).lean())?.last ?? 1;
+    return client.workflow.getHandle(journeyWorkflowId(journeyId, customerId, entry));
+  }
+
   /**
    * Enters the customer, as the journey's re-entry policy allows; with an event, starts the run
    * with that event as its first signal (event-triggered entry). False when the customer is
@@ -201,8 +207,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
 
     /** Tells the customer's run that they no longer match the journey's entry segment. */
     async leftSegment(journeyId: string, customerId: string): Promise<void> {
-      await client.workflow
-        .getHandle(journeyWorkflowId(journeyId, customerId))
+      await (await latestRun(journeyId, customerId))
         .signal(leftSegmentSignal)
         .catch((err) => {
           // No run, or it has ended: there is nothing to leave.
@@ -213,7 +218,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     /** Asks one customer's run to stop; false when there is no running run. */
     async stop(journeyId: string, customerId: string, reason: string): Promise<boolean> {
       try {
-        await client.workflow.getHandle(journeyWorkflowId(journeyId, customerId)).signal(stopSignal, { reason });
+        await (await latestRun(journeyId, customerId)).signal(stopSignal, { reason });
         return true;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return false;
@@ -247,8 +252,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
 
     /** The customer's latest run of the journey. */
     async describe(journeyId: string, customerId: string): Promise<RunView | undefined> {
-      const entry = (await entries.findById(`${journeyId}:${customerId}`).lean())?.last ?? 1;
-      const handle = client.workflow.getHandle(journeyWorkflowId(journeyId, customerId, entry));
+      const handle = await latestRun(journeyId, customerId);
       let description;
       try {
         description = await handle.describe();

@@ -184,3 +184,16 @@ test('when a journey allows re-entry but the customer is still in it, then they 
   expect(both.flatMap((r) => r.body.entered)).toEqual(['stay']);
   expect(both.flatMap((r) => r.body.alreadyEntered)).toEqual(['stay']);
 });
+
+test("when a customer is on a second entry, then stopping their run stops that entry, not the first", async () => {
+  await stack.api('PUT', '/v1/customers/twice', {});
+  const steps = [{ id: 'hello', type: 'send', channel: 'web', template: 'hello-web', next: 'long' }, { id: 'long', type: 'wait', duration: '30d' }];
+  await stack.api('PUT', '/v1/journeys/twice', { name: 'Twice', settings: { reentry: 'always' }, steps });
+  await stack.api('POST', '/v1/journeys/twice/launch', { customerIds: ['twice'] });
+  expect((await stack.api('POST', '/v1/journeys/twice/runs/twice/stop')).status).toBe(202);
+  await stack.run('twice', 'twice', 1).result();
+  expect((await stack.api('POST', '/v1/journeys/twice/launch', { customerIds: ['twice'] })).body.entered).toEqual(['twice']);
+
+  expect((await stack.api('POST', '/v1/journeys/twice/runs/twice/stop')).status).toBe(202);
+  expect((await stack.run('twice', 'twice', 2).result()).status).toBe('stopped');
+});
