@@ -3,21 +3,26 @@
 // checks every applicable rule at once. Two journeys racing for the last slot cannot both win.
 // (FerretDB ignores $push's $slice and $pull conditions, so stale times are pruned by value.)
 import type { Channel } from '../core/channels';
-import { CapRule, capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
+import { capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
 import type { Models } from '../db/models';
-import { refreshedEvery } from '../lib/refreshed';
+import { cachedSetting } from '../db/settings';
 
 export const CAPS_SETTING = 'frequency-caps';
-/** Rules are read at most this often. */
-const RULES_CACHE_MS = 5_000;
 
 export type Reservation = { admitted: true } | { admitted: false; rule: string; retryAt: Date };
 
+export interface ReserveOptions {
+  now?: Date;
+  /**
+   * Called once some rule applies, before the reservation is made: the send notes its place in
+   * the ledger first, so a retry after a crash never takes a second one. Sends no rule covers
+   * write nothing.
+   */
+  beforeReserving?: () => Promise<void>;
+}
+
 export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
-  const rules = refreshedEvery(RULES_CACHE_MS, async (): Promise<CapRule[]> => {
-    const doc = await models.settings.findById(CAPS_SETTING).lean();
-    return doc ? capRulesSchema.parse(doc.value).rules : [];
-  });
+  const setting = cachedSetting(models.settings, CAPS_SETTING, capRulesSchema);
 
   // MongoDB applies a findOneAndUpdate atomically to its document; FerretDB on SQLite does not
   // isolate it (racing sends were all admitted in tests). Reservations of one customer are
@@ -32,13 +37,15 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
     return next;
   };
 
-  return (customerId: string, channel: Channel, now?: Date) => serialized(customerId, () => reserve(customerId, channel, now ?? new Date()));
+  return (customerId: string, channel: Channel, options: ReserveOptions = {}) => serialized(customerId, () => reserve(customerId, channel, options));
 
-  async function reserve(customerId: string, channel: Channel, now: Date): Promise<Reservation> {
-    const applicable = rulesFor(await rules(), channel);
+  async function reserve(customerId: string, channel: Channel, options: ReserveOptions): Promise<Reservation> {
+    const applicable = rulesFor((await setting())?.rules ?? [], channel);
     if (applicable.length === 0) return { admitted: true };
-    const t = now.getTime();
-    const current = (await models.frequency.findById(customerId).lean())?.r ?? {};
+    await options.beforeReserving?.();
+    const t = (options.now ?? new Date()).getTime();
+    const found = await models.frequency.findById(customerId).lean();
+    const current = found?.r ?? {};
     // Drop times that have left their window, so the array length is the count in the window.
     const stale = Object.fromEntries(
       applicable.flatMap((rule) => {
@@ -46,11 +53,9 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
         return old.length > 0 ? [[`r.${rule.id}`, old]] : [];
       }),
     );
-    await models.frequency.updateOne(
-      { _id: customerId },
-      Object.keys(stale).length > 0 ? { $pullAll: stale } : { $setOnInsert: { r: {} } },
-      { upsert: true },
-    );
+    // The conditional push below needs the document: made on first use, pruned when stale.
+    if (Object.keys(stale).length > 0) await models.frequency.updateOne({ _id: customerId }, { $pullAll: stale });
+    else if (!found) await models.frequency.updateOne({ _id: customerId }, { $setOnInsert: { r: {} } }, { upsert: true });
     const admitted = await models.frequency
       .findOneAndUpdate(
         { _id: customerId, ...Object.fromEntries(applicable.map((rule) => [`r.${rule.id}.${rule.limit - 1}`, { $exists: false }])) },

@@ -4,7 +4,7 @@
 import { quietHoursEnd } from '../core/local-time';
 import { accountQuietHoursSchema, type AccountQuietHours, type QuietHours } from '../core/journey-steps';
 import type { Models } from '../db/models';
-import { refreshedEvery } from '../lib/refreshed';
+import { cachedSetting } from '../db/settings';
 
 export const QUIET_HOURS_SETTING = 'quiet-hours';
 
@@ -12,16 +12,7 @@ export const QUIET_HOURS_SETTING = 'quiet-hours';
 export type QuietHoursCheck = (journeyHours: QuietHours | undefined, zone: string | undefined, now?: Date) => Promise<Date | undefined>;
 
 export function createQuietHoursCheck(models: Pick<Models, 'settings'>): QuietHoursCheck {
-  // Read at most every five seconds, as the frequency caps are.
-  const setting = refreshedEvery(5_000, async (): Promise<AccountQuietHours | undefined> => {
-    const doc = await models.settings.findById(QUIET_HOURS_SETTING).lean();
-    if (!doc) return undefined;
-    const parsed = accountQuietHoursSchema.safeParse(doc.value);
-    // Only the API writes the setting, validated; a stored value this version cannot read must
-    // not stop every send: it is reported and ignored until PUT /v1/settings/quiet-hours again.
-    if (!parsed.success) console.error(`cairn: the stored account quiet hours are not valid and are ignored: ${parsed.error.message}`);
-    return parsed.success ? parsed.data : undefined;
-  });
+  const setting = cachedSetting(models.settings, QUIET_HOURS_SETTING, accountQuietHoursSchema);
   return async (journeyHours, zone, now = new Date()) => {
     const quiet = journeyHours ?? (await setting());
     if (!quiet) return undefined;

@@ -215,10 +215,9 @@ async function holdBack(
   const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
   if (quietUntil) return { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' };
   if (capReserved) return undefined;
-  // Noted before reserving: a crash in between costs at most one message over a cap, never a
-  // send capped by its own reservation.
-  await deps.ledger.holdCapPlace(input.key);
-  const reservation = await deps.reserveCap(customer._id, channel);
+  // The place is noted before it is reserved: a crash in between costs at most one message
+  // over a cap, never a send capped by its own reservation.
+  const reservation = await deps.reserveCap(customer._id, channel, { beforeReserving: () => deps.ledger.holdCapPlace(input.key) });
   if (reservation.admitted) return undefined;
   await deps.ledger.releaseCapPlace(input.key);
   const reason = `capped:${reservation.rule}`;

@@ -31,6 +31,7 @@ import type { ChannelAdapter } from '../activities/channels/channel';
 import { createEmailChannel, emailMessageId, EmailSettings } from '../activities/channels/email';
 import { createWebChannel } from '../activities/channels/web';
 import { createQuietHoursCheck, QUIET_HOURS_SETTING } from '../activities/quiet-hours';
+import { saveSetting } from '../db/settings';
 import { createDeliveryLedger, DeliveryLedger } from '../activities/ledger';
 import { createSend, SendDeps, SendInput } from '../activities/send';
 import type { Channel } from '../core/channels';
@@ -314,7 +315,7 @@ function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
 }
 
 function timedCaps(inner: CapReserver, clock: StageClock): CapReserver {
-  return (customer, channel, now) => clock.time('caps', () => inner(customer, channel, now));
+  return (customer, channel, options) => clock.time('caps', () => inner(customer, channel, options));
 }
 
 function timedAdapter(inner: ChannelAdapter, clock: StageClock): ChannelAdapter {
@@ -535,11 +536,11 @@ async function seed(db: Database): Promise<void> {
   await db.models.journeys.insertMany([{ _id: JOURNEY, version: 1, definition: { name: 'Bench delivery' }, live: true }]);
   // As PUT /v1/settings/frequency-caps stores them (api/routes/settings.ts).
   const value = capRulesSchema.parse(CAP_RULES);
-  await db.models.settings.updateOne({ _id: CAPS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+  await saveSetting(db.models.settings, CAPS_SETTING, value);
   // Account quiet hours that the run never falls in (from 6 to 10 hours from now, Lisbon time),
   // so that every send does the check and none is held.
   const quiet = accountQuietHoursSchema.parse({ start: lisbonTimeIn(6), end: lisbonTimeIn(10), timeZone: 'Europe/Lisbon' });
-  await db.models.settings.updateOne({ _id: QUIET_HOURS_SETTING }, { $set: { value: quiet, updatedAt: new Date() } }, { upsert: true });
+  await saveSetting(db.models.settings, QUIET_HOURS_SETTING, quiet);
 }
 
 /**

@@ -4,6 +4,7 @@ import { QUIET_HOURS_SETTING } from '../../activities/quiet-hours';
 import { capRulesSchema } from '../../core/frequency-caps';
 import { accountQuietHoursSchema } from '../../core/journey-steps';
 import type { Models } from '../../db/models';
+import { saveSetting } from '../../db/settings';
 import { notFound } from '../errors';
 import { parse } from '../validate';
 
@@ -23,7 +24,7 @@ export function settingsRouter(models: Models): Router {
   /** Replaces the rules; workers apply them within five seconds. */
   router.put('/frequency-caps', async (req, res) => {
     const value = parse(capRulesSchema, req.body);
-    await models.settings.updateOne({ _id: CAPS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+    await saveSetting(models.settings, CAPS_SETTING, value);
     res.json(value);
   });
 
@@ -35,7 +36,7 @@ export function settingsRouter(models: Models): Router {
 
   router.put('/quiet-hours', async (req, res) => {
     const value = parse(accountQuietHoursSchema, req.body);
-    await models.settings.updateOne({ _id: QUIET_HOURS_SETTING }, { $set: { value, updatedAt: new Date() } }, { upsert: true });
+    await saveSetting(models.settings, QUIET_HOURS_SETTING, value);
     res.json(value);
   });
 
