@@ -8,7 +8,7 @@ import type { JourneyDefinition } from '../core/journey-definition';
 import { matchesSegment } from '../core/segment-match';
 import type { StoredEvent } from './event-ingest';
 import { storedRule } from '../db/segment-model';
-import type { JourneyDoc, Models } from '../db/models';
+import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import type { JourneyRuns, RunTemplate } from './journey-runs';
 import { refreshedEvery } from './refreshed';
 
@@ -30,23 +30,32 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
     definition: j.definition as JourneyDefinition,
   });
 
+  // Segment rules change rarely: read like the live journeys, at most every LIVE_CACHE_MS.
+  const segmentRules = refreshedEvery(LIVE_CACHE_MS, async (key: string) => {
+    const segments = await deps.models.segments.find({ _id: { $in: key.split('\n') } }).lean();
+    return new Map(segments.map((s) => [s._id, storedRule(s)]));
+  });
+
   /**
    * Enters the customers into each live segment-entry journey whose segment they now match, and
    * tells the runs of journeys that exit on leaving their segment when they no longer match.
+   * Takes the customers' IDs, or their documents when the caller has just read or written them.
    */
-  async function customersChanged(customerIds: string[]): Promise<void> {
-    if (customerIds.length === 0) return;
+  async function customersChanged(changed: string[] | CustomerDoc[]): Promise<void> {
+    if (changed.length === 0) return;
     const [live, exiting] = await Promise.all([liveJourneys(), exitOnLeave()]);
     const entering = live.filter((j) => segmentOf(j) !== undefined);
     if (entering.length === 0 && exiting.length === 0) return;
-    const segmentIds = [...new Set([...entering, ...exiting].map((j) => segmentOf(j)!))];
-    const [segments, customers] = await Promise.all([
-      deps.models.segments.find({ _id: { $in: segmentIds } }).lean(),
-      deps.models.customers.find({ _id: { $in: customerIds } }).lean(),
+    const segmentIds = [...new Set([...entering, ...exiting].map((j) => segmentOf(j)!))].sort();
+    const [rules, customers] = await Promise.all([
+      segmentRules(segmentIds.join('\n')),
+      typeof changed[0] === 'string'
+        ? // One read for the lot: FerretDB scans the collection for any filter, an exact `_id` too.
+          deps.models.customers.find({ _id: { $in: changed as string[] } }).lean<CustomerDoc[]>()
+        : (changed as CustomerDoc[]),
     ]);
-    const rules = new Map(segments.map((s) => [s._id, storedRule(s)]));
     const now = new Date();
-    const matches = (j: JourneyDoc, c: (typeof customers)[number]) => {
+    const matches = (j: JourneyDoc, c: CustomerDoc) => {
       const rule = rules.get(segmentOf(j)!);
       return rule !== undefined && matchesSegment(rule, c, now);
     };

@@ -46,7 +46,7 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
     const body = parse(customerBodySchema, req.body ?? {});
     const { doc, created } = await upsertById(models.customers, id, customerUpdate(body));
     // A failure here fails the request: the client's retry rewrites the same fields and tries again.
-    await entry.customersChanged([id]);
+    await entry.customersChanged([doc]);
     res.status(created ? 201 : 200).json(customerView(doc));
   });
 
