@@ -51,8 +51,8 @@ export interface SendDeps {
   ledger: DeliveryLedger;
   /** The channels this worker can deliver on; a missing one has no provider configured. */
   channels: Partial<Record<Channel, ChannelAdapter>>;
-  /** Values every template may use besides the customer's data (email: the unsubscribe link). */
-  templateExtras?: (channel: Channel, customerId: string, journeyId: string) => Record<string, string>;
+  /** The customer's signed unsubscribe link, for email templates (`{{unsubscribeUrl}}`) and headers. */
+  unsubscribeUrl?: (customerId: string, journeyId: string) => string;
   reserveCap: CapReserver;
   /** When quiet hours (the journey's, else the account's) end for a customer in that zone, if they are in them now. */
   quietHoursEnd: QuietHoursCheck;
@@ -151,10 +151,10 @@ async function deliverOnce(
     };
   }
   const adapter = deps.channels[route.channel]!;
+  const unsubscribeUrl = route.channel === 'email' ? deps.unsubscribeUrl?.(customer._id, input.journeyId) : undefined;
   let content;
   try {
-    const extras = deps.templateExtras?.(route.channel, customer._id, input.journeyId) ?? {};
-    content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...extras });
+    content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
@@ -177,6 +177,7 @@ async function deliverOnce(
       address: adapter.addressOf(customer)!,
       content,
       ...(input.transactional ? { transactional: true } : {}),
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
       ...(earlier ? { earlierAttempt: { at: earlier.at, digest: earlier.digest } } : {}),
       parts: {
         done: parts,

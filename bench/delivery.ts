@@ -167,7 +167,7 @@ async function main(bench: Bench): Promise<void> {
   const mailConfig = { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: FROM, messageIdDomain: DOMAIN };
   const transport = createMailTransport(mailConfig);
   bench.onCleanup('SMTP transport', () => transport.close());
-  const emailSettings: EmailSettings = { from: FROM, messageIdDomain: DOMAIN, unsubscribe: { publicUrl: PUBLIC_URL, secret: SIGNING_SECRET } };
+  const emailSettings: EmailSettings = { from: FROM, messageIdDomain: DOMAIN };
   const stages = new StageClock();
   const channels: Partial<Record<Channel, ChannelAdapter>> = {
     email: timedAdapter(createEmailChannel(transport, emailSettings), stages),
@@ -177,8 +177,7 @@ async function main(bench: Bench): Promise<void> {
     models: db.models,
     channels,
     quietHoursEnd: createQuietHoursCheck(db.models),
-    templateExtras: (channel, customer, journeyId) =>
-      channel === 'email' ? { unsubscribeUrl: unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId) } : ({} as Record<string, string>),
+    unsubscribeUrl: (customer, journeyId) => unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId),
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
   };
   const fullSend = createSend({

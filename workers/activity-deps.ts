@@ -33,7 +33,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
   const transport = createMailTransport(delivery.email);
   const firebase = delivery.push ? createFirebaseMessaging(delivery.push) : undefined;
   const channels: Partial<Record<Channel, ChannelAdapter>> = {
-    email: createEmailChannel(transport, { ...delivery.email, unsubscribe: { publicUrl: delivery.publicUrl, secret: delivery.signingSecret } }),
+    email: createEmailChannel(transport, delivery.email),
     web: createWebChannel(db.models.inbox),
   };
   if (delivery.sms) {
@@ -53,8 +53,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     // catches runs the signal missed, without a database read on every send.
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
     channels,
-    templateExtras: (channel, customerId, journeyId): Record<string, string> =>
-      channel === 'email' ? { unsubscribeUrl: unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId) } : {},
+    unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
     runs: createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries),
     // The rule was validated when the segment was saved; parsing again refuses anything else.
     audienceFilter: (rule, asOf) => compileSegment(segmentRuleSchema.parse(rule), asOf),

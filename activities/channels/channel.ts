@@ -13,6 +13,8 @@ export interface OutboundMessage {
   content: TemplateContent;
   /** A receipt or password reset rather than marketing (email: no List-Unsubscribe). */
   transactional?: boolean;
+  /** The customer's signed one-click unsubscribe link (email), as the template also had it. */
+  unsubscribeUrl?: string;
   /**
    * Set when an earlier attempt of this send handed it to the provider and died (or failed)
    * before its outcome was recorded: when it began, and the contentDigest of what it sent. The

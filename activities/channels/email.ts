@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import { FailureType } from '../../core/failures';
 import { htmlToText } from '../../core/html-text';
-import { unsubscribeUrl } from '../../core/unsubscribe-links';
 import type { EmailContent } from '../../core/template-content';
 import type { ChannelAdapter, OutboundMessage } from './channel';
 
@@ -11,8 +10,6 @@ export interface EmailSettings {
   from: string;
   /** The domain in generated Message-IDs. */
   messageIdDomain: string;
-  /** Signs the List-Unsubscribe link; publicUrl is where customers reach the API. */
-  unsubscribe: { publicUrl: string; secret: string };
 }
 
 /**
@@ -40,7 +37,7 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
           // An HTML-only template still gets a text part, as mail clients and filters expect.
           text: content.text ?? (content.html ? htmlToText(content.html) : undefined),
           messageId,
-          headers: { 'X-Cairn-Journey': message.journeyId, ...(message.transactional ? {} : unsubscribeHeaders(settings, message)) },
+          headers: { 'X-Cairn-Journey': message.journeyId, ...(message.transactional || !message.unsubscribeUrl ? {} : unsubscribeHeaders(message.unsubscribeUrl)) },
         });
       } catch (err) {
         throw classifySmtpError(err);
@@ -54,8 +51,7 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
  * RFC 8058 one-click unsubscribe: mailbox providers POST to the link themselves, and Gmail and
  * Yahoo require it of bulk senders. Transactional mail is no subscription, so it offers none.
  */
-function unsubscribeHeaders(settings: EmailSettings, message: OutboundMessage): Record<string, string> {
-  const url = unsubscribeUrl(settings.unsubscribe.publicUrl, settings.unsubscribe.secret, message.customer._id, message.journeyId);
+function unsubscribeHeaders(url: string): Record<string, string> {
   return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmailChannel } from '../../activities/channels/email';
+import { unsubscribeUrl } from '../../core/unsubscribe-links';
 import type { CustomerDoc } from '../../db/models';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { createMailTransport } from '../../lib/mail-transport';
@@ -23,10 +24,10 @@ test('when a DKIM key is configured, then the email is signed for the From domai
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const email = { smtpUrl: `smtp://127.0.0.1:${sink.port}`, from: 'Shop <news@shop.example>', messageIdDomain: 'shop.example', dkim: { selector: 'cairn', keyFile } };
   const transport = createMailTransport(email);
-  const channel = createEmailChannel(transport, { ...email, unsubscribe: { publicUrl: 'https://cairn.shop.example', secret: 's'.repeat(32) } });
+  const channel = createEmailChannel(transport, email);
   const customer = { _id: 'ada', email: 'ada@example.test', attributes: {}, createdAt: new Date(), updatedAt: new Date() } as CustomerDoc;
   try {
-    await channel.deliver({ key: 'k1', journeyId: 'news', customer, address: 'ada@example.test', content: { subject: 'News', text: 'Hi' }, parts: { done: {}, record: async () => {} } });
+    await channel.deliver({ key: 'k1', journeyId: 'news', customer, address: 'ada@example.test', content: { subject: 'News', text: 'Hi' }, unsubscribeUrl: unsubscribeUrl('https://cairn.shop.example', 's'.repeat(32), 'ada', 'news'), parts: { done: {}, record: async () => {} } });
   } finally {
     transport.close();
   }

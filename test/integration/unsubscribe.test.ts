@@ -61,7 +61,6 @@ beforeAll(async () => {
   email = createEmailChannel(transport, {
     from: 'Cairn <journeys@example.test>',
     messageIdDomain: 'example.test',
-    unsubscribe: { publicUrl: baseUrl, secret: SECRET },
   });
 });
 
@@ -89,6 +88,8 @@ async function send(to: CustomerDoc, options: { transactional?: boolean } = {}):
     customer: to,
     address: to.email!,
     content: { subject: 'News', text: 'Hello' },
+    // What the send activity hands the adapter with every email.
+    unsubscribeUrl: unsubscribeUrl(baseUrl, SECRET, to._id, 'newsletter'),
     ...options,
     parts: { done: {}, record: async () => {} },
   });
