@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CHANNELS } from '../core/channels';
 import { idSchema } from '../core/journey-definition';
-import { canonicalLocale, isTimeZone } from '../core/locale';
+import { canonicalLocale, timeZoneSchema } from '../core/locale';
 import { attributeNameSchema } from '../core/names';
 
 const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
@@ -22,7 +22,7 @@ export const customerFieldsSchema = z
       .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as "+447700900123"')
       .nullable()
       .optional(),
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').nullable().optional(),
+    timeZone: timeZoneSchema.nullable().optional(),
     locale: z
       .string()
       .max(35)

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { checkJourneyGraph } from './journey-graph';
 import { durationSchema, idSchema, quietHoursSchema, stepSchema } from './journey-steps';
-import { isTimeZone } from './locale';
+import { timeZoneSchema } from './locale';
 import { eventNameSchema } from './names';
 
 export * from './journey-steps';
@@ -28,7 +28,7 @@ export const settingsSchema = z
     /** No send in these local hours (the customer's time zone); transactional sends go anyway. */
     quietHours: quietHoursSchema.optional(),
     /** For local-time waits and quiet hours of customers without a time zone of their own. */
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').optional(),
+    timeZone: timeZoneSchema.optional(),
     /** The customer leaves the journey, wherever they are, when this event arrives. */
     exitOnEvent: eventNameSchema.optional(),
     /** The customer leaves the journey when a change to them means they no longer match the entry segment. */

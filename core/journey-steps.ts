@@ -1,6 +1,6 @@
 // The step types of a journey definition. Pure; the workflow bundle imports the types only.
 import { z } from 'zod';
-import { isTimeZone } from './locale';
+import { timeZoneSchema } from './locale';
 import { CHANNELS } from './channels';
 import { parseDuration } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
@@ -59,7 +59,7 @@ export const quietHoursSchema = z.object(quietHoursShape).strict().refine(distin
  * without a time zone of their own (default UTC).
  */
 export const accountQuietHoursSchema = z
-  .object({ ...quietHoursShape, timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"').optional() })
+  .object({ ...quietHoursShape, timeZone: timeZoneSchema.optional() })
   .strict()
   .refine(distinctEnds, distinctEndsError);
 

@@ -1,4 +1,5 @@
 // Time zones and language tags as customers carry them. Pure.
+import { z } from 'zod';
 
 /** True for an IANA zone name ("Europe/Paris", "UTC"); abbreviations such as "EST" are refused. */
 export function isTimeZone(zone: string): boolean {
@@ -18,3 +19,6 @@ export function canonicalLocale(tag: string): string | undefined {
     return undefined;
   }
 }
+
+/** An IANA time zone, as every API field that names one is checked. */
+export const timeZoneSchema = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"');

@@ -11,10 +11,10 @@ import {
   EventCondition,
   escapeRegExp,
   languagePattern,
-  ReachableChannel,
   SegmentRule,
   windowStart,
 } from './segment-rules';
+import type { Channel } from './channels';
 
 export type SegmentFilter = Record<string, unknown>;
 
@@ -35,7 +35,7 @@ export function compileSegment(rule: SegmentRule, now: Date): SegmentFilter {
 }
 
 /** An address on the channel, and consent not withdrawn (missing consent counts as given). */
-function reachableFilter(channel: ReachableChannel): SegmentFilter {
+function reachableFilter(channel: Channel): SegmentFilter {
   // `$gt: ''` matches non-empty strings only: comparisons never cross BSON types.
   switch (channel) {
     case 'email':

@@ -5,10 +5,10 @@ import {
   type AttributeCondition,
   type EventCondition,
   languagePattern,
-  type ReachableChannel,
   type SegmentRule,
   windowStart,
 } from './segment-rules';
+import type { Channel } from './channels';
 
 /** The customer fields rules read; loose on purpose, since a stored document may hold anything. */
 export interface SegmentCustomer {
@@ -98,7 +98,7 @@ function matchesEvent(condition: EventCondition, customer: SegmentCustomer, now:
   }
 }
 
-function reachable(customer: SegmentCustomer, channel: ReachableChannel): boolean {
+function reachable(customer: SegmentCustomer, channel: Channel): boolean {
   const consent = isRecord(customer.consent) ? customer.consent[channel] : undefined;
   if (consent === false) return false;
   const nonEmpty = (value: unknown) => typeof value === 'string' && value !== '';

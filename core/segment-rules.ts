@@ -3,8 +3,9 @@
 // (segment-filter.ts) or evaluated against one customer (segment-match.ts). Pure: no I/O, no clock.
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { canonicalLocale, isTimeZone } from './locale';
+import { canonicalLocale, timeZoneSchema } from './locale';
 import { attributeNameSchema, eventNameSchema } from './names';
+import { CHANNELS } from './channels';
 
 /** Bounds that keep a stored rule cheap to compile, evaluate and run as a query. */
 export const MAX_RULE_DEPTH = 8;
@@ -14,8 +15,6 @@ const MAX_BRANCHES = 50;
 const MAX_VALUES = 500;
 
 export const PUSH_PLATFORMS = ['ios', 'android', 'web'] as const;
-export const REACHABLE_CHANNELS = ['email', 'sms', 'push', 'web'] as const;
-export type ReachableChannel = (typeof REACHABLE_CHANNELS)[number];
 
 // A NUL cannot travel in a BSON regex, and no real attribute value needs one.
 const text = z.string().max(1000).refine((s) => !s.includes('\0'), 'must not contain the NUL character');
@@ -58,7 +57,7 @@ export const eventConditionSchema = z.discriminatedUnion(
   { error: 'must be one of did, didNot, atLeast, atMost' },
 );
 
-const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris" or "UTC"');
+const timeZone = timeZoneSchema;
 const localeTag = z.string().max(35).superRefine((tag, ctx) => {
   const canonical = canonicalLocale(tag);
   if (canonical !== tag) {
@@ -80,7 +79,7 @@ const conditionSchemas = {
   /** Also matches customers never seen. */
   lastSeenNotWithin: z.object({ lastSeenNotWithin: duration }).strict(),
   /** An address on the channel, and consent not withdrawn. */
-  reachableOn: z.object({ reachableOn: z.enum(REACHABLE_CHANNELS) }).strict(),
+  reachableOn: z.object({ reachableOn: z.enum(CHANNELS) }).strict(),
 };
 
 export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
