@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Channel } from '../../core/channels';
 import { TOKEN_PROBLEMS } from '../../core/signed-token';
 import { readUnsubscribeToken, type UnsubscribeRequest } from '../../core/unsubscribe-links';
-import type { Models } from '../../db/models';
+import type { CustomerDoc, Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import { AppError } from '../errors';
 import { setConsent } from '../../lib/consent';
@@ -31,10 +31,10 @@ export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '2kb' }));
 
   router.get('/:token', async (req, res) => {
-    const request = await checked(deps, req, res);
-    if (!request) return;
-    const customer = await deps.models.customers.findById(request.customerId, { consent: 1 }).lean();
-    const already = customer?.consent?.[request.channel] === false;
+    const found = await checked(deps, req, res);
+    if (!found) return;
+    const { request, consent } = found;
+    const already = consent?.[request.channel] === false;
     page(res, 200, 'Unsubscribe', [
       already
         ? `<p>You are already unsubscribed from ${WHAT[request.channel]}.</p>`
@@ -45,9 +45,9 @@ export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
 
   /** Idempotent: unsubscribing twice is unsubscribed. */
   router.post('/:token', async (req, res) => {
-    const request = await checked(deps, req, res);
-    if (!request) return;
-    const { customerId, channel } = request;
+    const found = await checked(deps, req, res);
+    if (!found) return;
+    const { customerId, channel } = found.request;
     await setConsent(deps, [customerId], channel, false);
     if (wantsHtml(req)) page(res, 200, 'Unsubscribed', [`<p>You are unsubscribed from ${WHAT[channel]}.</p>`]);
     else res.json({ unsubscribed: true, channel });
@@ -56,18 +56,23 @@ export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
   return router;
 }
 
-/** The token's request, or undefined once a 400 or 404 has been answered. */
-async function checked(deps: UnsubscribeRouterDeps, req: Request, res: Response): Promise<UnsubscribeRequest | undefined> {
+/** The token's request and the customer's consent now, or undefined once a 400 or 404 has been answered. */
+async function checked(
+  deps: UnsubscribeRouterDeps,
+  req: Request,
+  res: Response,
+): Promise<{ request: UnsubscribeRequest; consent: CustomerDoc['consent'] } | undefined> {
   const read = readUnsubscribeToken(deps.secret, String(req.params.token));
   if (!read.ok) {
     fail(req, res, 400, 'invalid_token', `this unsubscribe link ${TOKEN_PROBLEMS[read.reason]}`);
     return undefined;
   }
-  if (!(await deps.models.customers.exists({ _id: read.request.customerId }))) {
+  const customer = await deps.models.customers.findById(read.request.customerId, { consent: 1 }).lean();
+  if (!customer) {
     fail(req, res, 404, 'not_found', 'this unsubscribe link is for someone we no longer know');
     return undefined;
   }
-  return read.request;
+  return { request: read.request, consent: customer.consent };
 }
 
 // Browsers get pages; mailbox providers and scripts (no Accept header, or any type) get JSON.
