@@ -6,6 +6,7 @@ import { bulkWriteInChunks } from '../../db/bulk';
 import { upsertById } from '../../db/upsert';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import { customerBatchSchema, customerBodySchema, customerUpdate } from '../customer-input';
+import { inboxMessageView } from '../inbox-schemas';
 
 export function customerView(doc: CustomerDoc) {
   return {
@@ -63,15 +64,8 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
     if (!(await models.customers.exists({ _id: id }))) throw notFound(`customer "${id}"`);
     const messages = await models.inbox.find({ customerId: id }).sort({ createdAt: -1 }).limit(100).lean();
     res.json({
-      messages: messages.map((m) => ({
-        id: m._id,
-        journeyId: m.journeyId,
-        title: m.title,
-        body: m.body,
-        link: m.link,
-        createdAt: m.createdAt,
-        readAt: m.readAt,
-      })),
+      // The customer's own view, plus which journey sent each message.
+      messages: messages.map((m) => ({ ...inboxMessageView(m), journeyId: m.journeyId })),
     });
   });
 
