@@ -94,10 +94,14 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
   const { models, runs, stats, channels } = deps;
   const router = Router();
 
-  /** A definition that passes the schema, the graph checks and the reference checks. */
-  async function validDefinition(id: string, body: unknown): Promise<JourneyDefinition> {
+  /**
+   * A definition that passes the schema, the graph checks and the reference checks, for a
+   * journey that is not archived (`journey`: the stored document, when the caller has read it).
+   */
+  async function validDefinition(id: string, body: unknown, journey?: Pick<JourneyDoc, 'archived'>): Promise<JourneyDefinition> {
     const definition = parseDefinition(body);
-    if ((await models.journeys.findById(id, { archived: 1 }).lean())?.archived) throw conflict(`journey "${id}" is archived`);
+    const stored = journey ?? (await models.journeys.findById(id, { archived: 1 }).lean());
+    if (stored?.archived) throw conflict(`journey "${id}" is archived`);
     const referenceErrors = await checkReferences(models, definition, channels);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
     return definition;
@@ -131,7 +135,7 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
     const journey = await models.journeys.findById(id).lean();
     if (!journey) throw notFound(`journey "${id}"`);
     if (!journey.draft) throw conflict(`journey "${id}" has no draft to publish`);
-    const definition = await validDefinition(id, journey.draft);
+    const definition = await validDefinition(id, journey.draft, journey);
     const { doc } = await saveJourneyVersion(models, id, definition);
     res.json(journeyView(doc));
   });
