@@ -12,11 +12,6 @@ export interface SegmentActivityDeps extends SegmentModels {
   now?: () => Date;
 }
 
-export interface InSegmentInput {
-  segmentId: string;
-  customerId: string;
-}
-
 export function createSegmentActivities(deps: SegmentActivityDeps) {
   const now = deps.now ?? (() => new Date());
   /** A saved segment's rule; failures no retry can fix are non-retryable. */
@@ -34,15 +29,10 @@ export function createSegmentActivities(deps: SegmentActivityDeps) {
   }
 
   return {
-    /** Whether the customer is in the segment now. A customer that no longer exists is in none. */
-    async inSegment(input: InSegmentInput): Promise<boolean> {
-      const [rule, customer] = await Promise.all([segmentRule(input.segmentId), deps.customers.findById(input.customerId).lean()]);
-      return customer ? matchesSegment(rule, customer, now()) : false;
-    },
-
     /**
-     * A branch step's decision: the index of the first case whose condition holds for the
-     * customer now (segment membership or an inline rule), or -1 for the default path.
+     * A branch step's decision (and the code-first kit's inSegment): the index of the first case
+     * whose condition holds for the customer now (segment membership or an inline rule), or -1
+     * for the default path. A customer that no longer exists is in no segment.
      */
     async evaluateBranch(input: { customerId: string; cases: BranchCondition[] }): Promise<number> {
       const customer = await deps.customers.findById(input.customerId).lean();

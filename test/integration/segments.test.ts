@@ -123,8 +123,11 @@ describe('the compiled filter and the evaluator, on FerretDB', () => {
   });
 });
 
-describe('the inSegment activity', () => {
+describe('segment membership in the branch activity', () => {
   const activities = () => createSegmentActivities({ ...models, now: () => NOW });
+  /** Whether the customer is in the segment now: the branch activity with that one case. */
+  const inSegment = async (segmentId: string, customerId: string) =>
+    (await activities().evaluateBranch({ customerId, cases: [{ segment: segmentId }] })) === 0;
 
   beforeAll(async () => {
     await models.segments.create({ _id: 'stalled', name: 'Stalled after onboarding', rule: stalledAfterOnboarding });
@@ -132,20 +135,20 @@ describe('the inSegment activity', () => {
     await models.segments.create({ _id: 'tampered', name: 'T', rule: { attribute: 'plan.x', op: 'where', value: 'sleep(1)' } });
   });
 
-  test('when the customer matches the rule, then inSegment answers true, and false for one who does not', async () => {
-    expect(await activities().inSegment({ segmentId: 'stalled', customerId: 'ada' })).toBe(true);
-    expect(await activities().inSegment({ segmentId: 'stalled', customerId: 'finn' })).toBe(false);
+  test('when the customer matches the rule, then they are in the segment, and one who does not is not', async () => {
+    expect(await inSegment('stalled', 'ada')).toBe(true);
+    expect(await inSegment('stalled', 'finn')).toBe(false);
   });
 
-  test('when the customer no longer exists, then inSegment answers false', async () => {
-    expect(await activities().inSegment({ segmentId: 'stalled', customerId: 'gone' })).toBe(false);
+  test('when the customer no longer exists, then they are in no segment', async () => {
+    expect(await inSegment('stalled', 'gone')).toBe(false);
   });
 
   test.each([
     ['does not exist', 'ghost', FailureType.SegmentNotFound],
     ['holds an invalid rule', 'tampered', FailureType.SegmentRuleInvalid],
-  ])('when the segment %s, then inSegment fails without retry', async (_what, segmentId, type) => {
-    const failure = await activities().inSegment({ segmentId, customerId: 'ada' }).catch((err: unknown) => err);
+  ])('when the segment %s, then the activity fails without retry', async (_what, segmentId, type) => {
+    const failure = await inSegment(segmentId, 'ada').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type, nonRetryable: true });
   });
