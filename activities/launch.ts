@@ -3,6 +3,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { QueryFilter } from 'mongoose';
 import { FailureType } from '../core/failures';
+import { compileSegment } from '../core/segment-filter';
+import { segmentRuleSchema } from '../core/segment-rules';
 import type { EnrollPageInput, EnrollPageResult } from '../core/launch-contract';
 import { loadJourneyVersion } from '../db/journey-versions';
 import type { CustomerDoc, Models } from '../db/models';
@@ -11,8 +13,18 @@ import type { JourneyRuns } from '../lib/journey-runs';
 export interface LaunchDeps {
   models: Pick<Models, 'customers' | 'journeys' | 'journeyVersions'>;
   runs: Pick<JourneyRuns, 'launch'>;
-  /** The MongoDB filter of a segment rule, evaluated at `asOf`. */
-  audienceFilter: (rule: unknown, asOf: Date) => QueryFilter<CustomerDoc>;
+}
+
+/**
+ * The MongoDB filter of the launch's segment rule at `asOf`. The API checked the rule when it
+ * started the launch; one this version cannot read fails for good rather than retrying.
+ */
+function audienceFilter(rule: unknown, asOf: Date): QueryFilter<CustomerDoc> {
+  const parsed = segmentRuleSchema.safeParse(rule);
+  if (!parsed.success) {
+    throw ApplicationFailure.create({ message: `the launch's segment rule is not valid: ${parsed.error.message}`, type: FailureType.SegmentRuleInvalid, nonRetryable: true });
+  }
+  return compileSegment(parsed.data, asOf);
 }
 
 /** What a page attempt has done, kept in its heartbeat for the next attempt. */
@@ -26,7 +38,7 @@ interface PageCheckpoint {
 export function createLaunchActivities(deps: LaunchDeps) {
   return {
     async countAudience(input: { rule: unknown; asOf: string }): Promise<number> {
-      return deps.models.customers.countDocuments(deps.audienceFilter(input.rule, new Date(input.asOf)));
+      return deps.models.customers.countDocuments(audienceFilter(input.rule, new Date(input.asOf)));
     },
 
     async enrollPage(input: EnrollPageInput): Promise<EnrollPageResult> {
@@ -47,7 +59,7 @@ export function createLaunchActivities(deps: LaunchDeps) {
         );
       }
       const after = checkpoint.lastDoneId;
-      const filter = deps.audienceFilter(input.rule, new Date(input.asOf));
+      const filter = audienceFilter(input.rule, new Date(input.asOf));
       const page = await deps.models.customers
         .find(after === undefined ? filter : { $and: [filter, { _id: { $gt: after } }] }, { _id: 1 })
         .sort({ _id: 1 })

@@ -12,8 +12,6 @@ import { createWebChannel } from '../activities/channels/web';
 import { createDeliveryLedger } from '../activities/ledger';
 import { createQuietHoursCheck } from '../activities/quiet-hours';
 import type { Channel } from '../core/channels';
-import { compileSegment } from '../core/segment-filter';
-import { segmentRuleSchema } from '../core/segment-rules';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
@@ -55,8 +53,6 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     channels,
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
     runs: createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries),
-    // The rule was validated when the segment was saved; parsing again refuses anything else.
-    audienceFilter: (rule, asOf) => compileSegment(segmentRuleSchema.parse(rule), asOf),
   });
   return {
     activities,

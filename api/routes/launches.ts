@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema, JourneyDefinition } from '../../core/journey-definition';
 import type { Models } from '../../db/models';
+import { InvalidStoredRule, storedRule } from '../../db/segment-model';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
 import { conflict, invalid, notFound } from '../errors';
@@ -65,11 +66,18 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     }
     const segment = await models.segments.findById(segmentId).lean();
     if (!segment) throw invalid([{ field: 'segmentId', message: `segment "${segmentId}" does not exist` }]);
+    let rule;
+    try {
+      rule = storedRule(segment);
+    } catch (err) {
+      if (!(err instanceof InvalidStoredRule)) throw err;
+      throw conflict(`${err.message}: save the segment again before launching at it`);
+    }
     const launch = await launches.start({
       journeyId: id,
       journeyVersion: journey.version,
       segmentId,
-      rule: segment.rule,
+      rule,
       asOf: new Date().toISOString(),
     });
     res.status(202).json({

@@ -183,3 +183,11 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/webhooks/twilio/status',
   ]);
 });
+
+test('when a segment holds a rule written past the API, then launching at it is refused naming the segment', async () => {
+  await stack.db.models.segments.create({ _id: 'tampered', name: 'T', rule: { attribute: 'plan', op: 'where', value: 'sleep(1)' } });
+  await stack.api('PUT', '/v1/journeys/to-tampered', { name: 'To tampered', steps: [{ id: 'later', type: 'wait', duration: '1d' }] });
+  const res = await stack.api('POST', '/v1/journeys/to-tampered/launch', { segmentId: 'tampered' });
+  expect(res.status).toBe(409);
+  expect(res.body.error.message).toMatch(/^segment "tampered" holds an invalid rule \(.+\): save the segment again before launching at it$/);
+});
