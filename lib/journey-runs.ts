@@ -27,6 +27,7 @@ import {
   stopSignal,
 } from '../core/journey-contract';
 import type { JourneyEntryDoc } from '../db/models';
+import { describeIfExists } from './temporal';
 
 /** How many workflow starts one launch keeps in flight at once. */
 const START_CONCURRENCY = 16;
@@ -81,13 +82,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       const record = await entries.findById(key).lean();
       const last = record?.last ?? 0;
       if (last > 0) {
-        const previous = await client.workflow
-          .getHandle(journeyWorkflowId(run.journeyId, customerId, last))
-          .describe()
-          .catch((err) => {
-            if (err instanceof WorkflowNotFoundError) return undefined; // its history is past retention
-            throw err;
-          });
+        const previous = await describeIfExists(client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last)));
         if (previous?.status.name === 'RUNNING') return false;
         const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
         if (record && Date.now() - record.lastEnteredAt.getTime() < cooldown) return false;
@@ -131,13 +126,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     try {
       if (event) {
         // Signal-with-start on a running run only signals it: that is no new entry.
-        const existing = await client.workflow
-          .getHandle(options.workflowId)
-          .describe()
-          .catch((err) => {
-            if (err instanceof WorkflowNotFoundError) return undefined;
-            throw err;
-          });
+        const existing = await describeIfExists(client.workflow.getHandle(options.workflowId));
         if (existing) return false;
         await client.workflow.signalWithStart<Workflow, [CustomerEvent]>(workflowType, {
           ...options,
@@ -253,13 +242,8 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     /** The customer's latest run of the journey. */
     async describe(journeyId: string, customerId: string): Promise<RunView | undefined> {
       const handle = await latestRun(journeyId, customerId);
-      let description;
-      try {
-        description = await handle.describe();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
+      const description = await describeIfExists(handle);
+      if (!description) return undefined;
       const state = await handle.query(journeyStateQuery).catch(() => undefined);
       return {
         workflowId: description.workflowId,

@@ -1,5 +1,6 @@
 // Starting and reading segment launches in Temporal. Knows nothing of HTTP.
-import { Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { describeIfExists } from './temporal';
 import { launchWorkflowId } from '../core/ids';
 import { SA_JOURNEY } from '../core/journey-contract';
 import { LaunchInput, LaunchProgress, launchProgressQuery } from '../core/launch-contract';
@@ -32,14 +33,10 @@ export function createLaunches(client: Client, taskQueue: string) {
 
     async describe(journeyId: string, segmentId: string): Promise<LaunchView | undefined> {
       const handle = client.workflow.getHandle(launchWorkflowId(journeyId, segmentId));
-      try {
-        const description = await handle.describe();
-        const progress = await handle.query(launchProgressQuery).catch(() => undefined);
-        return { workflowId: description.workflowId, status: description.status.name, progress };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
+      const description = await describeIfExists(handle);
+      if (!description) return undefined;
+      const progress = await handle.query(launchProgressQuery).catch(() => undefined);
+      return { workflowId: description.workflowId, status: description.status.name, progress };
     },
   };
 }

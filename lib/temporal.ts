@@ -1,5 +1,7 @@
-// Connection options for Temporal, shared by the API's client and the worker.
+// Connection options for Temporal, shared by the API's client and the worker, and small helpers
+// for the client.
 import { readFileSync } from 'node:fs';
+import { WorkflowExecutionDescription, WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import type { Config } from './config';
 
@@ -12,4 +14,14 @@ export function temporalConnectionOptions(config: Config['temporal']): {
     ? { clientCertPair: { crt: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath!) } }
     : config.tls || undefined;
   return { address: config.address, tls, apiKey: config.apiKey };
+}
+
+/** The workflow's description, or undefined when Temporal has no such workflow (never, or past retention). */
+export async function describeIfExists(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
