@@ -238,7 +238,8 @@ export function createModels(conn: Connection) {
         state: { type: String, required: true },
         channel: { type: String, required: true },
         customerId: { type: String, required: true },
-        journeyId: { type: String, required: true },
+        // Journey stats read a journey's rows (an index on MongoDB; FerretDB scans).
+        journeyId: { type: String, required: true, index: true },
         stepId: { type: String, required: true },
         attempts: { type: Number, default: 0 },
         messageId: String,
@@ -262,7 +263,7 @@ export function createModels(conn: Connection) {
         status: { type: String, required: true },
         at: { type: Date, required: true },
         channel: { type: String, required: true },
-        journeyId: { type: String, required: true },
+        journeyId: { type: String, required: true, index: true },
         stepId: { type: String, required: true },
         providerMessageId: String,
         errorCode: String,
