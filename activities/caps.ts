@@ -1,7 +1,6 @@
 // Frequency-cap reservations, atomic per customer: one document per customer holds, per rule,
 // the times of the sends in its window, and a send is admitted by one conditional update that
 // checks every applicable rule at once. Two journeys racing for the last slot cannot both win.
-// (FerretDB ignores $push's $slice and $pull conditions, so stale times are pruned by value.)
 import type { Channel } from '../core/channels';
 import { capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
 import type { Models } from '../db/models';
@@ -24,22 +23,9 @@ export interface ReserveOptions {
 export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
   const setting = cachedSetting(models.settings, CAPS_SETTING, capRulesSchema);
 
-  // MongoDB applies a findOneAndUpdate atomically to its document; FerretDB on SQLite does not
-  // isolate it (racing sends were all admitted in tests). Reservations of one customer are
-  // therefore also serialized within this process; across worker processes the guarantee is
-  // MongoDB's (see README, "Frequency caps").
-  const queues = new Map<string, Promise<unknown>>();
-  const serialized = <T>(customerId: string, work: () => Promise<T>): Promise<T> => {
-    const previous = queues.get(customerId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    queues.set(customerId, next);
-    void next.finally(() => queues.get(customerId) === next && queues.delete(customerId)).catch(() => undefined);
-    return next;
-  };
+  return reserve;
 
-  return (customerId: string, channel: Channel, options: ReserveOptions = {}) => serialized(customerId, () => reserve(customerId, channel, options));
-
-  async function reserve(customerId: string, channel: Channel, options: ReserveOptions): Promise<Reservation> {
+  async function reserve(customerId: string, channel: Channel, options: ReserveOptions = {}): Promise<Reservation> {
     const applicable = rulesFor((await setting())?.rules ?? [], channel);
     if (applicable.length === 0) return { admitted: true };
     await options.beforeReserving?.();

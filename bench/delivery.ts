@@ -2,7 +2,7 @@
 // against the same activity without its delivery ledger and frequency caps, on the same servers
 // in the same run.
 //
-// Starts its own FerretDB and, in a child process (so its CPU is its own and it does not share
+// Starts its own embedded store and, in a child process (so its CPU is its own and it does not share
 // the sender's event loop), the SMTP sink of dev/smtp-sink.ts: a real SMTP server that parses
 // and keeps every message. Inserts BENCH_DELIVERY_CUSTOMERS (default: one per delivery)
 // customers with attributes, a send history in the frequency collection, an email and a web
@@ -150,10 +150,10 @@ async function main(bench: Bench): Promise<void> {
   );
   checkCapsAdmitAll();
 
-  const [ferret, sink] = await Promise.all([bench.startFerretDb(), startSinkChild(bench)]);
-  log(`FerretDB at ${ferret.baseUri}, SMTP sink (pid ${sink.pid}) on port ${sink.port}`);
+  const [store, sink] = await Promise.all([bench.startMongoStore(), startSinkChild(bench)]);
+  log(`store at ${store.baseUri}, SMTP sink (pid ${sink.pid}) on port ${sink.port}`);
   // Command monitoring, to count and time every database operation of the send path.
-  const db = await connectDatabase(`${ferret.baseUri}/cairn_bench_delivery?monitorCommands=true`);
+  const db = await connectDatabase(`${store.baseUri}/cairn_bench_delivery?monitorCommands=true`);
   bench.onCleanup('database connection', () => db.close());
   const ops = new OpMonitor(db);
 
@@ -250,7 +250,7 @@ async function main(bench: Bench): Promise<void> {
       'checks: messages at the sink (distinct Message-IDs, derived from the keys, subjects rendered); ledger rows `sent` (full path); inbox rows; cap counts',
       `${fmt.n(results.email.full.count)} + ${fmt.n(results.email.a.count + results.email.b.count)} baseline, exact; ${fmt.n(results.email.full.count)} email + ${fmt.n(results.web.full.count)} web; all; ${frequency}`,
     ],
-    ['peak RSS: bench process (send path); SMTP sink process; FerretDB', `${fmt.mib(selfPeakRssMiB())}; ${fmt.mib(peakRssMiB(sink.pid))}; ${fmt.mib(peaks.ferretdb)}`],
+    ['peak RSS: bench process (send path); SMTP sink process; store', `${fmt.mib(selfPeakRssMiB())}; ${fmt.mib(peakRssMiB(sink.pid))}; ${fmt.mib(peaks.store)}`],
     ['set-up: customers, history, templates and rules (not a result)', fmt.s(setupS)],
   );
   const summary = (m: Measurement) => ({ ...m, latencies: undefined, latency: latencyStats(m.latencies) });
@@ -341,7 +341,7 @@ interface Measurement {
   /** Database commands during the measurement, by command and collection. */
   ops: Record<string, { n: number; ms: number }>;
   /** CPU seconds used during the measurement. */
-  cpu: { bench: number; ferretdb: number; sink: number };
+  cpu: { bench: number; store: number; sink: number };
   /** Ledger rows when the measurement began and ended. */
   ledgerRows: [number, number];
 }
@@ -402,7 +402,7 @@ async function measure(options: {
   const stageTotals = { ...stages.totals };
   const cpu1: CpuSnapshot = { ...bench.cpu(), sink: cpuSeconds(sink.pid) };
   const rowsAfter = await db.models.deliveries.estimatedDocumentCount();
-  const diff = (name: 'bench' | 'ferretdb' | 'sink') => (cpu1[name] ?? NaN) - (cpu0[name] ?? NaN);
+  const diff = (name: 'bench' | 'store' | 'sink') => (cpu1[name] ?? NaN) - (cpu0[name] ?? NaN);
   const q = Math.max(1, Math.floor(count / 4));
   const quarters: [number, number] = [(q * 1000) / (finishedAt[q - 1] - begin), (q * 1000) / (finishedAt[count - 1] - (finishedAt[count - q - 1] ?? begin))];
   log(`${stepId}: ${fmt.n(count)} in ${fmt.s(seconds)} (${fmt.rate(count / seconds)}; first quarter ${fmt.rate(quarters[0])}, last ${fmt.rate(quarters[1])})`);
@@ -417,7 +417,7 @@ async function measure(options: {
     quarters,
     stages: stageTotals,
     ops: opsSeen,
-    cpu: { bench: diff('bench'), ferretdb: diff('ferretdb'), sink: diff('sink') },
+    cpu: { bench: diff('bench'), store: diff('store'), sink: diff('sink') },
     ledgerRows: [rowsBefore, rowsAfter],
   };
 }
@@ -674,10 +674,10 @@ function channelRows(channel: Channel, r: ChannelResult): Row[] {
   const baseAdapter = ((a.stages.adapter ?? 0) + (b.stages.adapter ?? 0)) / baseCount;
   const cpuText = (ms: Measurement[]) => {
     const n = ms.reduce((s, m) => s + m.count, 0);
-    const sum = (k: 'bench' | 'ferretdb' | 'sink') => ms.reduce((s, m) => s + m.cpu[k], 0);
-    return `bench ${((sum('bench') * 1000) / n).toFixed(1)}, ferretdb ${((sum('ferretdb') * 1000) / n).toFixed(1)}${channel === 'email' ? `, sink ${((sum('sink') * 1000) / n).toFixed(1)}` : ''}`;
+    const sum = (k: 'bench' | 'store' | 'sink') => ms.reduce((s, m) => s + m.cpu[k], 0);
+    return `bench ${((sum('bench') * 1000) / n).toFixed(1)}, store ${((sum('store') * 1000) / n).toFixed(1)}${channel === 'email' ? `, sink ${((sum('sink') * 1000) / n).toFixed(1)}` : ''}`;
   };
-  const cpuTotals = (m: Measurement) => `bench ${m.cpu.bench.toFixed(1)} s, ferretdb ${m.cpu.ferretdb.toFixed(1)} s${channel === 'email' ? `, sink ${m.cpu.sink.toFixed(1)} s` : ''}`;
+  const cpuTotals = (m: Measurement) => `bench ${m.cpu.bench.toFixed(1)} s, store ${m.cpu.store.toFixed(1)} s${channel === 'email' ? `, sink ${m.cpu.sink.toFixed(1)} s` : ''}`;
   return [
     [`**${label}: delivered/s, full path** (ledger + caps + render + adapter, ${concurrency} in flight)`, `**${fmt.rate(fullRate)}**`],
     [`**${channel} baseline: delivered/s without ledger and caps** (A; A′)`, `**${fmt.rate(baseRate)}** (${fmt.rate(a.count / a.seconds)}; ${fmt.rate(b.count / b.seconds)})`],

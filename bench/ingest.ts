@@ -94,13 +94,13 @@ runBench('ingest', 900, async (bench) => {
       `${fmt.n(singleEvents)} single, over ${fmt.n(customerCount)} customers; servers and data in ${bench.dir}`,
   );
 
-  const [temporal, ferret] = await Promise.all([bench.startTemporal(), bench.startFerretDb()]);
-  log(`Temporal dev server at ${temporal.address}, FerretDB at ${ferret.baseUri}`);
+  const [temporal, store] = await Promise.all([bench.startTemporal(), bench.startMongoStore()]);
+  log(`Temporal dev server at ${temporal.address}, store at ${store.baseUri}`);
   const connection = await Connection.connect({ address: temporal.address });
   bench.onCleanup('client connection', () => connection.close());
   const client = new Client({ connection, namespace: 'default' });
   // A database per measurement, so each starts from the same empty events collection.
-  const open = (name: string, dispatch: boolean) => openTarget(bench, `${ferret.baseUri}/${name}`, client, connection, dispatch);
+  const open = (name: string, dispatch: boolean) => openTarget(bench, `${store.baseUri}/${name}`, client, connection, dispatch);
   const full = await open('cairn_bench_batch', true);
   const stored = await open('cairn_bench_batch_nodispatch', false);
   const single = await open('cairn_bench_single', true);
@@ -181,7 +181,7 @@ runBench('ingest', 900, async (bench) => {
     ],
     ['events applied (and in the roll-ups): batch; without dispatch; single', applied.map(fmt.n).join('; ')],
     ['peak RSS of the bench process (API + load)', fmt.mib(selfPeakRssMiB())],
-    ['peak RSS of the servers', `Temporal ${fmt.mib(peaks.temporal)}, FerretDB ${fmt.mib(peaks.ferretdb)}`],
+    ['peak RSS of the servers', `Temporal ${fmt.mib(peaks.temporal)}, store ${fmt.mib(peaks.store)}`],
   ];
   report('ingest', `Event ingest, ${fmt.n(batchEvents)} batched + ${fmt.n(singleEvents)} single events over ${fmt.n(customerCount)} customers`, rows, {
     customers: customerCount,

@@ -56,14 +56,14 @@ runBench('launch', 900, async (bench) => {
   log(`launch benchmark: ${fmt.n(customersWanted)} customers; servers and data in ${bench.dir}`);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
-  const [temporal, ferret, bundle] = await Promise.all([
+  const [temporal, store, bundle] = await Promise.all([
     bench.startTemporal(),
-    bench.startFerretDb(),
+    bench.startMongoStore(),
     bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quietLogger }),
   ]);
-  log(`Temporal dev server at ${temporal.address}, FerretDB at ${ferret.baseUri}`);
+  log(`Temporal dev server at ${temporal.address}, store at ${store.baseUri}`);
 
-  const db = await connectDatabase(`${ferret.baseUri}/cairn_bench`);
+  const db = await connectDatabase(`${store.baseUri}/cairn_bench`);
   bench.onCleanup('database connection', () => db.close());
   const connection = await Connection.connect({ address: temporal.address });
   bench.onCleanup('client connection', () => connection.close());
@@ -135,7 +135,7 @@ runBench('launch', 900, async (bench) => {
       ],
       ['journey runs counted in visibility', fmt.n(runs)],
       ['peak RSS of the bench process (worker + API + client)', `${fmt.mib(peakAfterLaunch)} after the launch, ${fmt.mib(selfPeakRssMiB())} at the end`],
-      ['peak RSS of the servers', `Temporal ${fmt.mib(peaks.temporal)}, FerretDB ${fmt.mib(peaks.ferretdb)}`],
+      ['peak RSS of the servers', `Temporal ${fmt.mib(peaks.temporal)}, store ${fmt.mib(peaks.store)}`],
       ['set-up: customers inserted/s (not a result)', fmt.rate(customersWanted / insertS)],
     ],
     {

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freePort, ManagedProcess, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../dev/servers';
+import { freePort, ManagedProcess, REPO_ROOT, startMongoStore, startTemporalDevServer } from '../dev/servers';
 
 export const BENCH_ROOT = path.join(REPO_ROOT, '.cairn', 'bench');
 
@@ -36,7 +36,7 @@ export interface Bench {
   /** Registers a clean-up step; they run newest first, once, whatever happens. */
   onCleanup(name: string, fn: () => Promise<void> | void): void;
   startTemporal(): Promise<{ address: string; process: ManagedProcess }>;
-  startFerretDb(): Promise<{ baseUri: string; process: ManagedProcess }>;
+  startMongoStore(): Promise<{ baseUri: string; process: ManagedProcess }>;
   /**
    * The Temporal dev server's SQLite settings: `fast` (the test suite's: WAL, synchronous=OFF;
    * the default) or `durable` (npm start's), from BENCH_TEMPORAL_STORAGE.
@@ -50,7 +50,7 @@ export interface Bench {
 
 export type CpuSnapshot = Record<string, number | undefined>;
 
-/** CPU seconds used since `before`, per process, as "bench 12 s, temporal 40 s, ferretdb 3 s". */
+/** CPU seconds used since `before`, per process, as "bench 12 s, temporal 40 s, store 3 s". */
 export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): string {
   return Object.keys(after)
     .map((name) => {
@@ -114,11 +114,11 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
       bench.onCleanup('Temporal dev server', () => proc.stop());
       return { address: `127.0.0.1:${port}`, process: proc };
     },
-    async startFerretDb() {
+    async startMongoStore() {
       const port = await freePort();
-      const proc = await startFerretDb({ port, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') });
+      const proc = await startMongoStore({ port, h2File: path.join(dir, 'store.mv.db'), logFile: path.join(dir, 'mongo-store.log') });
       servers.push(proc);
-      bench.onCleanup('FerretDB', () => proc.stop());
+      bench.onCleanup('the embedded MongoDB store', () => proc.stop());
       return { baseUri: `mongodb://127.0.0.1:${port}`, process: proc };
     },
     serverPeaks() {

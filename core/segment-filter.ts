@@ -1,10 +1,10 @@
 // Compiles a segment rule to a MongoDB filter over the `customers` collection. Pure.
 //
-// Only operators that MongoDB and FerretDB 1.24 both run the same way: $and $or $nor $eq $ne
-// $in $nin $gt $gte $lt $lte $exists $regex, and $elemMatch with a single operator. FerretDB
-// refuses field conditions inside $elemMatch (so push tokens are matched through dotted array
-// paths) and tests several operators inside it against different elements (so `between` does
-// not look into arrays). Operator names are constants here; user text reaches the filter only
+// Only a portable core of operators, which MongoDB, the embedded store and DocumentDB-like
+// services run the same way: $and $or $nor $eq $ne $in $nin $gt $gte $lt $lte $exists $regex,
+// and $elemMatch with a single operator (push tokens are matched through dotted array paths,
+// and `between` does not look into arrays, as some servers test several operators inside
+// $elemMatch against different elements). Operator names are constants here; user text reaches the filter only
 // as values, or as path segments through the validated attribute and event name patterns.
 import {
   AttributeCondition,

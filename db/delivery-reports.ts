@@ -1,5 +1,5 @@
 // Provider status reports per send (see DeliveryReportDoc): written once per status, read by
-// exact `_id`, the one filter FerretDB does not answer by scanning.
+// exact `_id`.
 import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
 import { currentStatus, STATUS_RANK } from '../core/delivery-status';

@@ -1,5 +1,5 @@
-// MongoDB collections, through mongoose. Every hot path reads and writes by `_id`: FerretDB
-// (our local server) pushes only exact `_id` filters down to storage.
+// MongoDB collections, through mongoose. Every hot path reads and writes by `_id`: the embedded
+// store (mongo-java-server) uses only `_id` and unique indexes, and ignores secondary ones.
 import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
 import type { TemplateContent } from '../core/template-content';
@@ -124,7 +124,7 @@ export interface DeliveryDoc {
  * One status the provider reported for a sent message (Twilio status callbacks): one document
  * per (send key, status), written once. Kept apart from the ledger, which only the send
  * activity writes, and one document per status, because callbacks for one message can arrive
- * at the same moment and FerretDB does not isolate concurrent updates of one document.
+ * at the same moment, in any order.
  */
 export interface DeliveryReportDoc {
   /** `<send key>|<status>` */
@@ -174,7 +174,7 @@ export function createModels(conn: Connection) {
       {
         _id: { type: String, required: true },
         email: String,
-        // Inbound texts find their sender by number (an index on MongoDB; FerretDB scans).
+        // Inbound texts find their sender by number (an index on MongoDB; the embedded store scans).
         phone: { type: String, index: true },
         timeZone: String,
         locale: String,
@@ -238,7 +238,7 @@ export function createModels(conn: Connection) {
         state: { type: String, required: true },
         channel: { type: String, required: true },
         customerId: { type: String, required: true },
-        // Journey stats read a journey's rows (an index on MongoDB; FerretDB scans).
+        // Journey stats read a journey's rows (an index on MongoDB; the embedded store scans).
         journeyId: { type: String, required: true, index: true },
         stepId: { type: String, required: true },
         attempts: { type: Number, default: 0 },

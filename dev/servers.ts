@@ -1,5 +1,6 @@
 // Starts the real servers installed by scripts/install-servers.sh as child processes: the
-// Temporal dev server and FerretDB. Used by `npm start` and by the test suite's set-up.
+// Temporal dev server and the embedded MongoDB-compatible store. Used by `npm start` and by the
+// test suite's set-up.
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -22,7 +23,7 @@ export interface ManagedProcess {
   stop(): Promise<void>;
 }
 
-function binary(name: string): string {
+function binaryFile(name: string): string {
   const file = path.join(BIN_DIR, name);
   if (!existsSync(file)) throw new Error(`${file} is missing: run "bash scripts/install-servers.sh"`);
   return file;
@@ -118,7 +119,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (options.fastStorage) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_CLI_TYPE[key.type]}`);
 
-  const proc = runProcess('temporal', binary('temporal'), args, { logFile: options.logFile });
+  const proc = runProcess('temporal', binaryFile('temporal'), args, { logFile: options.logFile });
   await waitFor('Temporal dev server', proc.child, options.logFile, async () => {
     if (!(await accepts(options.port))) return false;
     const connection = await Connection.connect({ address: `127.0.0.1:${options.port}`, connectTimeout: 2_000 });
@@ -132,32 +133,31 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return proc;
 }
 
-export interface FerretDbOptions {
+export interface MongoStoreOptions {
   port: number;
-  /** Folder for the SQLite files and FerretDB's state. */
-  dataDir: string;
+  /** The H2 file that keeps the data; none keeps everything in memory (tests). */
+  h2File?: string;
   logFile: string;
+  /** The JVM's heap cap: without one it takes a quarter of the machine's memory. */
+  heapMb?: number;
 }
 
-export async function startFerretDb(options: FerretDbOptions): Promise<ManagedProcess> {
-  const sqliteDir = path.join(options.dataDir, 'sqlite');
-  const stateDir = path.join(options.dataDir, 'state');
-  mkdirSync(sqliteDir, { recursive: true });
-  mkdirSync(stateDir, { recursive: true });
+/**
+ * The embedded MongoDB-compatible store: mongo-java-server (built into .cairn/bin by
+ * scripts/install-servers.sh from dev/mongo-store). Every operation on a collection is
+ * serialized, so single-document updates are atomic across clients, as on MongoDB.
+ */
+export async function startMongoStore(options: MongoStoreOptions): Promise<ManagedProcess> {
+  const jar = binaryFile('cairn-mongo-store.jar');
+  const storage = options.h2File ? ['--h2', options.h2File] : ['--memory'];
+  if (options.h2File) mkdirSync(path.dirname(options.h2File), { recursive: true });
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const proc = runProcess(
-    'ferretdb',
-    binary('ferretdb'),
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${sqliteDir}/`,
-      `--listen-addr=127.0.0.1:${options.port}`,
-      '--debug-addr=-',
-      `--state-dir=${stateDir}`,
-      '--telemetry=disable',
-      '--log-level=warn',
-    ],
+    'store',
+    java,
+    [`-Xmx${options.heapMb ?? 384}m`, '-XX:+UseSerialGC', '-jar', jar, '--port', String(options.port), ...storage],
     { logFile: options.logFile },
   );
-  await waitFor('FerretDB', proc.child, options.logFile, () => accepts(options.port));
+  await waitFor('the embedded MongoDB store', proc.child, options.logFile, () => accepts(options.port));
   return proc;
 }

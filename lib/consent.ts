@@ -11,10 +11,7 @@ export async function setConsent(
   channel: Channel,
   consent: boolean,
 ): Promise<void> {
-  // By exact `_id`, one at a time: FerretDB answers other filters by scanning the collection.
-  for (const id of customerIds) {
-    await deps.models.customers.updateOne({ _id: id }, { $set: { [`consent.${channel}`]: consent } });
-  }
+  await deps.models.customers.updateMany({ _id: { $in: customerIds } }, { $set: { [`consent.${channel}`]: consent } });
   // Consent itself is already stored: a failure here only delays segment re-evaluation.
   await deps.entry?.customersChanged(customerIds).catch((err) => console.error(`cairn: segment re-evaluation after a ${channel} consent change failed`, err));
 }

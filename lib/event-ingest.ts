@@ -1,7 +1,6 @@
 // Event ingest: store each event once (keyed by the client's event ID) and fold it into the
 // customer's roll-ups (count, first and last time per event name, last seen), so behavioural
 // segment conditions read one customer document instead of scanning the event log.
-import { bulkWriteInChunks } from '../db/bulk';
 import type { Models } from '../db/models';
 
 export interface IncomingEvent {
@@ -65,9 +64,7 @@ export async function ingestEvents(
   const reclaimed = await reclaimStale(models, [...duplicateIds], now);
   const toRollUp = [...fresh, ...reclaimed.filter((e) => e.state === 'pending')];
   const toDispatch = [...fresh, ...reclaimed];
-  // One update per event by exact `_id`: FerretDB scans the whole collection for `$in`.
-  const setEach = (events: StoredEvent[], update: object) =>
-    bulkWriteInChunks(models.events, events.map((e) => ({ updateOne: { filter: { _id: e._id }, update } })));
+  const setEach = (events: StoredEvent[], update: object) => models.events.updateMany({ _id: { $in: events.map((e) => e._id) } }, update);
 
   await applyRollups(models, toRollUp);
   await setEach(toRollUp, { $set: { state: 'rolledUp' } });
@@ -130,11 +127,11 @@ async function applyRollups(models: Pick<Models, 'customers'>, events: { custome
   }
   if (byCustomer.size === 0) return;
   // An event for an unknown customer creates the customer, as identify would.
-  await bulkWriteInChunks(
-    models.customers,
+  await models.customers.bulkWrite(
     [...byCustomer].map(([customerId, update]) => ({
       updateOne: { filter: { _id: customerId }, update: { ...update, $setOnInsert: { attributes: {}, createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
     })),
+    { ordered: false, timestamps: false },
   );
 }
 

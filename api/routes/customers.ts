@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { CustomerDoc, Models } from '../../db/models';
 import { notFound } from '../errors';
 import { parse, pathId } from '../validate';
-import { bulkWriteInChunks } from '../../db/bulk';
 import { upsertById } from '../../db/upsert';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import { customerBatchSchema, customerBodySchema, customerUpdate } from '../customer-input';
@@ -31,14 +30,14 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
   /** Up to 1,000 customers in one request: all are validated before any is written. */
   router.post('/batch', async (req, res) => {
     const { customers } = parse(customerBatchSchema, req.body);
-    const result = await bulkWriteInChunks(
-      models.customers,
+    const result = await models.customers.bulkWrite(
       customers.map(({ id, ...fields }) => ({
         updateOne: { filter: { _id: id }, update: { ...customerUpdate(fields), $setOnInsert: { createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
       })),
+      { ordered: false, timestamps: false },
     );
     await entry.customersChanged(customers.map((c) => c.id));
-    res.json({ created: result.upserted, updated: result.matched });
+    res.json({ created: result.upsertedCount, updated: result.matchedCount });
   });
 
   /** Identify: creates the customer or merges the given fields into it. */

@@ -146,7 +146,6 @@ describe('events', () => {
 });
 
 test('when a batch holds a thousand customers or hundreds of events over hundreds of customers, then it is written whole', async () => {
-  // FerretDB stops answering an update command of 100 or more statements: writes go in chunks.
   const customers = Array.from({ length: 1000 }, (_, i) => ({ id: `bulk-${i}`, attributes: { n: i } }));
   const res = await stack.api('POST', '/v1/customers/batch', { customers });
   expect(res.body).toEqual({ created: 1000, updated: 0 });

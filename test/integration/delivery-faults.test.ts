@@ -1,14 +1,10 @@
 // Delivery under faults, on the real stack: a worker process killed with SIGKILL in the middle
 // of delivering, and providers that fail for a while. Every customer gets exactly one message
 // per send step at the provider, none is lost.
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
-import path from 'node:path';
-import { REPO_ROOT } from '../../dev/servers';
+import type { ChildProcess } from 'node:child_process';
+import { childProcesses, WORKER_SCRIPT } from '../support/processes';
 import { eventually, Stack, startStack } from '../support/stack';
-import { testRunDir } from '../support/test-env';
 
-const WORKER_SCRIPT = path.join(REPO_ROOT, 'dist', 'workers', 'main.js');
 const CUSTOMERS = 100;
 
 const customerIds = (prefix: string) => Array.from({ length: CUSTOMERS }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
@@ -60,23 +56,20 @@ function expectExactlyOneEach(stack: Stack, ids: string[], prefix: string) {
 
 describe('a worker killed while it delivers', () => {
   let stack: Stack;
-  const workers: ChildProcess[] = [];
+  const processes = childProcesses();
+  let workers = 0;
 
   beforeAll(async () => {
-    if (!existsSync(WORKER_SCRIPT)) throw new Error(`${WORKER_SCRIPT} is missing: run "npm run build" (npm test does)`);
     // The SMTP sink answers slowly, so the kill lands while messages are on their way.
     stack = await startStack('delivery-kill', { worker: false, smtpDelayMs: 200 });
   });
   afterAll(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    processes.killAll();
     await stack?.close();
   });
 
   function startWorkerProcess(): ChildProcess {
-    const log = openSync(path.join(testRunDir(), `delivery-kill-worker-${workers.length + 1}.log`), 'w');
-    const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ...stack.workerEnv }, stdio: ['ignore', log, log] });
-    workers.push(child);
-    return child;
+    return processes.start(WORKER_SCRIPT, `delivery-kill-worker-${++workers}`, stack.workerEnv);
   }
 
   async function kill(child: ChildProcess) {

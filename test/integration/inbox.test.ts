@@ -1,4 +1,4 @@
-// The customer-facing web inbox over real HTTP and FerretDB: inbox tokens, listing, reads, and
+// The customer-facing web inbox over real HTTP and the embedded store: inbox tokens, listing, reads, and
 // the server-sent event stream fed by the shared poller, with messages written the way the
 // worker writes them (the web channel adapter).
 import type { Server } from 'node:http';

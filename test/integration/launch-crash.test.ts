@@ -1,22 +1,18 @@
 // A segment launch survives its worker being killed: every member enters exactly once.
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { launchWorkflowId } from '../../core/ids';
 import { launchProgressQuery } from '../../core/launch-contract';
-import { REPO_ROOT } from '../../dev/servers';
+import { childProcesses, WORKER_SCRIPT } from '../support/processes';
 import { eventually, Stack, startStack } from '../support/stack';
-import { testRunDir } from '../support/test-env';
 
-const WORKER_SCRIPT = path.join(REPO_ROOT, 'dist', 'workers', 'main.js');
 const MEMBERS = 2000;
 const OTHERS = 150;
 
 let stack: Stack;
-const workers: ChildProcess[] = [];
+const processes = childProcesses();
+let workers = 0;
 
 beforeAll(async () => {
-  if (!existsSync(WORKER_SCRIPT)) throw new Error(`${WORKER_SCRIPT} is missing: run "npm run build" (npm test does)`);
   // No worker in this process: the one that does the work is a real process we can kill -9.
   stack = await startStack('launch-crash', { worker: false });
   const customers = [
@@ -27,15 +23,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  processes.killAll();
   await stack?.close();
 });
 
 function startWorkerProcess(): ChildProcess {
-  const log = openSync(path.join(testRunDir(), `launch-crash-worker-${workers.length + 1}.log`), 'w');
-  const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ...stack.workerEnv }, stdio: ['ignore', log, log] });
-  workers.push(child);
-  return child;
+  return processes.start(WORKER_SCRIPT, `launch-crash-worker-${++workers}`, stack.workerEnv);
 }
 
 test('when the worker is killed in the middle of a 2,000-customer launch, then each member still enters exactly once', async () => {

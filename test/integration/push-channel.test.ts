@@ -1,5 +1,5 @@
 // The push channel through the real firebase-admin client, over TLS, to the local FCM server;
-// device tokens live in FerretDB. Covers per-device parts, token clean-up and retries.
+// device tokens live in the embedded store. Covers per-device parts, token clean-up and retries.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// Segment rules on the real FerretDB: each operator compiled to a filter over stored customers,
+// Segment rules on the real embedded store: each operator compiled to a filter over stored customers,
 // the in-memory evaluator agreeing with it, and the segment API routes on a minimal app.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** The customers the compiled filter selects in FerretDB, and those the evaluator picks. */
+/** The customers the compiled filter selects in the store, and those the evaluator picks. */
 async function bothWays(rule: SegmentRule) {
   const found = await db.models.customers.find(compileSegment(rule, NOW)).select({ _id: 1 }).lean();
   return {
@@ -51,7 +51,7 @@ const stalledAfterOnboarding: SegmentRule = {
   ],
 };
 
-describe('the compiled filter and the evaluator, on FerretDB', () => {
+describe('the compiled filter and the evaluator, on the store', () => {
   it.each<[string, SegmentRule, string[]]>([
     // Demographic
     ['attribute eq (an array matches by element)', { attribute: 'plan', op: 'eq', value: 'pro' }, ['ada', 'eve', 'finn']],

@@ -1,10 +1,10 @@
-// Starts the servers the suite shares (a Temporal dev server and FerretDB, on free ports so a
-// running `npm start` is undisturbed) and bundles the workflows once.
+// Starts the servers the suite shares (a Temporal dev server and the embedded MongoDB store in
+// memory, on free ports so a running `npm start` is undisturbed) and bundles the workflows once.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietLogger } from '../../dev/quiet-logger';
-import { freePort, REPO_ROOT, startFerretDb, startTemporalDevServer } from '../../dev/servers';
+import { freePort, REPO_ROOT, startMongoStore, startTemporalDevServer } from '../../dev/servers';
 import { testEnvFile, testRunDir, TestEnv } from './test-env';
 
 export default async function globalSetup(): Promise<void> {
@@ -13,9 +13,9 @@ export default async function globalSetup(): Promise<void> {
   mkdirSync(dir, { recursive: true });
 
   const [temporalPort, mongoPort] = await Promise.all([freePort(), freePort()]);
-  const [temporal, ferretdb, bundle] = await Promise.all([
+  const [temporal, mongoStore, bundle] = await Promise.all([
     startTemporalDevServer({ port: temporalPort, logFile: path.join(dir, 'temporal.log'), fastStorage: true }),
-    startFerretDb({ port: mongoPort, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') }),
+    startMongoStore({ port: mongoPort, logFile: path.join(dir, 'mongo-store.log') }),
     bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'workflows'), logger: quietLogger }),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -27,5 +27,5 @@ export default async function globalSetup(): Promise<void> {
     workflowBundlePath: bundlePath,
   };
   writeFileSync(testEnvFile(), JSON.stringify(env));
-  (globalThis as { __cairnServers?: unknown }).__cairnServers = [temporal, ferretdb];
+  (globalThis as { __cairnServers?: unknown }).__cairnServers = [temporal, mongoStore];
 }

@@ -17,7 +17,7 @@ export function testEnvFile(): string {
 
 export interface TestEnv {
   temporalAddress: string;
-  /** FerretDB, without a database name: each test file takes a database of its own. */
+  /** The embedded store (memory backend), without a database name: each test file takes a database of its own. */
   mongoBaseUri: string;
   workflowBundlePath: string;
 }
