@@ -1,12 +1,13 @@
 // Every activity the worker registers, built from explicit dependencies so tests can hand in
 // their own. Workflows import the type only.
 import type { Models } from '../db/models';
+import { createEventActivities, EventSweepDeps } from './events';
 import { createLaunchActivities, LaunchDeps } from './launch';
 import { createScheduleActivities } from './schedule';
 import { createSegmentActivities } from './segments';
 import { createSend, SendDeps } from './send';
 
-export type ActivityDeps = SendDeps & LaunchDeps & { models: Pick<Models, 'segments'> };
+export type ActivityDeps = SendDeps & LaunchDeps & EventSweepDeps & { models: Pick<Models, 'segments'> };
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLaunchActivities(deps),
     ...createSegmentActivities({ customers: deps.models.customers, segments: deps.models.segments }),
     ...createScheduleActivities(deps),
+    ...createEventActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '../core/channels';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
+import type { EventIngest } from '../lib/event-ingest';
 import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
@@ -27,6 +28,7 @@ export interface AppDeps {
   runs: JourneyRuns;
   launches: Launches;
   entry: JourneyEntry;
+  events: EventIngest;
   stats: JourneyStatsReader;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps): CairnApp {
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(express.json({ limit: '1mb' }));
   v1.use('/customers', customersRouter(deps.models, deps.entry), customerInboxTokenRouter({ models: deps.models, secret: deps.signingSecret }));
-  v1.use('/events', eventsRouter(deps.models, deps.entry));
+  v1.use('/events', eventsRouter(deps.events));
   v1.use('/templates', templatesRouter(deps.models));
   v1.use('/segments', segmentsRouter(deps.models));
   v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launchesRouter(deps));

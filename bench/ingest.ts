@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { connectDatabase, Database } from '../db/connect';
+import { createEventIngest } from '../lib/event-ingest';
 import { createServices } from '../lib/services';
 import { Bench, chunks, cpuSince, envInt, fmt, inLanes, log, machine, pad, report, Row, runBench, selfPeakRssMiB, timed } from './support';
 
@@ -269,7 +270,7 @@ async function openTarget(bench: Bench, uri: string, client: Client, connection:
     publicUrl: 'http://127.0.0.1',
     models: db.models,
     ...services,
-    ...(dispatch ? {} : { entry: { ...services.entry, eventsStored: async () => undefined } }),
+    ...(dispatch ? {} : { events: createEventIngest(db.models) }),
     readiness: { mongodb: () => db.ping(), temporal: async () => Boolean(await connection.healthService.check({})) },
   });
   const server: Server = await new Promise((resolve) => {

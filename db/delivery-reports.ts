@@ -3,6 +3,7 @@
 import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
 import { currentStatus, STATUS_RANK } from '../core/delivery-status';
+import { isDuplicateKey } from './duplicate-key';
 import type { DeliveryReportDoc } from './models';
 
 const reportId = (key: string, status: string) => `${key}|${status}`;
@@ -21,7 +22,7 @@ export async function recordDeliveryStatus(
     );
   } catch (err) {
     // Two deliveries of the same callback raced to insert it: the first one stands.
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { JourneyDefinition } from '../core/journey-definition';
+import { eventsHeard } from '../core/journey-listens';
 import type { JourneyDoc, Models } from './models';
 import { upsertById } from './upsert';
 
@@ -15,7 +16,12 @@ export async function saveJourneyVersion(
   journeyId: string,
   definition: JourneyDefinition,
 ): Promise<{ doc: JourneyDoc; created: boolean }> {
-  const result = await upsertById(models.journeys, journeyId, { $set: { definition }, $unset: { draft: '' }, $inc: { version: 1 } });
+  const result = await upsertById(models.journeys, journeyId, {
+    $set: { definition },
+    $unset: { draft: '' },
+    $inc: { version: 1 },
+    $addToSet: { listensTo: { $each: eventsHeard(definition) } },
+  });
   await writeVersion(models, journeyId, result.doc.version, definition);
   return result;
 }

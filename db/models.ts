@@ -30,6 +30,8 @@ export interface CustomerDoc {
   consent?: Partial<Record<Channel, boolean>>;
   attributes: Record<string, unknown>;
   events?: Record<string, EventRollup>;
+  /** Which ingest batches are folded into `events`, by hour received (see lib/event-rollups.ts). */
+  ingest?: Record<string, Record<string, number>>;
   lastSeenAt?: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -54,6 +56,11 @@ export interface JourneyDoc {
   draft?: Record<string, unknown>;
   /** Set by a launch: segment- and event-entry journeys then enter customers as they qualify. */
   live?: boolean;
+  /**
+   * Every event name some published version's runs can hear (core/journey-listens.ts): runs
+   * keep the version they started with, so a name stays here after a later version drops it.
+   */
+  listensTo?: string[];
   /** Paused: nobody enters, and runs hold before their next send until resumed. */
   paused?: boolean;
   /** Archived: stopped for good, read-only. */
@@ -159,10 +166,15 @@ export interface EventDoc {
   name: string;
   timestamp: Date;
   properties?: Record<string, unknown>;
-  /** pending → rolledUp (in the customer's roll-ups) → applied (dispatched); see api/event-ingest.ts. */
-  state: 'pending' | 'rolledUp' | 'applied';
-  claimedAt?: Date;
   receivedAt: Date;
+  /** The ingest request that stored it (lib/event-ingest.ts); its events share `receivedAt`. */
+  batch: string;
+}
+
+/** An ingest batch whose events were dispatched to journeys; only such batches have one. */
+export interface EventBatchDoc {
+  _id: string;
+  dispatchedAt: Date;
 }
 
 const timestamps = { timestamps: true, versionKey: false } as const;
@@ -182,6 +194,7 @@ export function createModels(conn: Connection) {
         consent: { type: Schema.Types.Mixed },
         attributes: { type: Schema.Types.Mixed, default: {} },
         events: { type: Schema.Types.Mixed },
+        ingest: { type: Schema.Types.Mixed },
         lastSeenAt: Date,
       },
       { ...timestamps, minimize: false },
@@ -209,6 +222,7 @@ export function createModels(conn: Connection) {
         definition: Schema.Types.Mixed,
         draft: Schema.Types.Mixed,
         live: Boolean,
+        listensTo: { type: [String], default: undefined },
         paused: Boolean,
         archived: Boolean,
       },
@@ -298,13 +312,18 @@ export function createModels(conn: Connection) {
         name: { type: String, required: true },
         timestamp: { type: Date, required: true },
         properties: Schema.Types.Mixed,
-        state: { type: String, required: true },
-        claimedAt: Date,
-        receivedAt: { type: Date, required: true },
+        // The sweep reads batches by time received (an index on MongoDB; the embedded store scans).
+        receivedAt: { type: Date, required: true, index: true },
+        batch: { type: String, required: true },
       },
       { versionKey: false },
     ),
     'events',
+  );
+  const eventBatches = conn.model<EventBatchDoc>(
+    'EventBatch',
+    new Schema<EventBatchDoc>({ _id: { type: String, required: true }, dispatchedAt: { type: Date, required: true } }, { versionKey: false }),
+    'event_batches',
   );
   const journeyEntries = conn.model<JourneyEntryDoc>(
     'JourneyEntry',
@@ -328,7 +347,7 @@ export function createModels(conn: Connection) {
     'settings',
   );
   const segments = createSegmentModel(conn);
-  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, segments, frequency, settings };
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, eventBatches, segments, frequency, settings };
 }
 
 export type Models = ReturnType<typeof createModels>;

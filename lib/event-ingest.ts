@@ -1,7 +1,19 @@
-// Event ingest: store each event once (keyed by the client's event ID) and fold it into the
-// customer's roll-ups (count, first and last time per event name, last seen), so behavioural
-// segment conditions read one customer document instead of scanning the event log.
-import type { Models } from '../db/models';
+// Event ingest. On the hot path, two writes: one insert of the batch's events (keyed by the
+// client's event IDs, so a resent event is a duplicate) and one roll-up update per customer
+// (lib/event-rollups.ts). Then the events go to the journeys that hear them (lib/journey-entry.ts);
+// only a batch that had something to dispatch writes a third, small document saying it was.
+//
+// A request that dies part-way leaves its events finishable: the sweep (finishEvents, run every
+// minute by the worker) reads the batches received since it last passed, folds the customers
+// whose roll-up lacks the batch's marker, and dispatches the batches that needed it and were not
+// recorded as dispatched. Roll-ups are idempotent per batch, and runs ignore an event ID they
+// have heard, so finishing twice changes nothing.
+import { randomBytes } from 'node:crypto';
+import type { EventDoc, Models } from '../db/models';
+import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
+import { SETTINGS_CACHE_MS } from '../db/settings';
+import { foldBatch, markerOf } from './event-rollups';
+import { refreshedEvery } from './refreshed';
 
 export interface IncomingEvent {
   id: string;
@@ -16,18 +28,6 @@ export interface IngestResult {
   duplicates: number;
 }
 
-/**
- * An event is claimed by the request that stores it until it is fully applied. If that request
- * dies, a resend of the event finds the claim older than this and finishes the work; a resend
- * within this time is taken as a duplicate of work still under way.
- */
-export const STALE_CLAIM_MS = 30_000;
-
-const DUPLICATE_KEY = 11000;
-
-/** What happens once an event is in the roll-ups: signals to journeys, journey entries. */
-export type EventDispatch = (events: StoredEvent[]) => Promise<void>;
-
 export interface StoredEvent {
   _id: string;
   customerId: string;
@@ -36,104 +36,186 @@ export interface StoredEvent {
   properties?: Record<string, unknown>;
 }
 
-/**
- * Stores the events, folds them into the roll-ups, then dispatches them. Each event moves
- * pending → rolledUp → applied, so a resend after a crash redoes exactly the part not done.
- * When dispatch fails the error propagates (the client should retry) and the events are left
- * claimable at once, so the retry dispatches them.
- */
-export async function ingestEvents(
-  models: Pick<Models, 'events' | 'customers'>,
-  incoming: IncomingEvent[],
-  dispatch: EventDispatch = async () => undefined,
-): Promise<IngestResult> {
-  const now = new Date();
-  const docs = incoming.map((e) => ({
-    _id: e.id,
-    customerId: e.customerId,
-    name: e.name,
-    timestamp: e.timestamp ?? now,
-    properties: e.properties,
-    state: 'pending' as const,
-    claimedAt: now,
-    receivedAt: now,
-  }));
+/** What happens once events are in the roll-ups: signals to runs, journey entries. */
+export interface EventDispatch {
+  /** The customers whose events give Temporal something to do; decided without I/O beyond caches. */
+  plan(events: StoredEvent[]): Promise<Set<string>>;
+  dispatch(events: StoredEvent[]): Promise<void>;
+}
 
-  const duplicateIds = await insertNew(models, docs);
-  const fresh: StoredEvent[] = docs.filter((d) => !duplicateIds.has(d._id));
-  const reclaimed = await reclaimStale(models, [...duplicateIds], now);
-  const toRollUp = [...fresh, ...reclaimed.filter((e) => e.state === 'pending')];
-  const toDispatch = [...fresh, ...reclaimed];
-  const setEach = (events: StoredEvent[], update: object) => models.events.updateMany({ _id: { $in: events.map((e) => e._id) } }, update);
+export const NO_DISPATCH: EventDispatch = { plan: async () => new Set(), dispatch: async () => undefined };
 
-  await applyRollups(models, toRollUp);
-  await setEach(toRollUp, { $set: { state: 'rolledUp' } });
-  if (toDispatch.length === 0) return { accepted: 0, duplicates: duplicateIds.size };
-  try {
-    await dispatch(toDispatch);
-  } catch (err) {
-    await setEach(toDispatch, { $set: { claimedAt: new Date(0) } }).catch(() => undefined);
-    throw err;
+/** The sweep leaves a batch to its own request for this long after it was received. */
+export const SWEEP_GRACE_MS = 60_000;
+/** Each sweep looks this far behind the time it last passed, for batches inserted late. */
+const SWEEP_OVERLAP_MS = 60_000;
+/** On its first run, the sweep looks back this far. */
+const FIRST_SWEEP_LOOKBACK_MS = 60 * 60_000;
+const SWEEP_PAGE = 5_000;
+export const SWEEP_SETTING = 'event-sweep';
+
+
+export type IngestModels = Pick<Models, 'events' | 'customers' | 'eventBatches' | 'settings'>;
+
+export type EventIngest = ReturnType<typeof createEventIngest>;
+
+export function createEventIngest(
+  models: IngestModels,
+  dispatch: EventDispatch = NO_DISPATCH,
+  onDispatchError: (err: unknown) => void = (err) => console.error('cairn: event dispatch failed; the sweep will finish it', err),
+) {
+  // Only decides which old roll-up markers may go, so it may lag.
+  const sweptThrough = refreshedEvery(SETTINGS_CACHE_MS, async () => new Date((await sweepState(models)) ?? 0));
+
+  /**
+   * Stores the events, folds them into their customers' roll-ups and dispatches them. Answers
+   * once the events are stored and rolled up: if dispatch fails, the sweep dispatches them
+   * within two minutes, so the client has nothing to resend.
+   */
+  async function ingest(incoming: IncomingEvent[]): Promise<IngestResult> {
+    const receivedAt = new Date();
+    const batch = randomBytes(9).toString('base64url');
+    const docs: EventDoc[] = incoming.map((e) => ({
+      _id: e.id,
+      customerId: e.customerId,
+      name: e.name,
+      timestamp: e.timestamp ?? receivedAt,
+      ...(e.properties ? { properties: e.properties } : {}),
+      receivedAt,
+      batch,
+    }));
+    const duplicates = await insertNew(models.events, docs);
+    const fresh = docs.filter((d) => !duplicates.has(d._id));
+    if (fresh.length > 0) {
+      await finishBatch(models, dispatch, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, []).catch((err) => {
+        if (!(err instanceof DispatchError)) throw err;
+        onDispatchError(err.cause);
+      });
+    }
+    return { accepted: fresh.length, duplicates: duplicates.size };
   }
-  await setEach(toDispatch, { $set: { state: 'applied' }, $unset: { claimedAt: '' } });
-  return { accepted: fresh.length, duplicates: duplicateIds.size };
+
+  /**
+   * Finishes every batch received before `now - SWEEP_GRACE_MS` that its request left
+   * unfinished. Safe to run beside ingest and beside itself; the worker runs it once a minute.
+   */
+  async function finishEvents(now = new Date()): Promise<SweepResult> {
+    const last = await sweepState(models);
+    const swept = new Date(last ?? 0);
+    const cutoff = now.getTime() - SWEEP_GRACE_MS;
+    let from = (last ?? now.getTime() - FIRST_SWEEP_LOOKBACK_MS) - SWEEP_OVERLAP_MS;
+    const result: SweepResult = { finished: 0, examined: 0, through: swept };
+    while (from < cutoff) {
+      const window = { receivedAt: { $gt: new Date(from), $lte: new Date(cutoff) }, batch: { $exists: true } };
+      let page = await models.events.find(window).sort({ receivedAt: 1 }).limit(SWEEP_PAGE).lean<EventDoc[]>();
+      let upTo = cutoff;
+      if (page.length === SWEEP_PAGE) {
+        // A batch's events share one receipt time: end the page before its last time, so no
+        // batch is cut in two, unless the whole page has one time; then take all of that time.
+        const lastTime = page[page.length - 1].receivedAt.getTime();
+        if (page[0].receivedAt.getTime() === lastTime) {
+          page = await models.events.find({ receivedAt: new Date(lastTime), batch: { $exists: true } }).lean<EventDoc[]>();
+          upTo = lastTime;
+        } else {
+          upTo = lastTime - 1;
+          page = page.filter((e) => e.receivedAt.getTime() <= upTo);
+        }
+      }
+      result.examined += page.length;
+      result.finished += await finishPage(models, dispatch, page, swept);
+      await models.settings.updateOne({ _id: SWEEP_SETTING }, { $max: { 'value.through': upTo }, $set: { updatedAt: new Date() } }, { upsert: true });
+      result.through = new Date(upTo);
+      from = upTo;
+    }
+    return result;
+  }
+
+  return { ingest, finishEvents };
+}
+
+class DispatchError extends Error {}
+
+/**
+ * Folds the events of customers not yet folded for the batch, then dispatches those that need
+ * it together with `pending` (events folded earlier that had something to dispatch), and
+ * records the batch as dispatched. False when there was nothing to dispatch.
+ */
+async function finishBatch(
+  models: IngestModels,
+  dispatch: EventDispatch,
+  batch: { id: string; receivedAt: Date; sweptThrough: Date },
+  toFold: StoredEvent[],
+  pending: StoredEvent[],
+): Promise<boolean> {
+  const planned = await dispatch.plan(toFold);
+  await foldBatch(models.customers, batch, toFold, planned);
+  const dispatching = [...pending, ...toFold.filter((e) => planned.has(e.customerId))];
+  if (dispatching.length === 0) return false;
+  try {
+    await dispatch.dispatch(dispatching);
+  } catch (err) {
+    throw new DispatchError('dispatch failed', { cause: err });
+  }
+  await models.eventBatches.create({ _id: batch.id, dispatchedAt: new Date() }).catch((err) => {
+    if (!isDuplicateKey(err)) throw err;
+  });
+  return true;
+}
+
+/** Finishes the open batches of one page of the sweep; returns how many needed it. */
+async function finishPage(models: IngestModels, dispatch: EventDispatch, events: EventDoc[], swept: Date): Promise<number> {
+  const batches = new Map<string, EventDoc[]>();
+  for (const e of events) batches.set(e.batch, [...(batches.get(e.batch) ?? []), e]);
+  if (batches.size === 0) return 0;
+  const recorded = new Set((await models.eventBatches.find({ _id: { $in: [...batches.keys()] } }, { _id: 1 }).lean()).map((b) => b._id));
+  const open = [...batches].filter(([id]) => !recorded.has(id));
+  if (open.length === 0) return 0;
+  const customerIds = [...new Set(open.flatMap(([, list]) => list.map((e) => e.customerId)))];
+  const customers = new Map((await models.customers.find({ _id: { $in: customerIds } }, { ingest: 1 }).lean()).map((c) => [c._id, c]));
+  let finished = 0;
+  for (const [id, list] of open) {
+    const receivedAt = list[0].receivedAt;
+    const marker = (customerId: string) => {
+      const customer = customers.get(customerId);
+      return customer ? markerOf(customer, id, receivedAt) : undefined;
+    };
+    const toFold = list.filter((e) => marker(e.customerId) === undefined);
+    const pending = list.filter((e) => marker(e.customerId) === 1);
+    if (toFold.length === 0 && pending.length === 0) continue;
+    await finishBatch(models, dispatch, { id, receivedAt, sweptThrough: swept }, toFold, pending);
+    finished += 1;
+  }
+  return finished;
 }
 
 /** Inserts every event whose ID is new; returns the IDs that were already stored. */
-async function insertNew(models: Pick<Models, 'events'>, docs: { _id: string }[]): Promise<Set<string>> {
+async function insertNew(events: Models['events'], docs: EventDoc[]): Promise<Set<string>> {
   const duplicates = new Set<string>();
   try {
-    await models.events.insertMany(docs, { ordered: false, rawResult: true });
+    await events.insertMany(docs, { ordered: false, rawResult: true });
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number; index: number }; index?: number }[] }).writeErrors;
-    if (!writeErrors) throw err;
-    for (const we of writeErrors) {
-      const code = we.code ?? we.err?.code;
-      const index = we.index ?? we.err?.index;
-      if (code !== DUPLICATE_KEY || index === undefined) throw err;
+    const writeErrors = writeErrorsOf(err);
+    if (!writeErrors || !isDuplicateKey(err)) throw err;
+    for (const { index } of writeErrors) {
+      if (index === undefined) throw err;
       duplicates.add(docs[index]._id);
     }
   }
   return duplicates;
 }
 
-/** Duplicates whose first ingest died before it finished: claims them for this request. */
-async function reclaimStale(models: Pick<Models, 'events'>, ids: string[], now: Date) {
-  if (ids.length === 0) return [];
-  const cutoff = now.getTime() - STALE_CLAIM_MS;
-  const found = await Promise.all(ids.map((id) => models.events.findById(id).lean()));
-  const stale = found.filter(
-    (e): e is NonNullable<typeof e> => e !== null && e.state !== 'applied' && (e.claimedAt?.getTime() ?? 0) < cutoff,
-  );
-  const claimed = await Promise.all(
-    stale.map((e) =>
-      models.events.findOneAndUpdate({ _id: e._id, state: e.state, claimedAt: e.claimedAt }, { $set: { claimedAt: now } }).lean(),
-    ),
-  );
-  return stale.filter((_, i) => claimed[i] !== null);
+/** When the sweep last passed: every batch received before then is finished. */
+async function sweepState(models: Pick<Models, 'settings'>): Promise<number | undefined> {
+  const doc = await models.settings.findById(SWEEP_SETTING).lean();
+  const through = (doc?.value as { through?: unknown } | undefined)?.through;
+  return typeof through === 'number' ? through : undefined;
 }
 
-/** One update per customer folds all of its events in: $inc the counts, $min/$max the times. */
-async function applyRollups(models: Pick<Models, 'customers'>, events: { customerId: string; name: string; timestamp: Date }[]) {
-  const byCustomer = new Map<string, { $inc: Record<string, number>; $min: Record<string, Date>; $max: Record<string, Date> }>();
-  for (const e of events) {
-    let update = byCustomer.get(e.customerId);
-    if (!update) byCustomer.set(e.customerId, (update = { $inc: {}, $min: {}, $max: {} }));
-    const base = `events.${e.name}`;
-    update.$inc[`${base}.count`] = (update.$inc[`${base}.count`] ?? 0) + 1;
-    update.$min[`${base}.first`] = earliest(update.$min[`${base}.first`], e.timestamp);
-    update.$max[`${base}.last`] = latest(update.$max[`${base}.last`], e.timestamp);
-    update.$max.lastSeenAt = latest(update.$max.lastSeenAt, e.timestamp);
-  }
-  if (byCustomer.size === 0) return;
-  // An event for an unknown customer creates the customer, as identify would.
-  await models.customers.bulkWrite(
-    [...byCustomer].map(([customerId, update]) => ({
-      updateOne: { filter: { _id: customerId }, update: { ...update, $setOnInsert: { attributes: {}, createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
-    })),
-    { ordered: false, timestamps: false },
-  );
+export interface SweepResult {
+  /** Batches that needed folding or dispatch, and were finished now. */
+  finished: number;
+  /** Events read. */
+  examined: number;
+  /** Everything received up to this time is finished. */
+  through: Date;
 }
-
-const earliest = (a: Date | undefined, b: Date) => (a && a < b ? a : b);
-const latest = (a: Date | undefined, b: Date) => (a && a > b ? a : b);

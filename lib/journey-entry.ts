@@ -1,28 +1,39 @@
 // Continuous entry and real-time events: what happens after customers change or events arrive.
-// - every running journey of the customer hears each event (the customerEvent signal);
+// - runs of journeys that hear an event get it (the customerEvent signal), found by workflow ID
+//   through the entry registry, never through visibility;
 // - live journeys whose entry is that event start a run for the customer (signal-with-start);
 // - live journeys whose entry is a segment start a run for customers who now belong to it;
 // - runs of journeys that exit on leaving their segment hear when their customer no longer does.
 import type { CustomerEvent } from '../core/journey-contract';
 import type { JourneyDefinition } from '../core/journey-definition';
+import { eventsHeard, listenersOf } from '../core/journey-listens';
 import { matchesSegment } from '../core/segment-match';
-import type { StoredEvent } from './event-ingest';
+import type { EventDispatch, StoredEvent } from './event-ingest';
 import { storedRule } from '../db/segment-model';
 import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
+import { runLimited } from './concurrency';
 import type { JourneyRuns, RunTemplate } from './journey-runs';
 import { refreshedEvery } from './refreshed';
 
-/** Live journeys are read at most this often: entry reacts to going live within this time. */
-const LIVE_CACHE_MS = 2_000;
+/** Journeys are read at most this often: entry and routing react to a change within this time. */
+const JOURNEY_CACHE_MS = 2_000;
 const CONCURRENCY = 8;
 
 export type JourneyEntry = ReturnType<typeof createJourneyEntry>;
 
-export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRuns, 'start' | 'signalRunning' | 'leftSegment'> }) {
-  const liveJourneys = refreshedEvery(LIVE_CACHE_MS, () => deps.models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
+export function createJourneyEntry(deps: {
+  models: Pick<Models, 'journeys' | 'journeyVersions' | 'segments' | 'customers'>;
+  runs: Pick<JourneyRuns, 'start' | 'signalHeard' | 'leftSegment'>;
+}) {
+  const { models } = deps;
+  const liveJourneys = refreshedEvery(JOURNEY_CACHE_MS, () => models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
   // Runs can outlive a journey's live period, so these are all such journeys but archived ones.
-  const exitOnLeave = refreshedEvery(LIVE_CACHE_MS, () =>
-    deps.models.journeys.find({ 'definition.settings.exitOnLeavingSegment': true, archived: { $ne: true } }).lean().exec(),
+  const exitOnLeave = refreshedEvery(JOURNEY_CACHE_MS, () =>
+    models.journeys.find({ 'definition.settings.exitOnLeavingSegment': true, archived: { $ne: true } }).lean().exec(),
+  );
+  // Archived journeys' runs were stopped: they hear nothing.
+  const listeners = refreshedEvery(JOURNEY_CACHE_MS, async () =>
+    listenersOf(await withListensTo(models, await models.journeys.find({ archived: { $ne: true }, version: { $gt: 0 } }, { listensTo: 1 }).lean())),
   );
   const template = (j: JourneyDoc): RunTemplate => ({
     journeyId: j._id,
@@ -30,9 +41,9 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
     definition: j.definition as JourneyDefinition,
   });
 
-  // Segment rules change rarely: read like the live journeys, at most every LIVE_CACHE_MS.
-  const segmentRules = refreshedEvery(LIVE_CACHE_MS, async (key: string) => {
-    const segments = await deps.models.segments.find({ _id: { $in: key.split('\n') } }).lean();
+  // Segment rules change rarely: read like the journeys, at most every JOURNEY_CACHE_MS.
+  const segmentRules = refreshedEvery(JOURNEY_CACHE_MS, async (key: string) => {
+    const segments = await models.segments.find({ _id: { $in: key.split('\n') } }).lean();
     return new Map(segments.map((s) => [s._id, storedRule(s)]));
   });
 
@@ -49,47 +60,67 @@ export function createJourneyEntry(deps: { models: Models; runs: Pick<JourneyRun
     const segmentIds = [...new Set([...entering, ...exiting].map((j) => segmentOf(j)!))].sort();
     const [rules, customers] = await Promise.all([
       segmentRules(segmentIds.join('\n')),
-      typeof changed[0] === 'string'
-        ? // One read for the lot.
-          deps.models.customers.find({ _id: { $in: changed as string[] } }).lean<CustomerDoc[]>()
-        : (changed as CustomerDoc[]),
+      typeof changed[0] === 'string' ? models.customers.find({ _id: { $in: changed as string[] } }).lean<CustomerDoc[]>() : (changed as CustomerDoc[]),
     ]);
     const now = new Date();
     const matches = (j: JourneyDoc, c: CustomerDoc) => {
       const rule = rules.get(segmentOf(j)!);
       return rule !== undefined && matchesSegment(rule, c, now);
     };
-    await inLanes([
+    await runLimited(CONCURRENCY, [
       ...entering.flatMap((j) => customers.filter((c) => matches(j, c)).map((c) => () => deps.runs.start(template(j), c._id))),
       ...exiting.flatMap((j) => customers.filter((c) => !matches(j, c)).map((c) => () => deps.runs.leftSegment(j._id, c._id))),
     ]);
   }
 
-  /** Signals each event to the customer's running journeys, then enters event- and segment-entry journeys. */
-  async function eventsStored(events: StoredEvent[]): Promise<void> {
-    const live = await liveJourneys();
-    const byEvent = (name: string) =>
-      live.filter((j) => {
-        const entry = (j.definition as JourneyDefinition).entry;
-        return entry?.type === 'event' && entry.event === name;
-      });
-    // One task per customer: their events in time order, to their runs, then to entries.
+  const eventEntries = async () => (await liveJourneys()).filter((j) => (j.definition as JourneyDefinition | undefined)?.entry?.type === 'event');
+
+  /**
+   * The customers whose events give Temporal something to do: a journey hears one, an event
+   * starts a live journey, or a segment journey must look at them again (their roll-ups change).
+   */
+  const plan: EventDispatch['plan'] = async (events) => {
+    const [heard, entries, live, exiting] = await Promise.all([listeners(), eventEntries(), liveJourneys(), exitOnLeave()]);
+    const segmentJourneys = live.some((j) => segmentOf(j) !== undefined) || exiting.length > 0;
+    const entryEvents = new Set(entries.map(entryEvent));
+    return new Set(events.filter((e) => segmentJourneys || heard.has(e.name) || entryEvents.has(e.name)).map((e) => e.customerId));
+  };
+
+  /** Signals each event to the runs that hear it, then enters event- and segment-entry journeys. */
+  const dispatch: EventDispatch['dispatch'] = async (events) => {
+    if (events.length === 0) return;
+    const [heard, entries] = await Promise.all([listeners(), eventEntries()]);
+    // Each customer's events in time order.
     const byCustomer = new Map<string, CustomerEvent[]>();
     for (const e of [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())) {
-      const list = byCustomer.get(e.customerId) ?? [];
-      list.push({ id: e._id, name: e.name, timestamp: e.timestamp.toISOString(), properties: e.properties });
-      byCustomer.set(e.customerId, list);
+      byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), toSignal(e)]);
     }
-    const tasks = [...byCustomer].map(([customerId, list]) => async () => {
-      await deps.runs.signalRunning(customerId, list);
-      for (const event of list) for (const j of byEvent(event.name)) await deps.runs.start(template(j), customerId, event);
+    // Runs first, then entries: a run an event starts gets that event with its start.
+    const targets = [...byCustomer].flatMap(([customerId, list]) => {
+      const journeys = new Set(list.flatMap((e) => heard.get(e.name) ?? []));
+      return [...journeys].map((journeyId) => ({ journeyId, customerId, events: list.filter((e) => heard.get(e.name)?.includes(journeyId)) }));
     });
-    await inLanes(tasks);
+    await deps.runs.signalHeard(targets);
+    await runLimited(
+      CONCURRENCY,
+      [...byCustomer].map(([customerId, list]) => async () => {
+        for (const event of list) for (const j of entries.filter((j) => entryEvent(j) === event.name)) await deps.runs.start(template(j), customerId, event);
+      }),
+    );
     // The roll-ups changed, and behavioural segments read them.
-    await customersChanged([...new Set(events.map((e) => e.customerId))]);
+    await customersChanged([...byCustomer.keys()]);
+  };
+
+  /** This process changed a journey (published, went live, paused, archived): read them afresh. */
+  function journeysChanged(): void {
+    for (const cache of [liveJourneys, exitOnLeave, listeners]) cache.clear();
   }
 
-  return { customersChanged, eventsStored };
+  return { customersChanged, plan, dispatch, journeysChanged };
+}
+
+function toSignal(e: StoredEvent): CustomerEvent {
+  return { id: e._id, name: e.name, timestamp: e.timestamp.toISOString(), ...(e.properties ? { properties: e.properties } : {}) };
 }
 
 function segmentOf(journey: JourneyDoc): string | undefined {
@@ -97,16 +128,23 @@ function segmentOf(journey: JourneyDoc): string | undefined {
   return entry?.type === 'segment' ? entry.segmentId : undefined;
 }
 
-/** Runs the tasks CONCURRENCY at a time; the first failure is rethrown once all have settled. */
-async function inLanes(tasks: (() => Promise<unknown>)[]): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const lane = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      await task().catch((err) => errors.push(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tasks.length) }, lane));
-  if (errors.length > 0) throw errors[0];
+function entryEvent(journey: JourneyDoc): string | undefined {
+  const entry = (journey.definition as JourneyDefinition | undefined)?.entry;
+  return entry?.type === 'event' ? entry.event : undefined;
+}
+
+/**
+ * Journeys published before `listensTo` was kept lack it: it is worked out once from all their
+ * versions and stored, so it covers runs still on old versions.
+ */
+async function withListensTo(models: Pick<Models, 'journeys' | 'journeyVersions'>, journeys: Pick<JourneyDoc, '_id' | 'listensTo'>[]) {
+  return Promise.all(
+    journeys.map(async (j) => {
+      if (j.listensTo) return j;
+      const versions = await models.journeyVersions.find({ journeyId: j._id }, { definition: 1 }).lean();
+      const listensTo = [...new Set(versions.flatMap((v) => eventsHeard(v.definition as JourneyDefinition)))];
+      await models.journeys.updateOne({ _id: j._id }, { $addToSet: { listensTo: { $each: listensTo } } });
+      return { ...j, listensTo };
+    }),
+  );
 }

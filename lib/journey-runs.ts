@@ -27,6 +27,8 @@ import {
   stopSignal,
 } from '../core/journey-contract';
 import type { JourneyEntryDoc } from '../db/models';
+import { isDuplicateKey } from '../db/duplicate-key';
+import { runLimited } from './concurrency';
 import { describeIfExists } from './temporal';
 
 /** How many workflow starts one launch keeps in flight at once. */
@@ -67,42 +69,58 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     return client.workflow.getHandle(journeyWorkflowId(journeyId, customerId, entry));
   }
 
+  const policyOf = (run: RunTemplate | CodeRunTemplate) => ('workflowType' in run ? 'never' : (run.definition.settings?.reentry ?? 'never'));
+  const entryKey = (journeyId: string, customerId: string) => `${journeyId}:${customerId}`;
+
   /**
    * Enters the customer, as the journey's re-entry policy allows; with an event, starts the run
    * with that event as its first signal (event-triggered entry). False when the customer is
    * not entered (already in, or already entered and re-entry not allowed yet).
+   *
+   * Every entry is in the registry before its run starts, so an event that arrives a moment
+   * after the run began is routed to it (see signalHeard). A customer already registered for a
+   * journey without re-entry is not asked of Temporal again.
    */
   async function start(run: RunTemplate | CodeRunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
-    const policy = 'workflowType' in run ? 'never' : (run.definition.settings?.reentry ?? 'never');
-    if (policy === 'never') return startEntry(run, customerId, 1, event);
-    // Entry numbers come from the registry; a start that finds its number taken (a race, or a
-    // crash before the registry was updated) records it and decides again.
-    const key = `${run.journeyId}:${customerId}`;
+    const policy = policyOf(run);
+    const key = entryKey(run.journeyId, customerId);
+    if (policy === 'never') return (await registerFirstEntries([key])) > 0 && startEntry(run, customerId, 1, event);
+    // Entry numbers come from the registry: a start takes the next number by moving the
+    // registry from the number it read, so of two racing starts one moves on and one reads again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const record = await entries.findById(key).lean();
       const last = record?.last ?? 0;
+      let next = last + 1;
       if (last > 0) {
         const previous = await describeIfExists(client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last)));
-        if (previous?.status.name === 'RUNNING') return false;
-        const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
-        if (record && Date.now() - record.lastEnteredAt.getTime() < cooldown) return false;
+        if (!previous) next = last; // registered, but its run never started (a crash in between)
+        else if (previous.status.name === 'RUNNING') return false;
+        else {
+          const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
+          if (Date.now() - record!.lastEnteredAt.getTime() < cooldown) return false;
+        }
       }
-      const entered = await startEntry(run, customerId, last + 1, event);
-      await recordEntry(key, last + 1);
-      if (entered) return true;
+      const moved = await entries
+        .updateOne({ _id: key, ...(record ? { last } : {}) }, { $set: { last: next, lastEnteredAt: new Date() } }, { upsert: !record })
+        .then((r) => r.modifiedCount + r.upsertedCount > 0, (err) => (isDuplicateKey(err) ? false : Promise.reject(err)));
+      if (moved && (await startEntry(run, customerId, next, event))) return true;
     }
     return false;
   }
 
-  /** Moves the registry to at least `entry`; two first entries racing to create it both land. */
-  async function recordEntry(key: string, entry: number): Promise<void> {
-    const update = { $max: { last: entry }, $set: { lastEnteredAt: new Date() } };
-    try {
-      await entries.updateOne({ _id: key }, update, { upsert: true });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      await entries.updateOne({ _id: key }, update);
-    }
+  /** Registers first entries not registered yet, in one write; returns how many were new. */
+  async function registerFirstEntries(keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const lastEnteredAt = new Date();
+    const result = await entries.bulkWrite(
+      keys.map((key) => ({ updateOne: { filter: { _id: key }, update: { $setOnInsert: { last: 1, lastEnteredAt } }, upsert: true } })),
+      { ordered: false },
+    ).catch((err) => {
+      // Two first entries racing: the loser's upsert meets the winner's document.
+      if (isDuplicateKey(err)) return (err as { result: { upsertedCount: number } }).result;
+      throw err;
+    });
+    return result.upsertedCount;
   }
 
   /** Starts entry number `entry` of the customer's run; false when that run already exists. */
@@ -176,12 +194,37 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
   return {
     start,
 
-    /** Sends the events to every running journey of the customer (one listing for all of them). */
-    async signalRunning(customerId: string, events: CustomerEvent[]): Promise<number> {
-      return signalAll(`${SA_CUSTOMER.name} = "${customerId}"`, async (handle) => {
-        // In order, one after the other: a run hears the customer's events as they happened.
-        for (const event of events) await handle.signal(customerEventSignal, event);
-      });
+    /**
+     * Sends each customer's events to their latest run of each journey that hears them, found by
+     * workflow ID through the entry registry (one read for all), not through visibility. A
+     * customer never entered gets no call; a run that has ended has nothing left to hear.
+     */
+    async signalHeard(targets: { journeyId: string; customerId: string; events: CustomerEvent[] }[]): Promise<number> {
+      if (targets.length === 0) return 0;
+      const registered = new Map(
+        (await entries.find({ _id: { $in: targets.map((t) => entryKey(t.journeyId, t.customerId)) } }).lean()).map((e) => [e._id, e.last]),
+      );
+      let signalled = 0;
+      await runLimited(
+        START_CONCURRENCY,
+        targets.flatMap((t) => {
+          const entry = registered.get(entryKey(t.journeyId, t.customerId));
+          if (entry === undefined) return [];
+          const handle = client.workflow.getHandle(journeyWorkflowId(t.journeyId, t.customerId, entry));
+          return [
+            async () => {
+              try {
+                // In order, one after the other: a run hears the customer's events as they happened.
+                for (const event of t.events) await handle.signal(customerEventSignal, event);
+                signalled += 1;
+              } catch (err) {
+                if (!(err instanceof WorkflowNotFoundError)) throw err;
+              }
+            },
+          ];
+        }),
+      );
+      return signalled;
     },
 
     /** Asks every running run of the journey to stop; each ends through its own logic. */
@@ -225,17 +268,20 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
     ): Promise<LaunchOutcome> {
       const outcome: LaunchOutcome = { entered: [], alreadyEntered: [] };
-      let next = 0;
-      const lane = async () => {
-        while (next < customerIds.length) {
+      // Without re-entry, the whole page is registered in one write, and every customer's start
+      // goes to Temporal (which refuses a second run): a launch resumed after a crash between
+      // registering and starting still starts them.
+      const once = policyOf(run) === 'never';
+      if (once) await registerFirstEntries(customerIds.map((c) => entryKey(run.journeyId, c)));
+      await runLimited(
+        START_CONCURRENCY,
+        customerIds.map((customerId, index) => async () => {
           options.signal?.throwIfAborted();
-          const index = next++;
-          const entered = await start(run, customerIds[index]);
-          (entered ? outcome.entered : outcome.alreadyEntered).push(customerIds[index]);
+          const entered = once ? await startEntry(run, customerId, 1) : await start(run, customerId);
+          (entered ? outcome.entered : outcome.alreadyEntered).push(customerId);
           options.onEntered?.(index, entered);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, customerIds.length) }, lane));
+        }),
+      );
       return outcome;
     },
 

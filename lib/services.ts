@@ -1,6 +1,7 @@
 // The Temporal-facing services the API uses, built once from a client and a task queue.
 import type { Client } from '@temporalio/client';
 import type { Models } from '../db/models';
+import { createEventIngest } from './event-ingest';
 import { createJourneyEntry } from './journey-entry';
 import { createJourneyRuns } from './journey-runs';
 import { createJourneyStats } from './journey-stats';
@@ -8,10 +9,12 @@ import { createLaunches } from './launches';
 
 export function createServices(client: Client, taskQueue: string, models: Models) {
   const runs = createJourneyRuns(client, taskQueue, models.journeyEntries);
+  const entry = createJourneyEntry({ models, runs });
   return {
     runs,
     launches: createLaunches(client, taskQueue),
-    entry: createJourneyEntry({ models, runs }),
+    entry,
+    events: createEventIngest(models, entry),
     stats: createJourneyStats(client, models),
   };
 }

@@ -16,6 +16,8 @@ import { unsubscribeUrl } from '../core/unsubscribe-links';
 import type { Database } from '../db/connect';
 import type { Config } from '../lib/config';
 import { createFirebaseMessaging } from '../lib/firebase-messaging';
+import { createEventIngest } from '../lib/event-ingest';
+import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
 import { createMailTransport } from '../lib/mail-transport';
 import { refreshedEvery } from '../lib/refreshed';
@@ -42,6 +44,8 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
   }
   if (firebase) channels.push = createPushChannel(firebase.messaging, { removeTokens: removePushTokens(db.models.customers) });
 
+  const runs = createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries);
+  const events = createEventIngest(db.models, createJourneyEntry({ models: db.models, runs }));
   const activities = createActivities({
     models: db.models,
     ledger: createDeliveryLedger(db.models.deliveries),
@@ -52,7 +56,8 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
     channels,
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
-    runs: createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries),
+    runs,
+    finishEvents: () => events.finishEvents(),
   });
   return {
     activities,

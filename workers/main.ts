@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
 import { configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
+import { ensureEventSweep } from '../lib/event-sweep';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length > 0) console.log(`cairn worker: registered search attributes ${added.join(', ')}`);
+  await ensureEventSweep(client, config.temporal.taskQueue);
   const { activities, close } = createRealActivities(db, { ...config, signingSecret }, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {

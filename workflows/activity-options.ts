@@ -41,3 +41,9 @@ export const DECIDE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_FAILURES },
 };
+
+/** The event sweep: the next scheduled pass covers whatever this one could not finish. */
+export const SWEEP_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 3 },
+};

@@ -2,10 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/journey-definition';
 import { eventNameSchema } from '../../core/names';
-import type { Models } from '../../db/models';
 import { attributeValues } from '../customer-input';
-import { ingestEvents } from '../../lib/event-ingest';
-import type { JourneyEntry } from '../../lib/journey-entry';
+import type { EventIngest } from '../../lib/event-ingest';
 import { parse } from '../validate';
 
 const FUTURE_TOLERANCE_MS = 3_600_000;
@@ -38,18 +36,18 @@ export const eventBatchSchema = z
   })
   .strict();
 
-export function eventsRouter(models: Models, entry: Pick<JourneyEntry, 'eventsStored'>): Router {
+export function eventsRouter(events: Pick<EventIngest, 'ingest'>): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const event = parse(eventSchema, req.body);
-    res.status(202).json(await ingestEvents(models, [event], entry.eventsStored));
+    res.status(202).json(await events.ingest([event]));
   });
 
   /** Up to 1,000 events: all are validated before any is stored. */
   router.post('/batch', async (req, res) => {
-    const { events } = parse(eventBatchSchema, req.body);
-    res.status(202).json(await ingestEvents(models, events, entry.eventsStored));
+    const { events: batch } = parse(eventBatchSchema, req.body);
+    res.status(202).json(await events.ingest(batch));
   });
 
   return router;

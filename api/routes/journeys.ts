@@ -5,6 +5,7 @@ import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-d
 import { saveJourneyVersion } from '../../db/journey-versions';
 import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
+import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
 import { conflict, fieldPath, FieldError, invalid, notFound } from '../errors';
@@ -90,7 +91,13 @@ function parseDefinition(body: unknown): JourneyDefinition {
   );
 }
 
-export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats: JourneyStatsReader; channels: readonly Channel[] }): Router {
+export function journeysRouter(deps: {
+  models: Models;
+  runs: JourneyRuns;
+  stats: JourneyStatsReader;
+  entry: Pick<JourneyEntry, 'journeysChanged'>;
+  channels: readonly Channel[];
+}): Router {
   const { models, runs, stats, channels } = deps;
   const router = Router();
 
@@ -112,6 +119,7 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
     const id = pathId(req.params.id, 'id');
     const definition = await validDefinition(id, req.body);
     const { doc, created } = await saveJourneyVersion(models, id, definition);
+    deps.entry.journeysChanged();
     res.status(created ? 201 : 200).json(journeyView(doc));
   });
 
@@ -137,6 +145,7 @@ export function journeysRouter(deps: { models: Models; runs: JourneyRuns; stats:
     if (!journey.draft) throw conflict(`journey "${id}" has no draft to publish`);
     const definition = await validDefinition(id, journey.draft, journey);
     const { doc } = await saveJourneyVersion(models, id, definition);
+    deps.entry.journeysChanged();
     res.json(journeyView(doc));
   });
 

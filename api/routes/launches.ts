@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { idSchema, JourneyDefinition } from '../../core/journey-definition';
 import type { Models } from '../../db/models';
 import { InvalidStoredRule, storedRule } from '../../db/segment-model';
+import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
 import { conflict, invalid, notFound } from '../errors';
@@ -30,7 +31,7 @@ export const launchBodySchema = z
   });
 
 /** Launching and stopping a journey: at listed customers, at a segment, or by its own entry (going live). */
-export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches }): Router {
+export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches; entry: Pick<JourneyEntry, 'journeysChanged'> }): Router {
   const { models, runs, launches } = deps;
   const router = Router();
 
@@ -58,6 +59,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
       }
       // Going live: from now on customers enter as they qualify (see lib/journey-entry.ts).
       await models.journeys.updateOne({ _id: id }, { $set: { live: true } });
+      deps.entry.journeysChanged();
     }
     const segmentId = body.segmentId ?? (entry.type === 'segment' ? entry.segmentId : undefined);
     if (segmentId === undefined) {
@@ -92,6 +94,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const id = pathId(req.params.id, 'id');
     const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
+    deps.entry.journeysChanged();
     res.json({ journeyId: id, live: false });
   });
 
@@ -100,6 +103,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const id = pathId(req.params.id, 'id');
     const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
+    deps.entry.journeysChanged();
     const stopping = await runs.stopAll(id, 'journey stopped');
     res.status(202).json({ journeyId: id, live: false, stopping });
   });
@@ -108,6 +112,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
   router.post('/:id/pause', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { paused: true });
+    deps.entry.journeysChanged();
     res.status(202).json({ journeyId: id, paused: true, signalled: await runs.pauseAll(id, true) });
   });
 
@@ -115,6 +120,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
   router.post('/:id/resume', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { paused: false });
+    deps.entry.journeysChanged();
     res.status(202).json({ journeyId: id, paused: false, signalled: await runs.pauseAll(id, false) });
   });
 
@@ -122,6 +128,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
   router.post('/:id/archive', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { archived: true, live: false });
+    deps.entry.journeysChanged();
     res.status(202).json({ journeyId: id, archived: true, stopping: await runs.stopAll(id, 'journey archived') });
   });
 

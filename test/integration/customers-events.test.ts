@@ -1,6 +1,5 @@
 // Customers with every kind of address and consent, batch upserts, and event ingest with the
 // per-customer roll-ups that behavioural segments read.
-import { STALE_CLAIM_MS } from '../../lib/event-ingest';
 import { Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -107,30 +106,6 @@ describe('events', () => {
     expect(await stack.db.models.events.countDocuments({ customerId: 'repeat' })).toBe(2);
   });
 
-  test('when an ingest died between storing an event and its roll-up, then a resend completes it once', async () => {
-    const stale = new Date(Date.now() - STALE_CLAIM_MS - 5_000);
-    const fresh = new Date();
-    await stack.db.models.events.insertMany([
-      { _id: 'crashed-old', customerId: 'crashy', name: 'signup', timestamp: stale, state: 'pending', claimedAt: stale, receivedAt: stale },
-      { _id: 'in-flight', customerId: 'crashy', name: 'signup', timestamp: fresh, state: 'pending', claimedAt: fresh, receivedAt: fresh },
-    ]);
-    const res = await stack.api('POST', '/v1/events/batch', {
-      events: [
-        { id: 'crashed-old', customerId: 'crashy', name: 'signup' },
-        { id: 'in-flight', customerId: 'crashy', name: 'signup' },
-      ],
-    });
-    expect(res.body).toEqual({ accepted: 0, duplicates: 2 });
-    const customer = (await stack.api('GET', '/v1/customers/crashy')).body;
-    // The stale one is applied by the resend; the one still in flight is left to its own request.
-    expect(customer.events.signup.count).toBe(1);
-    expect((await stack.db.models.events.findById('crashed-old').lean())!.state).toBe('applied');
-    expect((await stack.db.models.events.findById('in-flight').lean())!.state).toBe('pending');
-    // A second resend does not count the stale one again.
-    await stack.api('POST', '/v1/events', { id: 'crashed-old', customerId: 'crashy', name: 'signup' });
-    expect((await stack.api('GET', '/v1/customers/crashy')).body.events.signup.count).toBe(1);
-  });
-
   test.each([
     ['a name with a dot', { id: 'x1', customerId: 'c', name: 'order.completed' }, 'name'],
     ['a name starting with $', { id: 'x2', customerId: 'c', name: '$where' }, 'name'],
@@ -152,5 +127,4 @@ test('when a batch holds a thousand customers or hundreds of events over hundred
   const events = Array.from({ length: 500 }, (_, i) => ({ id: `bulk-event-${i}`, customerId: `bulk-${i % 250}`, name: 'page_viewed' }));
   expect((await stack.api('POST', '/v1/events/batch', { events })).body).toEqual({ accepted: 500, duplicates: 0 });
   expect((await stack.api('GET', '/v1/customers/bulk-7')).body.events.page_viewed.count).toBe(2);
-  expect((await stack.db.models.events.findById('bulk-event-499').lean())!.state).toBe('applied');
 });

@@ -34,7 +34,9 @@ test('when a customer does the awaited event, then their running journey takes t
   expect(res.status).toBe(202);
   const result = await stack.run('checkout', 'ann').result();
   expect(result.path).toEqual(['wait-order', 'thanks']);
-  expect((await stack.db.models.events.findById('ann-order-1').lean())!.state).toBe('applied');
+  // The batch is recorded as dispatched, so the sweep leaves it alone.
+  const { batch } = (await stack.db.models.events.findById('ann-order-1').lean())!;
+  expect(await stack.db.models.eventBatches.findById(batch).lean()).not.toBeNull();
 });
 
 test('when an event-entry journey is live, then its event enters the customer once', async () => {
@@ -196,4 +198,56 @@ test("when a customer is on a second entry, then stopping their run stops that e
 
   expect((await stack.api('POST', '/v1/journeys/twice/runs/twice/stop')).status).toBe(202);
   expect((await stack.run('twice', 'twice', 2).result()).status).toBe('stopped');
+});
+
+test('when an event arrives 50 ms after the customer entered, then their run hears it (routed through the entry registry)', async () => {
+  await stack.api('PUT', '/v1/customers/quick', {});
+  await stack.api('PUT', '/v1/journeys/cancellable', {
+    name: 'Cancellable',
+    settings: { exitOnEvent: 'cancelled' },
+    steps: [{ id: 'later', type: 'wait', duration: '7d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'hello-web' }],
+  });
+  expect((await stack.api('POST', '/v1/journeys/cancellable/launch', { customerIds: ['quick'] })).status).toBe(202);
+  await new Promise((r) => setTimeout(r, 50));
+  expect((await stack.api('POST', '/v1/events', { id: 'quick-cancel', customerId: 'quick', name: 'cancelled' })).status).toBe(202);
+  expect(await stack.run('cancellable', 'quick').result()).toMatchObject({ status: 'exited', path: ['later'] });
+});
+
+test('when an event is one no journey of the customer hears, then their run gets no signal', async () => {
+  await stack.api('PUT', '/v1/customers/idle', {});
+  await stack.api('PUT', '/v1/journeys/waits-for-order', {
+    name: 'Waits for an order',
+    steps: [{ id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '1d' }],
+  });
+  await stack.api('POST', '/v1/journeys/waits-for-order/launch', { customerIds: ['idle'] });
+  const handle = stack.run('waits-for-order', 'idle');
+  await eventually(async () => expect((await handle.query(journeyStateQuery)).waitingFor).toBeDefined());
+
+  await stack.api('POST', '/v1/events/batch', {
+    events: [
+      { id: 'idle-scroll', customerId: 'idle', name: 'page_scrolled' },
+      { id: 'idle-order', customerId: 'idle', name: 'order_completed' },
+    ],
+  });
+  await handle.result();
+  const signals = (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes);
+  expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes!.signalName)).toEqual(['customerEvent']);
+});
+
+test('when an ingest request died after storing its events, then the scheduled sweep delivers them to the runs that hear them', async () => {
+  await stack.api('PUT', '/v1/customers/orphan', {});
+  await stack.api('PUT', '/v1/journeys/waits-for-payment', {
+    name: 'Waits for a payment',
+    steps: [{ id: 'wait-payment', type: 'waitForEvent', event: 'payment_made', timeout: '1d', onEvent: 'thanks' }, { id: 'thanks', type: 'send', channel: 'web', template: 'hello-web' }],
+  });
+  await stack.api('POST', '/v1/journeys/waits-for-payment/launch', { customerIds: ['orphan'] });
+  const handle = stack.run('waits-for-payment', 'orphan');
+  await eventually(async () => expect((await handle.query(journeyStateQuery)).waitingFor).toBeDefined());
+
+  // What a request killed right after its insert leaves: the event, nothing else.
+  const receivedAt = new Date(Date.now() - 90_000);
+  await stack.db.models.events.create({ _id: 'orphan-pay', customerId: 'orphan', name: 'payment_made', timestamp: new Date(), receivedAt, batch: 'died-after-insert' });
+  await stack.sweepNow();
+  expect((await handle.result()).path).toEqual(['wait-payment', 'thanks']);
+  expect((await stack.api('GET', '/v1/customers/orphan')).body.events.payment_made.count).toBe(1);
 });

@@ -104,6 +104,22 @@ describe('the operators Cairn uses', () => {
     expect(await c().countDocuments({ _id: { $in: ['e0', 'e1', 'e2'] } })).toBe(3);
   });
 
+  test('when an unordered bulk of guarded upserts meets documents that fail their guard, then the rest apply and each miss is a duplicate key', async () => {
+    await c().insertOne({ _id: 'g1', marks: { b1: 1 }, n: 1 });
+    const guarded = (id: string) => ({ updateOne: { filter: { _id: id, 'marks.b1': { $exists: false } }, update: { $inc: { n: 1 }, $set: { 'marks.b1': 1 } }, upsert: true } });
+    const err = await c()
+      .bulkWrite([guarded('g0'), guarded('g1'), guarded('g2')], { ordered: false })
+      .then(() => undefined, (e: { writeErrors?: { index: number; code: number }[] }) => e);
+    expect(err?.writeErrors?.map((w: { index: number; code: number }) => [w.index, w.code])).toEqual([[1, 11000]]);
+    expect((await c().find({ _id: { $in: ['g0', 'g1', 'g2'] } }).sort({ _id: 1 }).toArray()).map((d: { n: number }) => d.n)).toEqual([1, 1, 1]);
+  });
+
+  test('when $addToSet takes $each, then only values not there yet are added, and an empty list creates the array', async () => {
+    await c().updateOne({ _id: 'set' }, { $addToSet: { names: { $each: ['a', 'b'] } } }, { upsert: true });
+    await c().updateOne({ _id: 'set' }, { $addToSet: { names: { $each: ['b', 'c'] }, empty: { $each: [] } } });
+    expect(await c().findOne({ _id: 'set' })).toMatchObject({ names: ['a', 'b', 'c'], empty: [] });
+  });
+
   test('when a bulk write mixes updates and upserts unordered, then the counts say what happened', async () => {
     await c().insertOne({ _id: 'b0', n: 0 });
     const result = await c().bulkWrite(

@@ -3,13 +3,14 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import type { Channel } from '../../core/channels';
 import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
 import { DEFAULT_SEND_RATES } from '../../lib/config';
+import { ensureEventSweep, eventSweepScheduleId, removeEventSweep } from '../../lib/event-sweep';
 import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { FcmServer, startFcmServer } from '../../dev/fcm-server';
@@ -56,6 +57,8 @@ export interface Stack {
   /** Environment for a worker process of this stack (`node dist/workers/main.js`). */
   workerEnv: Record<string, string>;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse>;
+  /** Runs the event sweep now through the worker's schedule (created if missing), and waits for it. */
+  sweepNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,7 +165,20 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
     },
+    async sweepNow() {
+      await ensureEventSweep(client, taskQueue);
+      const schedule = client.schedule.getHandle(eventSweepScheduleId(taskQueue));
+      const before = (await schedule.describe()).info.recentActions.length;
+      await schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      const action = await eventually(async () => {
+        const recent = (await schedule.describe()).info.recentActions;
+        expect(recent.length).toBeGreaterThan(before);
+        return recent[recent.length - 1].action;
+      });
+      await client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result();
+    },
     async close() {
+      await removeEventSweep(client, taskQueue);
       app.closeStreams();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,0 +1,84 @@
+// The one update per customer that folds a batch of their events into the roll-ups on the
+// customer document (count, first and last time per event name, last seen), so behavioural
+// segment conditions read one document instead of scanning the event log.
+//
+// Each fold leaves a marker, `ingest.h<hour>.<batch>`, and only applies where that marker is
+// absent: folding a batch again (the sweep finishing a batch whose request died) changes
+// nothing. The marker's value says whether the customer's events in that batch had anything to
+// dispatch (1) or not (0). Markers are kept until the sweep has passed their hour by two hours,
+// then dropped by later folds of the same customer.
+import { isDuplicateKey } from '../db/duplicate-key';
+import type { Models } from '../db/models';
+
+export interface RollupEvent {
+  customerId: string;
+  name: string;
+  timestamp: Date;
+}
+
+const HOUR_MS = 3_600_000;
+/** How many hourly marker buckets before the prune line a fold clears (covers quiet customers' gaps). */
+const PRUNED_BUCKETS = 3;
+
+export const markerBucket = (receivedAt: Date) => `h${Math.floor(receivedAt.getTime() / HOUR_MS)}`;
+export const markerPath = (batch: string, receivedAt: Date) => `ingest.${markerBucket(receivedAt)}.${batch}`;
+
+/** The marker a customer document holds for a batch: 1, 0, or undefined when not folded. */
+export function markerOf(customer: { ingest?: Record<string, Record<string, number>> }, batch: string, receivedAt: Date): number | undefined {
+  return customer.ingest?.[markerBucket(receivedAt)]?.[batch];
+}
+
+/**
+ * Folds each customer's events of the batch in, one update per customer, all in one bulk write.
+ * `dispatching` holds the customers whose events have something to dispatch. `sweptThrough` is
+ * the time the sweep has finished every batch before: markers well before it are dropped.
+ */
+export async function foldBatch(
+  customers: Models['customers'],
+  batch: { id: string; receivedAt: Date; sweptThrough: Date },
+  events: RollupEvent[],
+  dispatching: ReadonlySet<string>,
+): Promise<void> {
+  const byCustomer = new Map<string, RollupEvent[]>();
+  for (const e of events) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
+  if (byCustomer.size === 0) return;
+  const marker = markerPath(batch.id, batch.receivedAt);
+  const pruneBelow = Math.floor(Math.min(batch.sweptThrough.getTime(), batch.receivedAt.getTime()) / HOUR_MS) - 2;
+  const prune = Object.fromEntries(Array.from({ length: PRUNED_BUCKETS }, (_, i) => [`ingest.h${pruneBelow - 1 - i}`, '']));
+  const ops = [...byCustomer].map(([customerId, list]) => ({
+    updateOne: {
+      filter: { _id: customerId, [marker]: { $exists: false } },
+      update: {
+        ...rollupUpdate(list),
+        $set: { [marker]: dispatching.has(customerId) ? 1 : 0 },
+        $unset: prune,
+        // An event for an unknown customer creates the customer, as identify would.
+        $setOnInsert: { attributes: {}, createdAt: new Date() },
+        $currentDate: { updatedAt: true as const },
+      },
+      upsert: true,
+    },
+  }));
+  try {
+    await customers.bulkWrite(ops, { ordered: false, timestamps: false });
+  } catch (err) {
+    // A customer already folded for this batch: the filter misses, and the upsert meets the `_id`.
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
+/** $inc the counts, $min/$max the times, of one customer's events. */
+function rollupUpdate(events: RollupEvent[]) {
+  const update = { $inc: {} as Record<string, number>, $min: {} as Record<string, Date>, $max: {} as Record<string, Date> };
+  for (const e of events) {
+    const base = `events.${e.name}`;
+    update.$inc[`${base}.count`] = (update.$inc[`${base}.count`] ?? 0) + 1;
+    update.$min[`${base}.first`] = earliest(update.$min[`${base}.first`], e.timestamp);
+    update.$max[`${base}.last`] = latest(update.$max[`${base}.last`], e.timestamp);
+    update.$max.lastSeenAt = latest(update.$max.lastSeenAt, e.timestamp);
+  }
+  return update;
+}
+
+const earliest = (a: Date | undefined, b: Date) => (a && a < b ? a : b);
+const latest = (a: Date | undefined, b: Date) => (a && a > b ? a : b);

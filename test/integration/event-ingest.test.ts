@@ -1,0 +1,142 @@
+// Event ingest on the real store, with failures injected between its steps: whatever step a
+// request dies in, the sweep finishes its events without any resend, each rolled up exactly
+// once and dispatched; finishing again changes nothing. Dispatch here is a recorder: the real
+// one (signals and entries through Temporal) is covered by journey-entry.test.ts.
+import { connectDatabase, Database } from '../../db/connect';
+import type { Models } from '../../db/models';
+import { foldBatch } from '../../lib/event-rollups';
+import { createEventIngest, EventDispatch, IncomingEvent, SWEEP_SETTING, StoredEvent } from '../../lib/event-ingest';
+import { testEnv } from '../support/test-env';
+
+let db: Database;
+beforeAll(async () => {
+  db = await connectDatabase(`${testEnv().mongoBaseUri}/cairn_event_ingest_${process.pid}`);
+});
+afterAll(async () => {
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+/** A dispatch that plans every customer and records what it was given; `failNext` makes it throw once. */
+function recordingDispatch() {
+  const dispatched: string[] = [];
+  let failNext = false;
+  const dispatch: EventDispatch = {
+    plan: async (events) => new Set(events.map((e) => e.customerId)),
+    async dispatch(events: StoredEvent[]) {
+      if (failNext) {
+        failNext = false;
+        throw new Error('injected: dispatch failed');
+      }
+      dispatched.push(...events.map((e) => e._id));
+    },
+  };
+  return { dispatch, dispatched, failOnce: () => void (failNext = true) };
+}
+
+/** The model with one method replaced: it fails once, after doing `partly` of the work if given. */
+function failingOnce<M extends object>(model: M, method: string, partly?: (original: (...args: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<unknown>): M {
+  let failed = false;
+  return new Proxy(model, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== method || failed) return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        failed = true;
+        if (partly) await partly((value as (...a: unknown[]) => Promise<unknown>).bind(target), args);
+        throw new Error(`injected: ${method} failed`);
+      };
+    },
+  });
+}
+
+const SCENARIOS: [string, (models: Models) => Partial<Models>, 'request fails' | 'request succeeds'][] = [
+  ['after the insert, before any roll-up', (m) => ({ customers: failingOnce(m.customers, 'bulkWrite') }), 'request fails'],
+  [
+    'half-way through the roll-ups (one customer folded)',
+    (m) => ({ customers: failingOnce(m.customers, 'bulkWrite', (bulkWrite, [ops, options]) => bulkWrite((ops as unknown[]).slice(0, 1), options)) }),
+    'request fails',
+  ],
+  ['after the roll-ups, in dispatch', () => ({}), 'request succeeds'],
+  ['after dispatch, before it is recorded', (m) => ({ eventBatches: failingOnce(m.eventBatches, 'create') }), 'request fails'],
+];
+
+describe.each(SCENARIOS)('when an ingest request dies %s', (where, inject, outcome) => {
+  const tag = where.replace(/\W+/g, '-');
+  const events: IncomingEvent[] = ['a', 'b', 'c'].flatMap((c) => [1, 2].map((n) => ({ id: `${tag}-${c}${n}`, customerId: `${tag}-${c}`, name: 'viewed' })));
+
+  test(`then the sweep finishes every event once, with no resend (${outcome})`, async () => {
+    await db.models.settings.deleteOne({ _id: SWEEP_SETTING });
+    const recorder = recordingDispatch();
+    if (where.includes('in dispatch')) recorder.failOnce();
+    const broken = createEventIngest({ ...db.models, ...inject(db.models) }, recorder.dispatch, () => undefined);
+    const request = broken.ingest(events);
+    if (outcome === 'request fails') await expect(request).rejects.toThrow(/injected/);
+    else await expect(request).resolves.toEqual({ accepted: 6, duplicates: 0 });
+
+    // The sweep runs in another process in production: a fresh ingest over the same store.
+    const sweep = createEventIngest(db.models, recorder.dispatch);
+    const later = new Date(Date.now() + 61_000);
+    const first = await sweep.finishEvents(later);
+    expect(first.finished).toBe(1);
+    for (const c of ['a', 'b', 'c']) {
+      const customer = await db.models.customers.findById(`${tag}-${c}`).lean();
+      expect(customer?.events?.viewed.count).toBe(2);
+    }
+    expect(new Set(recorder.dispatched)).toEqual(new Set(events.map((e) => e.id)));
+    expect(await db.models.eventBatches.countDocuments({ _id: (await db.models.events.findById(events[0].id).lean())!.batch })).toBe(1);
+
+    // Finishing again changes nothing and dispatches nothing more.
+    const dispatchedBefore = recorder.dispatched.length;
+    expect((await sweep.finishEvents(later)).finished).toBe(0);
+    expect((await db.models.customers.findById(`${tag}-a`).lean())?.events?.viewed.count).toBe(2);
+    expect(recorder.dispatched).toHaveLength(dispatchedBefore);
+  });
+});
+
+test('when nothing listens for an event, then ingest writes the events and one roll-up per customer, and dispatches nothing', async () => {
+  let planned = 0;
+  let dispatchCalls = 0;
+  const ingest = createEventIngest(db.models, {
+    plan: async () => (planned++, new Set()),
+    dispatch: async () => void dispatchCalls++,
+  });
+  const events = Array.from({ length: 40 }, (_, i) => ({ id: `quiet-${i}`, customerId: `quiet-${i % 4}`, name: 'scrolled' }));
+  const writes: string[] = [];
+  const monitored = { ...db.models };
+  for (const name of ['events', 'customers', 'eventBatches'] as const) {
+    monitored[name] = new Proxy(db.models[name], {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (['insertMany', 'bulkWrite', 'create', 'updateOne', 'updateMany'].includes(String(prop))) writes.push(`${name}.${String(prop)}`);
+        return value.bind(target);
+      },
+    }) as never;
+  }
+  await createEventIngest(monitored, { plan: async () => new Set(), dispatch: async () => void dispatchCalls++ }).ingest(events);
+  expect(writes).toEqual(['events.insertMany', 'customers.bulkWrite']);
+  expect(dispatchCalls).toBe(0);
+  expect((await db.models.customers.findById('quiet-3').lean())?.events?.scrolled.count).toBe(10);
+  // The sweep finds nothing to do for it.
+  await db.models.settings.deleteOne({ _id: SWEEP_SETTING });
+  expect((await ingest.finishEvents(new Date(Date.now() + 61_000))).finished).toBe(0);
+  expect(planned).toBe(0);
+});
+
+test('when a batch is folded twice, or by two sweeps at once, then each customer counts it once', async () => {
+  const receivedAt = new Date(Date.now() - 120_000);
+  const events = ['x', 'y'].flatMap((c) => [1, 2, 3].map((n) => ({ _id: `twice-${c}${n}`, customerId: `twice-${c}`, name: 'clicked', timestamp: receivedAt, receivedAt, batch: 'twice-batch' })));
+  const batch = { id: 'twice-batch', receivedAt, sweptThrough: new Date(0) };
+  await foldBatch(db.models.customers, batch, events, new Set());
+  await foldBatch(db.models.customers, batch, events, new Set());
+  expect((await db.models.customers.findById('twice-x').lean())?.events?.clicked.count).toBe(3);
+
+  // A batch its request left unfolded, finished by two sweeps racing.
+  const crashed = events.map((e) => ({ ...e, _id: `raced-${e._id}`, customerId: `raced-${e.customerId}`, batch: 'raced-batch' }));
+  await db.models.events.insertMany(crashed);
+  await db.models.settings.deleteOne({ _id: SWEEP_SETTING });
+  const later = new Date(Date.now() + 61_000);
+  await Promise.all([createEventIngest(db.models).finishEvents(later), createEventIngest(db.models).finishEvents(later)]);
+  for (const c of ['x', 'y']) expect((await db.models.customers.findById(`raced-twice-${c}`).lean())?.events?.clicked.count).toBe(3);
+});
