@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
 import { configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
+import { backfillEntryRegistry } from '../lib/entry-backfill';
 import { ensureEventSweep } from '../lib/event-sweep';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length > 0) console.log(`cairn worker: registered search attributes ${added.join(', ')}`);
   await ensureEventSweep(client, config.temporal.taskQueue);
+  const backfilled = await backfillEntryRegistry(client, config.temporal.taskQueue, db.models);
+  if (backfilled > 0) console.log(`cairn worker: registered ${backfilled} runs started before the entry registry held every entry`);
   const { activities, close } = createRealActivities(db, { ...config, signingSecret }, { client, taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {

@@ -3,6 +3,7 @@
 // customers as they come to qualify.
 import { journeyWorkflowId } from '../../core/ids';
 import { journeyStateQuery } from '../../core/journey-contract';
+import { backfillEntryRegistry } from '../../lib/entry-backfill';
 import { eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -250,4 +251,19 @@ test('when an ingest request died after storing its events, then the scheduled s
   await stack.sweepNow();
   expect((await handle.result()).path).toEqual(['wait-payment', 'thanks']);
   expect((await stack.api('GET', '/v1/customers/orphan')).body.events.payment_made.count).toBe(1);
+});
+
+test('when runs started before the entry registry held every entry, then the one-off backfill registers them', async () => {
+  await stack.api('PUT', '/v1/customers/veteran', {});
+  await stack.api('PUT', '/v1/journeys/long-wait', { name: 'Long wait', steps: [{ id: 'month', type: 'wait', duration: '30d' }] });
+  await stack.api('POST', '/v1/journeys/long-wait/launch', { customerIds: ['veteran'] });
+  await stack.db.models.journeyEntries.deleteOne({ _id: 'long-wait:veteran' });
+
+  const listed = `WorkflowId = "journey:long-wait:veteran:1" AND ExecutionStatus = "Running"`;
+  await eventually(async () => expect((await stack.client.workflow.count(listed)).count).toBe(1));
+  expect(await backfillEntryRegistry(stack.client, stack.taskQueue, stack.db.models)).toBeGreaterThanOrEqual(1);
+  expect(await stack.db.models.journeyEntries.findById('long-wait:veteran').lean()).toMatchObject({ last: 1 });
+  // Once done, it does not run again.
+  await stack.db.models.journeyEntries.deleteOne({ _id: 'long-wait:veteran' });
+  expect(await backfillEntryRegistry(stack.client, stack.taskQueue, stack.db.models)).toBe(0);
 });
