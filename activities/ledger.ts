@@ -36,17 +36,13 @@ export interface DeliveryLedger {
   claim(send: SendIdentity): Promise<Claim>;
   record(key: string, outcome: FinalOutcome): Promise<void>;
   /**
-   * Written once, just before the message first goes to the provider: a later attempt that
-   * finds it knows the provider may have the message, and settles it on the same route.
+   * Written once, as the message is about to go to the provider (beside the cap reservation):
+   * a later attempt that finds it knows the provider may have the message, and settles it on
+   * the same route.
    */
   beginHandOff(key: string, handOff: Omit<HandOff, 'at'>): Promise<void>;
-  /**
-   * Notes, before reserving, that this send takes a place under the frequency caps, so a retry
-   * after a crash never takes a second one (and is never capped by its own reservation).
-   * Released when the reservation is refused.
-   */
-  holdCapPlace(key: string): Promise<void>;
-  releaseCapPlace(key: string): Promise<void>;
+  /** Withdraws the hand-off mark of a send the caps held back: the message never went out. */
+  withdrawHandOff(key: string): Promise<void>;
   /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
   recordPart(key: string, part: string, providerMessageId: string): Promise<void>;
 }
@@ -54,8 +50,6 @@ export interface DeliveryLedger {
 export interface Claim {
   /** The recorded outcome of an earlier attempt that finished. */
   outcome?: FinalOutcome;
-  /** An earlier attempt already took this send's place under the frequency caps. */
-  capReserved: boolean;
   /** An earlier attempt began handing the message to the provider, and did not record how it went. */
   handOff?: HandOff;
   /** Parts earlier attempts delivered. */
@@ -83,7 +77,7 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
           { upsert: true, returnDocument: 'before' },
         )
         .lean();
-      const base = { capReserved: previous?.capReserved === true, parts: previous?.parts ?? {} };
+      const base = { parts: previous?.parts ?? {} };
       if (!previous || previous.state === 'claimed') {
         return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
       }
@@ -99,11 +93,8 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
     async beginHandOff(key, handOff) {
       await deliveries.updateOne({ _id: key }, { $set: { handOff: { ...handOff, at: new Date() } } });
     },
-    async holdCapPlace(key) {
-      await deliveries.updateOne({ _id: key }, { $set: { capReserved: true } });
-    },
-    async releaseCapPlace(key) {
-      await deliveries.updateOne({ _id: key }, { $unset: { capReserved: 1 } });
+    async withdrawHandOff(key) {
+      await deliveries.updateOne({ _id: key }, { $unset: { handOff: 1 } });
     },
     async recordPart(key, part, providerMessageId) {
       if (!PART_NAME.test(part)) {

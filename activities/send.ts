@@ -5,11 +5,11 @@ import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
 import { contentDigest } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
-import type { CustomerDoc, Models } from '../db/models';
+import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
-import type { Claim, DeliveryLedger, FinalOutcome } from './ledger';
+import type { Claim, DeliveryLedger, FinalOutcome, HandOff } from './ledger';
 
 export interface SendInput {
   /** Idempotency key of this send (see core/ids.ts sendKey). */
@@ -68,22 +68,30 @@ const PAUSED_RECHECK_MS = 30_000;
  * idempotency key. Skips (recorded, not retried) when the customer is gone, or cannot be
  * reached on the channel nor on the fallback (no address, or opted out); fails without retry
  * when the template is missing or does not render.
+ *
+ * Three store round trips on the common path: the claim, the customer and the template at
+ * once; the cap reservation beside the hand-off mark; the outcome. Pause, quiet hours and cap
+ * rules come from short caches.
  */
 export function createSend(deps: SendDeps) {
   return (input: SendInput): Promise<SendResult> => whileBeating(() => sendOnce(deps, input));
 }
 
 async function sendOnce(deps: SendDeps, input: SendInput): Promise<SendResult> {
-  const claim = await deps.ledger.claim({
-    key: input.key,
-    channel: input.channel,
-    customerId: input.customerId,
-    journeyId: input.journeyId,
-    stepId: input.stepId,
-  });
+  const [claim, customer, template] = await Promise.all([
+    deps.ledger.claim({
+      key: input.key,
+      channel: input.channel,
+      customerId: input.customerId,
+      journeyId: input.journeyId,
+      stepId: input.stepId,
+    }),
+    deps.models.customers.findById(input.customerId).lean(),
+    deps.models.templates.findById(input.templateId).lean(),
+  ]);
   let outcome: FinalOutcome | undefined = claim.outcome;
   if (!outcome) {
-    const attempt = await deliverOnce(deps, input, claim);
+    const attempt = await deliverOnce(deps, input, claim, customer, template);
     if (attempt.status === 'deferred' || attempt.status === 'rerouted') return attempt;
     outcome = attempt;
     await deps.ledger.record(input.key, outcome);
@@ -113,13 +121,14 @@ async function deliverOnce(
   deps: SendDeps,
   input: SendInput,
   claim: Claim,
+  customer: CustomerDoc | null,
+  stepTemplate: TemplateDoc | null,
 ): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' | 'rerouted' }>> {
-  const customer = await deps.models.customers.findById(input.customerId).lean();
   if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
 
   // An earlier attempt handed the message over: settle it on the route it took, with no
-  // second look at pauses, quiet hours or caps (the message may be out already). Otherwise
-  // the step's channel, or its fallback when the customer cannot be reached there.
+  // second look at pauses or quiet hours (the message may be out already). Otherwise the
+  // step's channel, or its fallback when the customer cannot be reached there.
   const earlier = claim.handOff;
   const routes = earlier
     ? [{ channel: earlier.channel, templateId: earlier.templateId }]
@@ -142,7 +151,7 @@ async function deliverOnce(
   }
   if (input.via && route.channel !== input.via) return { status: 'rerouted', channel: route.channel };
 
-  const template = await deps.models.templates.findById(route.templateId).lean();
+  const template = route.templateId === input.templateId ? stepTemplate : await deps.models.templates.findById(route.templateId).lean();
   if (!template || template.channel !== route.channel) {
     return {
       status: 'failed',
@@ -160,11 +169,8 @@ async function deliverOnce(
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
   }
 
-  if (!earlier) {
-    const held = await holdBack(deps, input, customer, route.channel, claim.capReserved);
-    if (held) return held;
-    await deps.ledger.beginHandOff(input.key, { channel: route.channel, templateId: route.templateId, digest: contentDigest(content) });
-  }
+  const held = await holdBack(deps, input, customer, { channel: route.channel, templateId: route.templateId, digest: contentDigest(content) }, earlier);
+  if (held) return held;
   // Temporal cancels an attempt it has given up on (its heartbeats stopped reaching the server,
   // and a retry may be running): such an attempt must not hand the message over as well.
   activityContext()?.cancellationSignal.throwIfAborted();
@@ -197,30 +203,38 @@ async function deliverOnce(
 }
 
 /**
- * What holds a send back before it first goes out: a pause, quiet hours (the journey's, else
- * the account's; not for transactional sends) and the frequency caps (not for transactional
- * sends; a retry keeps the place it took).
+ * What holds a send back before it goes out: a pause and quiet hours (the journey's, else the
+ * account's; not for transactional sends), checked only before the first hand-off; then the
+ * frequency caps (not for transactional sends). The cap reservation and the hand-off mark are
+ * written at once: the adapter runs only once both are done, so a send whose reservation was
+ * refused never went out, and its mark is withdrawn (or, after a crash, found by the retry,
+ * which asks the caps again: the reservation is keyed by the send, so a place taken counts).
  */
 async function holdBack(
   deps: SendDeps,
   input: SendInput,
   customer: CustomerDoc,
-  channel: Channel,
-  capReserved: boolean,
+  handOff: Omit<HandOff, 'at'>,
+  earlier: HandOff | undefined,
 ): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' }> | undefined> {
-  // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
-  if (await deps.isPaused(input.journeyId)) {
-    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+  if (!earlier) {
+    // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
+    if (await deps.isPaused(input.journeyId)) {
+      return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+    }
+    if (!input.transactional) {
+      const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
+      if (quietUntil) return { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' };
+    }
   }
-  if (input.transactional) return undefined;
-  const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
-  if (quietUntil) return { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' };
-  if (capReserved) return undefined;
-  // The place is noted before it is reserved: a crash in between costs at most one message
-  // over a cap, never a send capped by its own reservation.
-  const reservation = await deps.reserveCap(customer._id, channel, { beforeReserving: () => deps.ledger.holdCapPlace(input.key) });
+  const [reservation] = await Promise.all([
+    input.transactional
+      ? ({ admitted: true } as const)
+      : deps.reserveCap({ customerId: customer._id, channel: handOff.channel, key: input.key, ...(earlier ? { handedOffAt: earlier.at } : {}) }),
+    earlier ? undefined : deps.ledger.beginHandOff(input.key, handOff),
+  ]);
   if (reservation.admitted) return undefined;
-  await deps.ledger.releaseCapPlace(input.key);
+  await deps.ledger.withdrawHandOff(input.key);
   const reason = `capped:${reservation.rule}`;
   if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
   return { status: 'skipped', reason };

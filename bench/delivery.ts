@@ -11,9 +11,9 @@
 // admitted) and account quiet hours that the run does not fall in. Then, per channel, with
 // BENCH_DELIVERY_CONCURRENCY (default 16, a worker's activity slots) sends in flight:
 // - full: BENCH_DELIVERIES (default 1,000) sends through `createSend` with the real ledger
-//   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer read, routing,
-//   template read, Handlebars render, pause and quiet-hours checks, cap place noted in the
-//   ledger, cap reservation, hand-off mark, the adapter, outcome record;
+//   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer and template
+//   reads (at once), routing, Handlebars render, pause and quiet-hours checks, cap reservation
+//   and hand-off mark (at once), the adapter, outcome record;
 // - baseline: the same number through the same `createSend` with a ledger that claims and
 //   records nothing and a cap reserver that admits everything, half before and half after the
 //   full path, so that drift (a filling database, a busy machine) weighs on both.
@@ -228,9 +228,9 @@ async function main(bench: Bench): Promise<void> {
       `${probeStart.writes.caps.toFixed(1)} ms (${opsMs(probeStart.capOps)}); ${probeEnd.writes.caps.toFixed(1)} ms (${opsMs(probeEnd.capOps)})`,
     ],
     [
-      'the same: ledger cap place; hand-off mark; record (each an update by `_id`)',
-      `${probeStart.writes.capPlace.toFixed(1)}, ${probeStart.writes.handOff.toFixed(1)}, ${probeStart.writes.record.toFixed(1)} ms; ` +
-        `${probeEnd.writes.capPlace.toFixed(1)}, ${probeEnd.writes.handOff.toFixed(1)}, ${probeEnd.writes.record.toFixed(1)} ms`,
+      'the same: hand-off mark; record (each an update by `_id`)',
+      `${probeStart.writes.handOff.toFixed(1)}, ${probeStart.writes.record.toFixed(1)} ms; ` +
+        `${probeEnd.writes.handOff.toFixed(1)}, ${probeEnd.writes.record.toFixed(1)} ms`,
     ],
     [
       `the same: read by \`_id\` of a ledger row; a customer (${fmt.n(probeEnd.sizes.customers)}); a frequency doc (${fmt.n(probeEnd.sizes.frequency)}); a template (2)`,
@@ -275,11 +275,10 @@ async function main(bench: Bench): Promise<void> {
  * nothing, so every attempt delivers; a retried activity would deliver twice.
  */
 const passThroughLedger: DeliveryLedger = {
-  claim: async () => ({ capReserved: false, parts: {} }),
+  claim: async () => ({ parts: {} }),
   record: async () => undefined,
   beginHandOff: async () => undefined,
-  holdCapPlace: async () => undefined,
-  releaseCapPlace: async () => undefined,
+  withdrawHandOff: async () => undefined,
   recordPart: async () => undefined,
 };
 
@@ -307,14 +306,13 @@ function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
     claim: (send) => clock.time('ledger claim', () => inner.claim(send)),
     record: (key, outcome) => clock.time('ledger record', () => inner.record(key, outcome)),
     beginHandOff: (key, handOff) => clock.time('ledger hand-off', () => inner.beginHandOff(key, handOff)),
-    holdCapPlace: (key) => clock.time('ledger cap place', () => inner.holdCapPlace(key)),
-    releaseCapPlace: (key) => clock.time('ledger cap release', () => inner.releaseCapPlace(key)),
+    withdrawHandOff: (key) => clock.time('ledger hand-off withdrawn', () => inner.withdrawHandOff(key)),
     recordPart: (key, part, id) => clock.time('ledger part', () => inner.recordPart(key, part, id)),
   };
 }
 
 function timedCaps(inner: CapReserver, clock: StageClock): CapReserver {
-  return (customer, channel, options) => clock.time('caps', () => inner(customer, channel, options));
+  return (request) => clock.time('caps', () => inner(request));
 }
 
 function timedAdapter(inner: ChannelAdapter, clock: StageClock): ChannelAdapter {
@@ -470,10 +468,9 @@ async function verify(db: Database, sink: SinkHandle, m: Measurement, withLedger
 }
 
 /**
- * The caps counted every full-path send: per customer, the daily email rule holds this run's
- * emails (the 2-day-old time was pruned by the first reservation), the weekly rule the 2-day-old
- * send plus this run's sends (the 8-day-old one was pruned). Customers no send reached keep
- * their seeded history.
+ * The caps counted every full-path send: per customer, each rule's list keeps its newest
+ * `limit` places, and no customer gets more sends than that in the run (checkCapsAdmitAll), so
+ * every list holds the seeded history plus this run's sends.
  */
 async function checkFrequency(db: Database): Promise<string> {
   const docs = await db.models.frequency.find({}).lean();
@@ -481,17 +478,15 @@ async function checkFrequency(db: Database): Promise<string> {
   let weekly = 0;
   for (const doc of docs) {
     if (doc._id.startsWith(PROBE_PREFIX)) continue;
-    daily += doc.r?.['marketing-email-daily']?.length ?? 0;
-    weekly += doc.r?.['all-weekly']?.length ?? 0;
+    daily += doc.held?.['marketing-email-daily']?.length ?? 0;
+    weekly += doc.held?.['all-weekly']?.length ?? 0;
   }
-  const touched = Math.min(customerCount, deliveries);
-  const untouched = customerCount - touched;
-  const wantDaily = deliveries + untouched;
-  const wantWeekly = touched + 2 * untouched + 2 * deliveries;
+  const wantDaily = customerCount + deliveries;
+  const wantWeekly = 2 * customerCount + 2 * deliveries;
   if (daily !== wantDaily || weekly !== wantWeekly) {
     throw new Error(`frequency counts: daily email ${daily} (expected ${wantDaily}), weekly ${weekly} (expected ${wantWeekly})`);
   }
-  return `${fmt.n(deliveries)} email + ${fmt.n(deliveries)} web sends counted, stale times pruned`;
+  return `${fmt.n(deliveries)} email + ${fmt.n(deliveries)} web sends counted, each once`;
 }
 
 /** Every full-path send of the run must be admitted: the caps are there to be checked, not to bite. */
@@ -511,8 +506,9 @@ function lisbonTimeIn(hours: number): string {
 }
 
 /** A customer's sends before the run: an email 2 days ago, a message 8 days ago. */
-function sendHistory(now: number): Record<string, number[]> {
-  return { 'marketing-email-daily': [now - 2 * DAY_MS], 'all-weekly': [now - 8 * DAY_MS, now - 2 * DAY_MS] };
+function sendHistory(now: number): Record<string, { t: number; k: string }[]> {
+  const email = { t: now - 2 * DAY_MS, k: 'earlier-email' };
+  return { 'marketing-email-daily': [email], 'all-weekly': [{ t: now - 8 * DAY_MS, k: 'earlier-message' }, email] };
 }
 
 async function seed(db: Database): Promise<void> {
@@ -521,11 +517,10 @@ async function seed(db: Database): Promise<void> {
     await db.models.customers.insertMany(chunk);
   }
   // Everyone was messaged before: an email 2 days ago (outside the daily window, inside the
-  // weekly one) and a message 8 days ago (outside both). The first reservation prunes the stale
-  // times, as it does in a running system.
+  // weekly one) and a message 8 days ago (outside both), as a running system holds them.
   const history = Array.from({ length: customerCount }, (_, i) => ({
     _id: customerId(i),
-    r: sendHistory(now),
+    held: sendHistory(now),
   }));
   for (const chunk of chunks(history, 1000)) await db.models.frequency.insertMany(chunk);
   await db.models.templates.insertMany([
@@ -561,9 +556,9 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
   const reserve = createCapReserver(m);
   const key = (i: number) => keyOf(`probe-${tag}`, i);
   const capsId = (i: number) => `${PROBE_PREFIX}${tag}-${pad(i)}`;
-  await reserve(capsId(-1), 'web'); // reads the rules once
-  // Frequency documents with the customers' seeded history, so the reservations prune as theirs do.
-  await m.frequency.insertMany(ids.map((i) => ({ _id: capsId(i), r: sendHistory(Date.now()) })));
+  await reserve({ customerId: capsId(-1), channel: 'web', key: 'probe-rules' }); // reads the rules once
+  // Frequency documents with the customers' seeded history, so the reservations see what theirs do.
+  await m.frequency.insertMany(ids.map((i) => ({ _id: capsId(i), held: sendHistory(Date.now()) })));
   const identity = (i: number) => ({ key: key(i), channel: 'web' as const, customerId: customerId(i), journeyId: JOURNEY, stepId: `probe-${tag}` });
   const sizes = {
     deliveries: await m.deliveries.estimatedDocumentCount(),
@@ -575,11 +570,10 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
     claim: await mean((i) => ledger.claim(identity(i))),
     caps: await (async () => {
       ops.reset();
-      const ms = await mean((i) => reserve(capsId(i), 'email'));
+      const ms = await mean((i) => reserve({ customerId: capsId(i), channel: 'email', key: key(i) }));
       capOps = ops.snapshot();
       return ms;
     })(),
-    capPlace: await mean((i) => ledger.holdCapPlace(key(i))),
     handOff: await mean((i) => ledger.beginHandOff(key(i), { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' })),
     record: await mean((i) => ledger.record(key(i), { status: 'sent', messageId: key(i) })),
   };
@@ -589,14 +583,15 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
     frequency: await mean((i) => m.frequency.findById(capsId(i)).lean()),
     templates: await mean(() => m.templates.findById(EMAIL_TEMPLATE).lean()),
   };
-  // What the reservation's conditional findAndModify costs, taken apart: the same `$exists`
-  // conditions in a find, and the same `$push` without and with them.
+  // What the reservation's conditional update costs, taken apart: the same `$exists` condition
+  // in a find, and the same `$push` without and with it.
   const t = Date.now();
-  const full = { 'r.all-weekly.9': { $exists: false } };
+  const full = { 'held.all-weekly.9': { $exists: false } };
+  const place = { $each: [{ t, k: 'probe' }], $sort: { t: 1 }, $slice: -10 };
   const conditions = {
     find: await mean((i) => m.frequency.findOne({ _id: capsId(i), ...full }).lean()),
-    push: await mean((i) => m.frequency.updateOne({ _id: capsId(i) }, { $push: { 'r.all-weekly': t } })),
-    pushIf: await mean((i) => m.frequency.updateOne({ _id: capsId(i), ...full }, { $push: { 'r.all-weekly': t } })),
+    push: await mean((i) => m.frequency.updateOne({ _id: capsId(i) }, { $push: { 'held.all-weekly': place } })),
+    pushIf: await mean((i) => m.frequency.updateOne({ _id: capsId(i), ...full }, { $push: { 'held.all-weekly': place } })),
   };
   log(`serial probe (${tag}, ledger ${fmt.n(sizes.deliveries)} rows): ${JSON.stringify({ writes, reads, conditions }, (_k, v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}`);
   return { sizes, writes, reads, conditions, capOps };

@@ -87,10 +87,13 @@ export interface JourneyEntryDoc {
   lastEnteredAt: Date;
 }
 
-/** Send times (ms) per cap rule for one customer; `_id` is the customer ID. */
+/**
+ * The places sends hold under each frequency-cap rule, for one customer (`_id`): the newest
+ * `limit` per rule, oldest first, each with its time (ms) and the send's key.
+ */
 export interface FrequencyDoc {
   _id: string;
-  r?: Record<string, number[]>;
+  held?: Record<string, { t: number; k: string }[]>;
 }
 
 /** Settings documents by name, e.g. `frequency-caps`. */
@@ -115,8 +118,6 @@ export interface DeliveryDoc {
   reason?: string;
   /** The ApplicationFailure type of a failed send. */
   failureType?: string;
-  /** The send holds its place under the frequency caps: a retry does not take another. */
-  capReserved?: boolean;
   /** Set once, when the message first went to the provider: the route taken and what was sent. */
   handOff?: { at: Date; channel: Channel; templateId: string; digest: string };
   /** Parts delivered so far (push: one per device), with the provider's message IDs. */
@@ -259,7 +260,6 @@ export function createModels(conn: Connection) {
         messageId: String,
         reason: String,
         failureType: String,
-        capReserved: Boolean,
         handOff: { type: new Schema({ at: Date, channel: String, templateId: String, digest: String }, { _id: false }), default: undefined },
         parts: { type: Schema.Types.Mixed },
         detail: { type: Schema.Types.Mixed },
@@ -335,7 +335,7 @@ export function createModels(conn: Connection) {
   );
   const frequency = conn.model<FrequencyDoc>(
     'Frequency',
-    new Schema<FrequencyDoc>({ _id: { type: String, required: true }, r: Schema.Types.Mixed }, { versionKey: false }),
+    new Schema<FrequencyDoc>({ _id: { type: String, required: true }, held: Schema.Types.Mixed }, { versionKey: false }),
     'frequency',
   );
   const settings = conn.model<SettingsDoc>(
