@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
+import { isDuplicateKey } from '../db/duplicate-key';
 import type { DeliveryDoc } from '../db/models';
 
 export interface SendIdentity {
@@ -34,13 +35,14 @@ export interface DeliveryLedger {
    * one was deferred or died before recording).
    */
   claim(send: SendIdentity): Promise<Claim>;
-  record(key: string, outcome: FinalOutcome): Promise<void>;
   /**
-   * Written once, as the message is about to go to the provider (beside the cap reservation):
-   * a later attempt that finds it knows the provider may have the message, and settles it on
-   * the same route.
+   * Claims the key and marks the hand-off in one write, as the message is about to go to the
+   * provider: a later attempt that finds the mark knows the provider may have the message, and
+   * settles it on the same route. When an earlier attempt finished or handed over already,
+   * nothing is marked and the claim says so (`handedOff` false).
    */
-  beginHandOff(key: string, handOff: Omit<HandOff, 'at'>): Promise<void>;
+  claimForHandOff(send: SendIdentity, handOff: Omit<HandOff, 'at'>): Promise<Claim & { handedOff: boolean }>;
+  record(key: string, outcome: FinalOutcome): Promise<void>;
   /** Withdraws the hand-off mark of a send the caps held back: the message never went out. */
   withdrawHandOff(key: string): Promise<void>;
   /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
@@ -67,31 +69,32 @@ export interface HandOff {
 const PART_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLedger {
+  async function claim(send: SendIdentity): Promise<Claim> {
+    const { key, ...identity } = send;
+    const previous = await deliveries
+      .findOneAndUpdate({ _id: key }, { $setOnInsert: { ...identity, state: 'claimed' }, $inc: { attempts: 1 } }, { upsert: true, returnDocument: 'before' })
+      .lean();
+    return claimOf(previous);
+  }
   return {
-    async claim(send) {
+    claim,
+    async claimForHandOff(send, handOff) {
       const { key, ...identity } = send;
-      const previous = await deliveries
-        .findOneAndUpdate(
-          { _id: key },
-          { $setOnInsert: { ...identity, state: 'claimed' }, $inc: { attempts: 1 } },
-          { upsert: true, returnDocument: 'before' },
-        )
-        .lean();
-      const base = { parts: previous?.parts ?? {} };
-      if (!previous || previous.state === 'claimed') {
-        return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
+      try {
+        // Only a row still claimed and not handed over takes the mark (or a new row).
+        const previous = await deliveries
+          .findOneAndUpdate(
+            { _id: key, state: 'claimed', handOff: { $exists: false } },
+            { $setOnInsert: { ...identity }, $set: { handOff: { ...handOff, at: new Date() } }, $inc: { attempts: 1 } },
+            { upsert: true, returnDocument: 'before' },
+          )
+          .lean();
+        return { ...claimOf(previous), handedOff: true };
+      } catch (err) {
+        // The row has an outcome or an earlier hand-off: the filter missed, the upsert met the key.
+        if (!isDuplicateKey(err)) throw err;
+        return { ...(await claim(send)), handedOff: false };
       }
-      if (previous.state === 'sent') {
-        return {
-          ...base,
-          outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel, ...(previous.detail ? { detail: previous.detail } : {}) },
-        };
-      }
-      if (previous.state === 'skipped') return { ...base, outcome: { status: 'skipped', reason: previous.reason! } };
-      return { ...base, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
-    },
-    async beginHandOff(key, handOff) {
-      await deliveries.updateOne({ _id: key }, { $set: { handOff: { ...handOff, at: new Date() } } });
     },
     async withdrawHandOff(key) {
       await deliveries.updateOne({ _id: key }, { $unset: { handOff: 1 } });
@@ -112,4 +115,17 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
       await deliveries.updateOne({ _id: key }, { $set: update });
     },
   };
+}
+
+function claimOf(previous: DeliveryDoc | null): Claim {
+  const base = { parts: previous?.parts ?? {} };
+  if (!previous || previous.state === 'claimed') return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
+  if (previous.state === 'sent') {
+    return {
+      ...base,
+      outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel, ...(previous.detail ? { detail: previous.detail } : {}) },
+    };
+  }
+  if (previous.state === 'skipped') return { ...base, outcome: { status: 'skipped', reason: previous.reason! } };
+  return { ...base, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };
 }

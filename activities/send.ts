@@ -3,13 +3,13 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
-import { contentDigest } from '../core/template-content';
+import { contentDigest, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
 import type { ChannelAdapter } from './channels/channel';
-import type { CapReserver } from './caps';
+import type { CapReserver, Reservation } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
-import type { Claim, DeliveryLedger, FinalOutcome, HandOff } from './ledger';
+import type { Claim, DeliveryLedger, FinalOutcome, SendIdentity } from './ledger';
 
 export interface SendInput {
   /** Idempotency key of this send (see core/ids.ts sendKey). */
@@ -47,7 +47,9 @@ export type SendResult =
   | { status: 'rerouted'; channel: Channel };
 
 export interface SendDeps {
-  models: Pick<Models, 'customers' | 'templates'>;
+  models: Pick<Models, 'customers'>;
+  /** A template by ID, from a short cache: an edit reaches sends within its refresh time. */
+  template: (id: string) => Promise<TemplateDoc | null>;
   ledger: DeliveryLedger;
   /** The channels this worker can deliver on; a missing one has no provider configured. */
   channels: Partial<Record<Channel, ChannelAdapter>>;
@@ -69,33 +71,19 @@ const PAUSED_RECHECK_MS = 30_000;
  * reached on the channel nor on the fallback (no address, or opted out); fails without retry
  * when the template is missing or does not render.
  *
- * Three store round trips on the common path: the claim, the customer and the template at
- * once; the cap reservation beside the hand-off mark; the outcome. Pause, quiet hours and cap
- * rules come from short caches.
+ * Three store round trips on the common path: the customer; the claim with the hand-off mark,
+ * beside the cap reservation; the outcome. Templates, pause, quiet hours and cap rules come
+ * from short caches.
  */
 export function createSend(deps: SendDeps) {
   return (input: SendInput): Promise<SendResult> => whileBeating(() => sendOnce(deps, input));
 }
 
+type Deferral = Extract<SendResult, { status: 'deferred' }>;
+type Attempt = FinalOutcome | Deferral | Extract<SendResult, { status: 'rerouted' }>;
+
 async function sendOnce(deps: SendDeps, input: SendInput): Promise<SendResult> {
-  const [claim, customer, template] = await Promise.all([
-    deps.ledger.claim({
-      key: input.key,
-      channel: input.channel,
-      customerId: input.customerId,
-      journeyId: input.journeyId,
-      stepId: input.stepId,
-    }),
-    deps.models.customers.findById(input.customerId).lean(),
-    deps.models.templates.findById(input.templateId).lean(),
-  ]);
-  let outcome: FinalOutcome | undefined = claim.outcome;
-  if (!outcome) {
-    const attempt = await deliverOnce(deps, input, claim, customer, template);
-    if (attempt.status === 'deferred' || attempt.status === 'rerouted') return attempt;
-    outcome = attempt;
-    await deps.ledger.record(input.key, outcome);
-  }
+  const outcome = await attempt(deps, input);
   if (outcome.status === 'failed') {
     // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
     throw ApplicationFailure.create({
@@ -108,6 +96,77 @@ async function sendOnce(deps: SendDeps, input: SendInput): Promise<SendResult> {
   return outcome;
 }
 
+const identityOf = (input: SendInput): SendIdentity => ({
+  key: input.key,
+  channel: input.channel,
+  customerId: input.customerId,
+  journeyId: input.journeyId,
+  stepId: input.stepId,
+});
+
+async function attempt(deps: SendDeps, input: SendInput): Promise<Attempt> {
+  const customer = await deps.models.customers.findById(input.customerId).lean();
+  const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
+  const prepared = customer ? await prepare(deps, input, customer, routes) : ({ status: 'skipped', reason: 'customer-not-found' } as const);
+  if (!('route' in prepared)) {
+    if (prepared.status === 'rerouted') return prepared;
+    // Nothing to hand over now; an earlier attempt may have finished or handed over, though.
+    const claim = await deps.ledger.claim(identityOf(input));
+    if (claim.outcome) return claim.outcome;
+    if (claim.handOff && customer) return settleEarlier(deps, input, customer, claim);
+    return record(deps, input.key, prepared);
+  }
+  // A pause or quiet hours hold a message before it is first handed over.
+  const held = await heldBack(deps, input, prepared.customer);
+  if (held) return held;
+
+  const [claim, reservation] = await Promise.all([
+    deps.ledger.claimForHandOff(identityOf(input), handOffOf(prepared)),
+    reserve(deps, input, prepared.route.channel),
+  ]);
+  if (claim.outcome) return claim.outcome;
+  if (!claim.handedOff) return settleEarlier(deps, input, prepared.customer, claim);
+  if (!reservation.admitted) {
+    // The adapter never ran: the mark comes off, and the send is capped.
+    await deps.ledger.withdrawHandOff(input.key);
+    return capped(deps, input, reservation);
+  }
+  return record(deps, input.key, await deliver(deps, input, prepared, claim));
+}
+
+/**
+ * An earlier attempt handed the message over and did not record how it went: settle it on the
+ * route it took, with no second look at pauses or quiet hours (the message may be out
+ * already). The caps are asked again, keyed by the send: the place it took counts.
+ */
+async function settleEarlier(deps: SendDeps, input: SendInput, customer: CustomerDoc, claim: Claim): Promise<Attempt> {
+  const earlier = claim.handOff!;
+  const prepared = await prepare(deps, input, customer, [{ channel: earlier.channel, templateId: earlier.templateId }]);
+  if (!('route' in prepared)) return prepared.status === 'rerouted' ? prepared : record(deps, input.key, prepared);
+  const reservation = await reserve(deps, input, earlier.channel, earlier.at);
+  if (!reservation.admitted) {
+    await deps.ledger.withdrawHandOff(input.key);
+    return capped(deps, input, reservation);
+  }
+  return record(deps, input.key, await deliver(deps, input, prepared, claim));
+}
+
+async function record(deps: SendDeps, key: string, outcome: FinalOutcome): Promise<FinalOutcome> {
+  await deps.ledger.record(key, outcome);
+  return outcome;
+}
+
+function reserve(deps: SendDeps, input: SendInput, channel: Channel, handedOffAt?: Date): Promise<Reservation> {
+  if (input.transactional) return Promise.resolve({ admitted: true });
+  return deps.reserveCap({ customerId: input.customerId, channel, key: input.key, ...(handedOffAt ? { handedOffAt } : {}) });
+}
+
+async function capped(deps: SendDeps, input: SendInput, reservation: Extract<Reservation, { admitted: false }>): Promise<Attempt> {
+  const reason = `capped:${reservation.rule}`;
+  if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
+  return record(deps, input.key, { status: 'skipped', reason });
+}
+
 /** Why a customer cannot be reached on a channel, or undefined when they can. */
 function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAdapter | undefined): string | undefined {
   if (customer.consent?.[channel] === false) return 'unsubscribed';
@@ -117,22 +176,24 @@ function unreachable(customer: CustomerDoc, channel: Channel, adapter: ChannelAd
 
 const NOT_CONFIGURED = 'channel-not-configured';
 
-async function deliverOnce(
+interface Prepared {
+  customer: CustomerDoc;
+  route: { channel: Channel; templateId: string };
+  adapter: ChannelAdapter;
+  content: TemplateContent;
+  unsubscribeUrl?: string;
+}
+
+/**
+ * The first route the customer can be reached on, and the message rendered for it; or why
+ * there is none (skipped, failed), or the channel whose queue must deliver it (rerouted).
+ */
+async function prepare(
   deps: SendDeps,
   input: SendInput,
-  claim: Claim,
-  customer: CustomerDoc | null,
-  stepTemplate: TemplateDoc | null,
-): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' | 'rerouted' }>> {
-  if (!customer) return { status: 'skipped', reason: 'customer-not-found' };
-
-  // An earlier attempt handed the message over: settle it on the route it took, with no
-  // second look at pauses or quiet hours (the message may be out already). Otherwise the
-  // step's channel, or its fallback when the customer cannot be reached there.
-  const earlier = claim.handOff;
-  const routes = earlier
-    ? [{ channel: earlier.channel, templateId: earlier.templateId }]
-    : [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
+  customer: CustomerDoc,
+  routes: { channel: Channel; templateId: string }[],
+): Promise<Prepared | FinalOutcome | Extract<SendResult, { status: 'rerouted' }>> {
   let route: (typeof routes)[number] | undefined;
   let reason: string | undefined;
   for (const candidate of routes) {
@@ -151,7 +212,7 @@ async function deliverOnce(
   }
   if (input.via && route.channel !== input.via) return { status: 'rerouted', channel: route.channel };
 
-  const template = route.templateId === input.templateId ? stepTemplate : await deps.models.templates.findById(route.templateId).lean();
+  const template = await deps.template(route.templateId);
   if (!template || template.channel !== route.channel) {
     return {
       status: 'failed',
@@ -159,18 +220,33 @@ async function deliverOnce(
       type: FailureType.TemplateNotFound,
     };
   }
-  const adapter = deps.channels[route.channel]!;
   const unsubscribeUrl = route.channel === 'email' ? deps.unsubscribeUrl?.(customer._id, input.journeyId) : undefined;
-  let content;
   try {
-    content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
+    const content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
+    return { customer, route, adapter: deps.channels[route.channel]!, content, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) };
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
   }
+}
 
-  const held = await holdBack(deps, input, customer, { channel: route.channel, templateId: route.templateId, digest: contentDigest(content) }, earlier);
-  if (held) return held;
+const handOffOf = (p: Prepared) => ({ channel: p.route.channel, templateId: p.route.templateId, digest: contentDigest(p.content) });
+
+/** A pause, and quiet hours (the journey's, else the account's; not for transactional sends). */
+async function heldBack(deps: SendDeps, input: SendInput, customer: CustomerDoc): Promise<Deferral | undefined> {
+  // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
+  if (await deps.isPaused(input.journeyId)) {
+    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+  }
+  if (input.transactional) return undefined;
+  const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
+  return quietUntil ? { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' } : undefined;
+}
+
+/** Hands the message to the channel's adapter; `claim` says what earlier attempts did. */
+async function deliver(deps: SendDeps, input: SendInput, prepared: Prepared, claim: Claim): Promise<FinalOutcome> {
+  const { customer, route, adapter, content, unsubscribeUrl } = prepared;
+  const earlier = claim.handOff;
   // Temporal cancels an attempt it has given up on (its heartbeats stopped reaching the server,
   // and a retry may be running): such an attempt must not hand the message over as well.
   activityContext()?.cancellationSignal.throwIfAborted();
@@ -200,44 +276,6 @@ async function deliverOnce(
     }
     throw err;
   }
-}
-
-/**
- * What holds a send back before it goes out: a pause and quiet hours (the journey's, else the
- * account's; not for transactional sends), checked only before the first hand-off; then the
- * frequency caps (not for transactional sends). The cap reservation and the hand-off mark are
- * written at once: the adapter runs only once both are done, so a send whose reservation was
- * refused never went out, and its mark is withdrawn (or, after a crash, found by the retry,
- * which asks the caps again: the reservation is keyed by the send, so a place taken counts).
- */
-async function holdBack(
-  deps: SendDeps,
-  input: SendInput,
-  customer: CustomerDoc,
-  handOff: Omit<HandOff, 'at'>,
-  earlier: HandOff | undefined,
-): Promise<FinalOutcome | Extract<SendResult, { status: 'deferred' }> | undefined> {
-  if (!earlier) {
-    // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
-    if (await deps.isPaused(input.journeyId)) {
-      return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
-    }
-    if (!input.transactional) {
-      const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
-      if (quietUntil) return { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' };
-    }
-  }
-  const [reservation] = await Promise.all([
-    input.transactional
-      ? ({ admitted: true } as const)
-      : deps.reserveCap({ customerId: customer._id, channel: handOff.channel, key: input.key, ...(earlier ? { handedOffAt: earlier.at } : {}) }),
-    earlier ? undefined : deps.ledger.beginHandOff(input.key, handOff),
-  ]);
-  if (reservation.admitted) return undefined;
-  await deps.ledger.withdrawHandOff(input.key);
-  const reason = `capped:${reservation.rule}`;
-  if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
-  return { status: 'skipped', reason };
 }
 
 /**

@@ -41,6 +41,7 @@ import { accountQuietHoursSchema } from '../core/journey-steps';
 import type { EmailContent } from '../core/template-content';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import { connectDatabase, Database } from '../db/connect';
+import { cachedTemplates } from '../db/template-cache';
 import type { CustomerDoc } from '../db/models';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { createMailTransport } from '../lib/mail-transport';
@@ -175,6 +176,7 @@ async function main(bench: Bench): Promise<void> {
   };
   const common: Omit<SendDeps, 'ledger' | 'reserveCap'> = {
     models: db.models,
+    template: cachedTemplates(db.models.templates),
     channels,
     quietHoursEnd: createQuietHoursCheck(db.models),
     unsubscribeUrl: (customer, journeyId) => unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId),
@@ -277,7 +279,7 @@ async function main(bench: Bench): Promise<void> {
 const passThroughLedger: DeliveryLedger = {
   claim: async () => ({ parts: {} }),
   record: async () => undefined,
-  beginHandOff: async () => undefined,
+  claimForHandOff: async () => ({ parts: {}, handedOff: true }),
   withdrawHandOff: async () => undefined,
   recordPart: async () => undefined,
 };
@@ -305,7 +307,7 @@ function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
   return {
     claim: (send) => clock.time('ledger claim', () => inner.claim(send)),
     record: (key, outcome) => clock.time('ledger record', () => inner.record(key, outcome)),
-    beginHandOff: (key, handOff) => clock.time('ledger hand-off', () => inner.beginHandOff(key, handOff)),
+    claimForHandOff: (send, handOff) => clock.time('ledger claim + hand-off', () => inner.claimForHandOff(send, handOff)),
     withdrawHandOff: (key) => clock.time('ledger hand-off withdrawn', () => inner.withdrawHandOff(key)),
     recordPart: (key, part, id) => clock.time('ledger part', () => inner.recordPart(key, part, id)),
   };
@@ -574,7 +576,7 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
       capOps = ops.snapshot();
       return ms;
     })(),
-    handOff: await mean((i) => ledger.beginHandOff(key(i), { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' })),
+    handOff: await mean((i) => ledger.claimForHandOff({ ...identity(i), key: `${key(i)}-handoff` }, { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' })),
     record: await mean((i) => ledger.record(key(i), { status: 'sent', messageId: key(i) })),
   };
   const reads = {

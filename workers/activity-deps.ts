@@ -14,6 +14,7 @@ import { createQuietHoursCheck } from '../activities/quiet-hours';
 import type { Channel } from '../core/channels';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import type { Database } from '../db/connect';
+import { cachedTemplates } from '../db/template-cache';
 import type { Config } from '../lib/config';
 import { createFirebaseMessaging } from '../lib/firebase-messaging';
 import { createEventIngest } from '../lib/event-ingest';
@@ -48,6 +49,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
   const events = createEventIngest(db.models, createJourneyEntry({ models: db.models, runs }));
   const activities = createActivities({
     models: db.models,
+    template: cachedTemplates(db.models.templates),
     ledger: createDeliveryLedger(db.models.deliveries),
     reserveCap: createCapReserver(db.models),
     quietHoursEnd: createQuietHoursCheck(db.models),
