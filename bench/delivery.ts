@@ -213,6 +213,8 @@ async function main(bench: Bench): Promise<void> {
     results[channel] = { a, full, b };
   }
   const frequency = await checkFrequency(db);
+  const rounds = { email: await roundTrips(db, ops, fullSend, 'email'), web: await roundTrips(db, ops, fullSend, 'web') };
+  await sink.take(); // the round-trip probe's emails
   const probeEnd = await serialProbe(db, ops, 'end');
   const adapterOnly = await adapterProbe(sink, createMailTransport(mailConfig), emailSettings, Math.max(100, Math.floor(deliveries / 4)));
 
@@ -220,6 +222,12 @@ async function main(bench: Bench): Promise<void> {
   const peaks = bench.serverPeaks();
   const rows: Row[] = [];
   for (const channel of ['email', 'web'] as const) rows.push(...channelRows(channel, results[channel]));
+  for (const channel of ['email', 'web'] as const) {
+    rows.push([
+      `${channel}: store round trips per send, one send at a time (commands that overlap share one), full path; the commands`,
+      `**${rounds[channel].rounds.toFixed(2)}**; ${rounds[channel].commands}`,
+    ]);
+  }
   rows.push(
     [
       `one at a time, mean of 20, before the measurements; after (ledger ${fmt.n(probeStart.sizes.deliveries)}; ${fmt.n(probeEnd.sizes.deliveries)} rows): ledger claim (findAndModify, upsert)`,
@@ -600,6 +608,43 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
 }
 
 /**
+ * Store round trips of the full send path, one send at a time to customers of its own: the
+ * commands of a send, grouped where they overlap (commands issued together are one round trip).
+ */
+async function roundTrips(db: Database, ops: OpMonitor, send: ReturnType<typeof createSend>, channel: Channel) {
+  const SENDS = 20;
+  const customers = Array.from({ length: SENDS }, (_, i) => ({ ...customerDoc(i), _id: `${PROBE_PREFIX}rounds-${channel}-${i}` }));
+  await db.models.customers.insertMany(customers);
+  let rounds = 0;
+  const commands: Record<string, number> = {};
+  for (const customer of customers) {
+    ops.trace = [];
+    const result = await send({
+      key: sendKey(journeyWorkflowId(JOURNEY, customer._id, 1), `rounds-${channel}`, 1),
+      journeyId: JOURNEY,
+      customerId: customer._id,
+      stepId: `rounds-${channel}`,
+      channel,
+      templateId: channel === 'email' ? EMAIL_TEMPLATE : WEB_TEMPLATE,
+      via: channel,
+    });
+    if (result.status !== 'sent') throw new Error(`round-trip probe: ${customer._id} ended ${JSON.stringify(result)}`);
+    const trace = ops.trace.sort((a, b) => a.start - b.start);
+    ops.trace = undefined;
+    let openUntil = -Infinity;
+    for (const command of trace) {
+      if (command.start > openUntil) rounds += 1;
+      openUntil = Math.max(openUntil, command.end);
+      commands[command.name] = (commands[command.name] ?? 0) + 1;
+    }
+  }
+  const perSend = Object.entries(commands)
+    .map(([name, n]) => `${name} ${(n / SENDS).toFixed(2)}`)
+    .join(', ');
+  return { rounds: rounds / SENDS, commands: perSend };
+}
+
+/**
  * The email adapter alone, content rendered beforehand: what SMTP to the sink allows, with the
  * transport as configured (pooled connections) and with a new connection per message.
  */
@@ -704,17 +749,23 @@ function channelRows(channel: Channel, r: ChannelResult): Row[] {
 class OpMonitor {
   private pending = new Map<number, string>();
   private counts: Record<string, { n: number; ms: number }> = {};
+  private started = new Map<number, number>();
+  /** While set, each command's name and its start and end (performance.now()). */
+  trace?: { name: string; start: number; end: number }[];
 
   constructor(readonly db: Database) {
     const client = db.connection.getClient();
     client.on('commandStarted', (e: mongo.CommandStartedEvent) => {
       const target = e.command[e.commandName];
       this.pending.set(e.requestId, typeof target === 'string' ? `${e.commandName} ${target}` : e.commandName);
+      this.started.set(e.requestId, performance.now());
     });
     const finished = (e: mongo.CommandSucceededEvent | mongo.CommandFailedEvent) => {
       const key = this.pending.get(e.requestId);
       if (key === undefined) return;
       this.pending.delete(e.requestId);
+      this.trace?.push({ name: key, start: this.started.get(e.requestId)!, end: performance.now() });
+      this.started.delete(e.requestId);
       const entry = (this.counts[key] ??= { n: 0, ms: 0 });
       entry.n++;
       entry.ms += e.duration;
