@@ -1,8 +1,18 @@
 package cairn.store;
 
+import java.lang.reflect.Field;
 import java.util.Set;
 
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 
@@ -13,7 +23,8 @@ import io.netty.channel.Channel;
  * which is what surviving kill -9 of the store needs (not a power cut: there is no fsync).
  *
  * Commits are shared: a writer that finds a commit already made after its write returns at
- * once, so concurrent writers pay for one commit between them instead of one each.
+ * once, so concurrent writers pay for one commit between them instead of one each. Filters that
+ * pin `_id` are served through the `_id` index (IdLookup).
  */
 final class DurableH2Backend extends H2Backend {
 
@@ -52,6 +63,39 @@ final class DurableH2Backend extends H2Backend {
             }
             commit();
             committedThrough = upTo;
+        }
+    }
+
+    @Override
+    protected MongoDatabase openOrCreateDatabase(String databaseName) {
+        return new H2Database(databaseName, storeOf(this, H2Backend.class), getCursorRegistry()) {
+            // As H2Database opens a collection (same map names), with the _id lookup added.
+            @Override
+            protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+                MVStore store = storeOf(this, H2Database.class);
+                String fullName = getFullCollectionNamespace(collectionName);
+                MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
+                MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
+                return new H2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry) {
+                    @Override
+                    protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fields) {
+                        Iterable<Object> positions = IdLookup.positions(getIndexes(), query);
+                        if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fields);
+                        return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fields);
+                    }
+                };
+            }
+        };
+    }
+
+    /** The MVStore a backend or database keeps in its private `mvStore` field (mongo-java-server 1.47.0). */
+    private static MVStore storeOf(Object owner, Class<?> declaring) {
+        try {
+            Field field = declaring.getDeclaredField("mvStore");
+            field.setAccessible(true);
+            return (MVStore) field.get(owner);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("mongo-java-server's " + declaring.getSimpleName() + " has no mvStore field", e);
         }
     }
 }

@@ -5,7 +5,6 @@ import java.util.List;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
  * Runs mongo-java-server on a loopback port: {@code --port P [--host H] (--memory | --h2 FILE)}.
@@ -49,7 +48,7 @@ public final class Main {
         if (port == null) fail("--port is required");
         if (memory == (h2File != null)) fail("give exactly one of --memory and --h2 FILE");
 
-        MongoBackend backend = memory ? new MemoryBackend() : new DurableH2Backend(h2File);
+        MongoBackend backend = memory ? new IdFirstMemoryBackend() : new DurableH2Backend(h2File);
         backend.version(REPORTED);
         MongoServer server = new MongoServer(backend);
         server.bind(host, port);

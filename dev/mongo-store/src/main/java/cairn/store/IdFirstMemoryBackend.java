@@ -1,0 +1,29 @@
+package cairn.store;
+
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
+import de.bwaldvogel.mongo.bson.Document;
+
+/** The memory backend, with filters that pin `_id` served through the `_id` index (IdLookup). */
+final class IdFirstMemoryBackend extends MemoryBackend {
+
+    @Override
+    public MemoryDatabase openOrCreateDatabase(String databaseName) {
+        return new MemoryDatabase(databaseName, getCursorRegistry()) {
+            @Override
+            protected MemoryCollection openOrCreateCollection(String collectionName, CollectionOptions options) {
+                return new MemoryCollection(this, collectionName, options, cursorRegistry) {
+                    @Override
+                    protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fields) {
+                        Iterable<Integer> positions = IdLookup.positions(getIndexes(), query);
+                        if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fields);
+                        return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fields);
+                    }
+                };
+            }
+        };
+    }
+}
