@@ -1,6 +1,6 @@
 // The contract of the journey workflow, shared by the workflow, the worker, the API and the
 // tests: task queue, input, state, query and search attributes. Pure.
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Channel } from './channels';
 import type { JourneyDefinition } from './journey-definition';
@@ -118,12 +118,31 @@ export const SA_JOURNEY = defineSearchAttributeKey('CairnJourneyId', SearchAttri
 export const SA_CUSTOMER = defineSearchAttributeKey('CairnCustomerId', SearchAttributeType.KEYWORD);
 export const SA_STEP = defineSearchAttributeKey('CairnStep', SearchAttributeType.KEYWORD);
 export const SA_STATUS = defineSearchAttributeKey('CairnStatus', SearchAttributeType.KEYWORD);
-/** Every step the run has entered. */
+/** Every step the run has entered, as of its latest wait or its end. */
 export const SA_VISITED = defineSearchAttributeKey('CairnVisited', SearchAttributeType.KEYWORD_LIST);
 /** "<stepId>:<path>" for each split the run passed. */
 export const SA_SPLITS = defineSearchAttributeKey('CairnSplits', SearchAttributeType.KEYWORD_LIST);
 export const SA_CONVERTED = defineSearchAttributeKey('CairnConverted', SearchAttributeType.BOOL);
 export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS, SA_VISITED, SA_SPLITS, SA_CONVERTED];
+
+/**
+ * What a run shows from its start (free: Temporal Cloud bills upserts, not the start's
+ * attributes): whose run it is and, for a journey definition, its first step, entered. The
+ * run upserts the rest when it begins to wait and when it ends.
+ */
+export function startSearchAttributes(journeyId: string, customerId: string, firstStepId?: string): SearchAttributePair[] {
+  return [
+    { key: SA_JOURNEY, value: journeyId },
+    { key: SA_CUSTOMER, value: customerId },
+    ...(firstStepId !== undefined
+      ? [
+          { key: SA_STEP, value: firstStepId },
+          { key: SA_VISITED, value: [firstStepId] },
+        ]
+      : []),
+    { key: SA_STATUS, value: 'running' },
+  ];
+}
 
 /** The names the Temporal CLI and docker-compose.yml use for each search attribute type. */
 export const SEARCH_ATTRIBUTE_CLI_TYPE: Record<string, string> = {

@@ -17,13 +17,11 @@ import {
   JourneyRunInput,
   JourneyRunState,
   journeyStateQuery,
-  SA_CUSTOMER,
   SA_JOURNEY,
-  SA_STATUS,
-  SA_STEP,
   leftSegmentSignal,
   pauseSignal,
   resumeSignal,
+  startSearchAttributes,
   stopSignal,
 } from '../core/journey-contract';
 import type { JourneyEntryDoc } from '../db/models';
@@ -133,12 +131,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       args,
       // Each entry runs once: a second start finds the first run, even closed.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: SA_JOURNEY, value: run.journeyId },
-        { key: SA_CUSTOMER, value: customerId },
-        ...(code ? [] : [{ key: SA_STEP, value: run.definition.steps[0].id }]),
-        { key: SA_STATUS, value: 'running' },
-      ],
+      typedSearchAttributes: startSearchAttributes(run.journeyId, customerId, code ? undefined : run.definition.steps[0].id),
     };
     const workflowType = code ? run.workflowType : 'journeyWorkflow';
     try {

@@ -1,7 +1,9 @@
 // Per-journey and per-step numbers. Where runs are and have been comes from Temporal's
-// visibility (the search attributes each run keeps up to date, no extra history events);
-// what was sent comes from the delivery ledger. Visibility lags the runs by up to a second or
-// so on a real cluster.
+// visibility: the search attributes a run starts with (its first step) and upserts when it
+// begins to wait and when it ends, not on every step. Steps a run passes between two waits
+// (sends, branches, splits) are counted once it next waits or ends, and until then the run
+// shows the step where it last waited. What was sent comes from the delivery ledger, per send.
+// Visibility lags the runs by up to a second or so on a real cluster.
 import type { Client } from '@temporalio/client';
 import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
 import type { JourneyDefinition } from '../core/journey-definition';
@@ -10,9 +12,12 @@ import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
 
 export interface StepStats {
-  /** Customers who reached the step. */
+  /** Customers who reached the step (those on their way through it once they next wait or end). */
   entered: number;
-  /** Customers on the step right now. */
+  /**
+   * Customers held on the step right now: waiting on it, or a send deferred or paused there,
+   * and runs on their way from it to the next wait.
+   */
   now: number;
   /** Ledger outcomes of the step's sends: sent, skipped, failed, and skip reasons. */
   deliveries?: Record<string, number>;

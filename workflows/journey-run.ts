@@ -1,7 +1,8 @@
 // One customer's walk through a journey: its state, query, signals, early ends and step
 // bookkeeping. The interpreter (journey.ts) drives it from a definition; code-first journeys
 // (see docs/code-first-journeys.md) drive it from TypeScript, with the same step handlers.
-import { patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../core/duration';
 import {
   CustomerEvent,
@@ -23,6 +24,7 @@ import {
 } from '../core/journey-contract';
 import type { JourneySettings, Step } from '../core/journey-definition';
 import { EventInbox } from './event-inbox';
+import { patchedSince, SEARCH_ATTRIBUTES_WHEN_WAITING } from './patches';
 import { RunControl } from './run-control';
 import type { RunIdentity, StepHandler } from './steps/context';
 import { stepHandlers, statusWhileOn } from './steps';
@@ -34,7 +36,7 @@ const EXITS = new Set<ExitReason | undefined>(['exit-event', 'left-segment', 'co
 
 export class JourneyRun {
   readonly state: JourneyRunState;
-  private readonly control = new RunControl();
+  private readonly control = new RunControl(() => this.waiting());
   private readonly events: EventInbox;
   private readonly visits: Map<string, number>;
 
@@ -81,13 +83,9 @@ export class JourneyRun {
     if (this.state.path.length > 2 * KEEP) this.state.path.splice(0, KEEP);
     this.state.currentStep = step.id;
     this.state.status = statusWhileOn[step.type];
-    // One upsert per step carries everything stats count: where the run is, where it has been.
-    upsertSearchAttributes([
-      { key: SA_STEP, value: step.id },
-      { key: SA_STATUS, value: this.state.status },
-      { key: SA_VISITED, value: [...this.visits.keys()] },
-      { key: SA_SPLITS, value: this.splitValues() },
-    ]);
+    // Search attributes catch up when the run begins to wait and when it ends (waiting(),
+    // finish()); runs recorded before the patch upsert them on entering every step.
+    if (!patched(SEARCH_ATTRIBUTES_WHEN_WAITING)) upsertSearchAttributes(this.statsAttributes(step.id));
     const handler = stepHandlers[step.type] as StepHandler;
     const next = await handler(step, {
       run: this.identity,
@@ -123,12 +121,45 @@ export class JourneyRun {
     state.waitingUntil = undefined;
     state.waitingFor = undefined;
     // CairnStep keeps the last step, so operators see where each run ended.
-    upsertSearchAttributes([
-      { key: SA_STATUS, value: state.status },
-      { key: SA_SPLITS, value: this.splitValues() },
-    ]);
+    if (patched(SEARCH_ATTRIBUTES_WHEN_WAITING)) this.publish(state.path[state.path.length - 1]);
+    else {
+      upsertSearchAttributes([
+        { key: SA_STATUS, value: state.status },
+        { key: SA_SPLITS, value: this.splitValues() },
+      ]);
+    }
     const { status, path, sends, splits, converted, exitReason } = state;
     return { status, path, sends, splits, converted, exitReason };
+  }
+
+  /**
+   * The run begins to wait (a wait or waitForEvent step, a send deferred or held by a pause):
+   * its search attributes catch up with the steps it passed since it last waited. The steps in
+   * between (sends, branches, splits) take no upsert of their own: each upsert is a billable
+   * action on Temporal Cloud, and a run passes them within moments.
+   */
+  private waiting(): void {
+    if (patched(SEARCH_ATTRIBUTES_WHEN_WAITING)) this.publish(this.state.currentStep);
+  }
+
+  /** One upsert of what stats count that differs from what the run shows now; none if nothing does. */
+  private publish(stepId: string | undefined): void {
+    const shown = workflowInfo().typedSearchAttributes;
+    const changed = this.statsAttributes(stepId).filter(({ key, value }) => {
+      const now = shown.get(key) ?? (Array.isArray(value) ? [] : undefined);
+      return JSON.stringify(now) !== JSON.stringify(value);
+    });
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  }
+
+  /** Where the run is (CairnStep, CairnStatus) and where it has been (CairnVisited, CairnSplits). */
+  private statsAttributes(stepId: string | undefined): SearchAttributeUpdatePair[] {
+    return [
+      ...(stepId !== undefined ? [{ key: SA_STEP, value: stepId }] : []),
+      { key: SA_STATUS, value: this.state.status },
+      { key: SA_VISITED, value: [...this.visits.keys()] },
+      { key: SA_SPLITS, value: this.splitValues() },
+    ];
   }
 
   private splitValues(): string[] {
@@ -145,7 +176,7 @@ export class JourneyRun {
       if (Date.now() - Date.parse(this.state.enteredAt) <= windowMs) {
         this.state.converted = { eventId: event.id, at: new Date().toISOString() };
         // Runs recorded before conversions were counted by search attribute do not upsert here.
-        if (patched('converted-search-attribute')) upsertSearchAttributes([{ key: SA_CONVERTED, value: true }]);
+        if (patchedSince('converted-search-attribute')) upsertSearchAttributes([{ key: SA_CONVERTED, value: true }]);
         if (goal.exitOnConversion) this.control.end('converted');
       }
     }

@@ -7,6 +7,11 @@ export class RunControl {
   endReason?: ExitReason;
   paused = false;
 
+  constructor(
+    /** Told as the run begins to wait (a timer, an event, a pause), while it has not ended. */
+    private readonly waiting: () => void = () => undefined,
+  ) {}
+
   /** The first reason wins: a run ends once. */
   end(reason: ExitReason): void {
     this.endReason ??= reason;
@@ -16,21 +21,26 @@ export class RunControl {
     return this.endReason !== undefined;
   }
 
-  /** Holds while the journey is paused (no timer, no history); false when the run ended meanwhile. */
+  /** Holds while the journey is paused (no timer); false when the run ended meanwhile. */
   async unlessPaused(): Promise<boolean> {
-    if (this.paused) await condition(() => !this.paused || this.ended);
+    if (this.paused && !this.ended) {
+      this.waiting();
+      await condition(() => !this.paused || this.ended);
+    }
     return !this.ended;
   }
 
   /** Waits up to ms (a durable timer); false when the run ended meanwhile. */
   async pause(ms: number): Promise<boolean> {
     if (ms <= 0) return !this.ended;
+    if (!this.ended) this.waiting();
     const ended = await condition(() => this.ended, ms);
     return !ended;
   }
 
   /** Waits until `done()` or up to ms; true when `done()` came first. Ends early with the run. */
   async until(done: () => boolean, ms: number): Promise<boolean> {
+    if (!this.ended) this.waiting();
     await condition(() => done() || this.ended, ms);
     return done();
   }

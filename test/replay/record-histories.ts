@@ -4,17 +4,26 @@
 // of one is exactly what the test is for.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, Duration } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JourneyRunInput, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
+import {
+  customerEventSignal,
+  JourneyRunInput,
+  journeyStateQuery,
+  pauseSignal,
+  resumeSignal,
+  startSearchAttributes,
+  stopSignal,
+} from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
 import { journeyWorkflow } from '../../workflows/journey';
-import { cartReminder, sendWaitSend, weeklyDigest } from '../support/journeys';
+import { cartReminder, referenceJourney, sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
 import { createJourneyWorkers } from '../../workers/create-worker';
 
@@ -30,13 +39,15 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = 
     return new Date(Date.parse(input.from) + 3_600_000).toISOString();
   },
   async send(input: SendInput) {
+    // An hour after the server scheduled it: the server's clock has skipped ahead of this one.
+    const inAnHour = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs + 3_600_000).toISOString();
     if (input.templateId === 'quiet-once' && !deferred.has(input.key)) {
       deferred.add(input.key);
-      return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'quiet-hours' };
+      return { status: 'deferred', retryAt: inAnHour(), reason: 'quiet-hours' };
     }
     if (input.templateId === 'capped-once' && !deferred.has(input.key)) {
       deferred.add(input.key);
-      return { status: 'deferred', retryAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'capped:daily' };
+      return { status: 'deferred', retryAt: inAnHour(), reason: 'capped:daily' };
     }
     // Unreachable on the step's channel: handed to the fallback channel's queue.
     if (input.fallback && input.via === input.channel) return { status: 'rerouted', channel: input.fallback.channel };
@@ -52,6 +63,10 @@ interface Scenario {
   /** Drives the run to the point where its history is captured. */
   drive(handle: WorkflowHandle<typeof journeyWorkflow>, sleep: (d: Duration) => Promise<void>): Promise<void>;
 }
+
+const onStep = async (h: WorkflowHandle<typeof journeyWorkflow>, stepId: string) => {
+  while ((await h.query(journeyStateQuery)).currentStep !== stepId) await new Promise((r) => setTimeout(r, 50));
+};
 
 const scenarios: Scenario[] = [
   { name: 'send-wait-send-completed', definition: sendWaitSend, drive: (h) => h.result().then(() => undefined) },
@@ -186,6 +201,41 @@ const scenarios: Scenario[] = [
     },
     drive: (h) => h.result().then(() => undefined),
   },
+  // Search attributes upserted when the run begins to wait and when it ends (patch
+  // search-attributes-when-waiting), not on entering every step.
+  { name: 'reference-journey-completed', definition: referenceJourney, drive: (h) => h.result().then(() => undefined) },
+  {
+    name: 'converted-in-quiet-hours-journey-when-waiting',
+    definition: { ...sendWaitSend, settings: { quietHours: { start: '21:00', end: '08:00' }, goal: { event: 'purchase', within: '7d' } } },
+    async drive(h) {
+      await onStep(h, 'two-days');
+      await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  {
+    name: 'paused-at-send-when-waiting',
+    definition: referenceJourney,
+    async drive(h, sleep) {
+      await onStep(h, 'one-day');
+      await h.signal(pauseSignal);
+      await sleep('2d');
+      await onStep(h, 'tips');
+      await h.signal(resumeSignal);
+      await h.result();
+    },
+  },
+  {
+    name: 'capped-send-deferred-when-waiting',
+    definition: {
+      name: 'Deferred',
+      steps: [
+        { id: 'promo', type: 'send', channel: 'email', template: 'capped-once', whenCapped: 'defer', next: 'out' },
+        { id: 'out', type: 'exit' },
+      ],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
 ];
 
 async function main() {
@@ -198,6 +248,7 @@ async function main() {
         workflowId: journeyWorkflowId('replay', scenario.name),
         taskQueue: 'record-histories',
         args: [input],
+        typedSearchAttributes: startSearchAttributes('replay', scenario.name, scenario.definition.steps[0].id),
       });
       await scenario.drive(handle, (d) => env.sleep(d));
       const history = await handle.fetchHistory();
@@ -211,6 +262,7 @@ async function main() {
         workflowId: journeyWorkflowId('onboarding', onboarding),
         taskQueue: 'record-histories',
         args: [{ customerId: onboarding, entry: 1 }],
+        typedSearchAttributes: startSearchAttributes('onboarding', onboarding),
       });
       await handle.result();
       const history = await handle.fetchHistory();

@@ -22,14 +22,18 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().workflowBun
 test('when the histories are listed, then every scenario is there', () => {
   expect(files.sort()).toEqual([
     'branch-split-wait-until-exit.json',
+    'capped-send-deferred-when-waiting.json',
     'capped-send-deferred.json',
+    'converted-in-quiet-hours-journey-when-waiting.json',
     'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
     'goal-converted-counted.json',
     'onboarding-no-project.json',
+    'paused-at-send-when-waiting.json',
     'paused-then-resumed.json',
     'quiet-hours-held-by-send.json',
     'quiet-hours-send.json',
+    'reference-journey-completed.json',
     'send-rerouted-to-fallback.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',

@@ -37,3 +37,15 @@ export const cartReminder: JourneyDefinition = {
     { id: 'reminder', type: 'send', channel: 'email', template: 'reminder' },
   ],
 };
+
+/** The reference journey the Temporal cost test measures: send, wait a day, branch on a segment, send, exit. */
+export const referenceJourney: JourneyDefinition = {
+  name: 'Reference',
+  steps: [
+    { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', next: 'one-day' },
+    { id: 'one-day', type: 'wait', duration: '1d', next: 'active' },
+    { id: 'active', type: 'branch', cases: [{ when: { segment: 'active' }, next: 'tips' }], default: 'done' },
+    { id: 'tips', type: 'send', channel: 'web', template: 'tips', next: 'done' },
+    { id: 'done', type: 'exit' },
+  ],
+};

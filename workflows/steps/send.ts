@@ -1,10 +1,11 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
 import { channelTaskQueue } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
+import { patchedSince } from '../patches';
 import type { StepHandler } from './context';
 
 const MAX_REROUTES = 2;
@@ -12,7 +13,8 @@ const MAX_REROUTES = 2;
 /**
  * Runs that pass this marker leave quiet hours to the send activity, which checks the journey's
  * (or the account's) and answers `deferred` until they end; runs recorded before it waited
- * here first, through an extra resolveWait activity, and replay that way.
+ * here first, through an extra resolveWait activity, and replay that way. Runs that recorded a
+ * newer patch marker take the new way without recording this one (patchedSince).
  */
 const QUIET_HOURS_IN_SEND = 'quiet-hours-in-send';
 
@@ -31,7 +33,7 @@ const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
 export const sendStep: StepHandler<SendStep> = async (step, { run, settings, state, visit, control }) => {
   // A paused journey sends nothing: the run holds here until it resumes (or is stopped).
   if (!(await control.unlessPaused())) return undefined;
-  if (settings?.quietHours && !step.transactional && !patched(QUIET_HOURS_IN_SEND)) {
+  if (settings?.quietHours && !step.transactional && !patchedSince(QUIET_HOURS_IN_SEND)) {
     const end = await resolveWait({
       customerId: run.customerId,
       wait: { quietHours: settings.quietHours },
