@@ -34,13 +34,23 @@ function recordingDispatch() {
   return { dispatch, dispatched, failOnce: () => void (failNext = true) };
 }
 
-/** The model with one method replaced: it fails once, after doing `partly` of the work if given. */
-function failingOnce<M extends object>(model: M, method: string, partly?: (original: (...args: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<unknown>): M {
+type Partly = (original: (...args: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<unknown>;
+
+/**
+ * The model with one method replaced, on the model or on its driver collection (`collection.`
+ * before the name): it fails once, after doing `partly` of the work if given.
+ */
+function failingOnce<M extends object>(model: M, method: string, partly?: Partly): M {
+  const [owner, name] = method.startsWith('collection.') ? ['collection', method.slice('collection.'.length)] : [undefined, method];
+  if (owner) {
+    const collection = failingOnce((model as { collection: object }).collection, name, partly);
+    return new Proxy(model, { get: (target, prop, receiver) => (prop === 'collection' ? collection : bound(target, prop, receiver)) });
+  }
   let failed = false;
   return new Proxy(model, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (prop !== method || failed) return typeof value === 'function' ? value.bind(target) : value;
+      if (prop !== name || failed) return bound(target, prop, receiver);
       return async (...args: unknown[]) => {
         failed = true;
         if (partly) await partly((value as (...a: unknown[]) => Promise<unknown>).bind(target), args);
@@ -50,11 +60,16 @@ function failingOnce<M extends object>(model: M, method: string, partly?: (origi
   });
 }
 
+function bound(target: object, prop: string | symbol, receiver: unknown) {
+  const value = Reflect.get(target, prop, receiver);
+  return typeof value === 'function' ? value.bind(target) : value;
+}
+
 const SCENARIOS: [string, (models: Models) => Partial<Models>, 'request fails' | 'request succeeds'][] = [
-  ['after the insert, before any roll-up', (m) => ({ customers: failingOnce(m.customers, 'bulkWrite') }), 'request fails'],
+  ['after the insert, before any roll-up', (m) => ({ customers: failingOnce(m.customers, 'collection.bulkWrite') }), 'request fails'],
   [
     'half-way through the roll-ups (one customer folded)',
-    (m) => ({ customers: failingOnce(m.customers, 'bulkWrite', (bulkWrite, [ops, options]) => bulkWrite((ops as unknown[]).slice(0, 1), options)) }),
+    (m) => ({ customers: failingOnce(m.customers, 'collection.bulkWrite', (bulkWrite, [ops, options]) => bulkWrite((ops as unknown[]).slice(0, 1), options)) }),
     'request fails',
   ],
   ['after the roll-ups, in dispatch', () => ({}), 'request succeeds'],
@@ -103,19 +118,21 @@ test('when nothing listens for an event, then ingest writes the events and one r
   });
   const events = Array.from({ length: 40 }, (_, i) => ({ id: `quiet-${i}`, customerId: `quiet-${i % 4}`, name: 'scrolled' }));
   const writes: string[] = [];
-  const monitored = { ...db.models };
-  for (const name of ['events', 'customers', 'eventBatches'] as const) {
-    monitored[name] = new Proxy(db.models[name], {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
+  const WRITES = ['insertMany', 'insertOne', 'bulkWrite', 'create', 'updateOne', 'updateMany', 'findOneAndUpdate'];
+  const recording = <T extends object>(target: T, name: string): T =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        if (prop === 'collection') return recording((t as { collection: object }).collection, `${name}.collection`);
+        const value = Reflect.get(t, prop, receiver);
         if (typeof value !== 'function') return value;
-        if (['insertMany', 'bulkWrite', 'create', 'updateOne', 'updateMany'].includes(String(prop))) writes.push(`${name}.${String(prop)}`);
-        return value.bind(target);
+        if (WRITES.includes(String(prop))) writes.push(`${name}.${String(prop)}`);
+        return value.bind(t);
       },
-    }) as never;
-  }
+    });
+  const monitored = { ...db.models };
+  for (const name of ['events', 'customers', 'eventBatches'] as const) monitored[name] = recording(db.models[name], name) as never;
   await createEventIngest(monitored, { plan: async () => new Set(), dispatch: async () => void dispatchCalls++ }).ingest(events);
-  expect(writes).toEqual(['events.insertMany', 'customers.bulkWrite']);
+  expect(writes).toEqual(['events.collection.insertMany', 'customers.collection.bulkWrite']);
   expect(dispatchCalls).toBe(0);
   expect((await db.models.customers.findById('quiet-3').lean())?.events?.scrolled.count).toBe(10);
   // The sweep finds nothing to do for it.
