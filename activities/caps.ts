@@ -6,6 +6,7 @@ import type { Channel } from '../core/channels';
 import { capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { Models } from '../db/models';
+import { raw } from '../db/raw';
 import { cachedSetting } from '../db/settings';
 
 export const CAPS_SETTING = 'frequency-caps';
@@ -29,6 +30,7 @@ const ADMITTED: Reservation = { admitted: true };
 
 export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
   const setting = cachedSetting(models.settings, CAPS_SETTING, capRulesSchema);
+  const frequency = raw(models.frequency);
 
   return async function reserve(request: ReserveRequest): Promise<Reservation> {
     const applicable = rulesFor((await setting())?.rules ?? [], request.channel);
@@ -50,13 +52,13 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
       $push: Object.fromEntries(applicable.map((rule) => [`held.${rule.id}`, { $each: [{ t, k: request.key }], $sort: { t: 1 }, $slice: -rule.limit }])),
     };
     try {
-      const result = await models.frequency.updateOne(filter, update, { upsert: true });
+      const result = await frequency.updateOne(filter, update as never, { upsert: true });
       if (result.modifiedCount + result.upsertedCount > 0) return ADMITTED;
     } catch (err) {
       // The document is there but the filter missed: capped, or this send holds its place.
       if (!isDuplicateKey(err)) throw err;
     }
-    const held = (await models.frequency.findById(request.customerId).lean())?.held ?? {};
+    const held = (await frequency.findOne({ _id: request.customerId }))?.held ?? {};
     if (applicable.some((rule) => held[rule.id]?.some((place) => place.k === request.key))) return ADMITTED;
     // Capped: the binding rule frees a slot when its oldest place in the window leaves it.
     const waits = applicable.map((rule) => {

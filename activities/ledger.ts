@@ -6,6 +6,7 @@ import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import { isDuplicateKey } from '../db/duplicate-key';
+import { raw } from '../db/raw';
 import type { DeliveryDoc } from '../db/models';
 
 export interface SendIdentity {
@@ -68,12 +69,16 @@ export interface HandOff {
 
 const PART_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLedger {
+export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger {
+  const deliveries = raw(model);
   async function claim(send: SendIdentity): Promise<Claim> {
     const { key, ...identity } = send;
-    const previous = await deliveries
-      .findOneAndUpdate({ _id: key }, { $setOnInsert: { ...identity, state: 'claimed' }, $inc: { attempts: 1 } }, { upsert: true, returnDocument: 'before' })
-      .lean();
+    const now = new Date();
+    const previous = await deliveries.findOneAndUpdate(
+      { _id: key },
+      { $setOnInsert: { ...identity, state: 'claimed', createdAt: now }, $set: { updatedAt: now }, $inc: { attempts: 1 } },
+      { upsert: true, returnDocument: 'before' },
+    );
     return claimOf(previous);
   }
   return {
@@ -82,13 +87,12 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
       const { key, ...identity } = send;
       try {
         // Only a row still claimed and not handed over takes the mark (or a new row).
-        const previous = await deliveries
-          .findOneAndUpdate(
-            { _id: key, state: 'claimed', handOff: { $exists: false } },
-            { $setOnInsert: { ...identity }, $set: { handOff: { ...handOff, at: new Date() } }, $inc: { attempts: 1 } },
-            { upsert: true, returnDocument: 'before' },
-          )
-          .lean();
+        const now = new Date();
+        const previous = await deliveries.findOneAndUpdate(
+          { _id: key, state: 'claimed', handOff: { $exists: false } },
+          { $setOnInsert: { ...identity, createdAt: now }, $set: { handOff: { ...handOff, at: now }, updatedAt: now }, $inc: { attempts: 1 } },
+          { upsert: true, returnDocument: 'before' },
+        );
         return { ...claimOf(previous), handedOff: true };
       } catch (err) {
         // The row has an outcome or an earlier hand-off: the filter missed, the upsert met the key.
@@ -97,13 +101,13 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
       }
     },
     async withdrawHandOff(key) {
-      await deliveries.updateOne({ _id: key }, { $unset: { handOff: 1 } });
+      await deliveries.updateOne({ _id: key }, { $unset: { handOff: 1 }, $set: { updatedAt: new Date() } });
     },
     async recordPart(key, part, providerMessageId) {
       if (!PART_NAME.test(part)) {
         throw ApplicationFailure.nonRetryable(`delivery part name "${part}" must match ${PART_NAME}`, FailureType.ChannelPermanentRejection);
       }
-      await deliveries.updateOne({ _id: key }, { $set: { [`parts.${part}`]: providerMessageId } });
+      await deliveries.updateOne({ _id: key }, { $set: { [`parts.${part}`]: providerMessageId, updatedAt: new Date() } });
     },
     async record(key, outcome) {
       const update =
@@ -112,7 +116,7 @@ export function createDeliveryLedger(deliveries: Model<DeliveryDoc>): DeliveryLe
           : outcome.status === 'skipped'
             ? { state: 'skipped', reason: outcome.reason }
             : { state: 'failed', reason: outcome.reason, failureType: outcome.type };
-      await deliveries.updateOne({ _id: key }, { $set: update });
+      await deliveries.updateOne({ _id: key }, { $set: { ...update, updatedAt: new Date() } as Partial<DeliveryDoc> });
     },
   };
 }

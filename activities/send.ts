@@ -6,6 +6,7 @@ import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
+import { raw } from '../db/raw';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver, Reservation } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
@@ -105,7 +106,7 @@ const identityOf = (input: SendInput): SendIdentity => ({
 });
 
 async function attempt(deps: SendDeps, input: SendInput): Promise<Attempt> {
-  const customer = await deps.models.customers.findById(input.customerId).lean();
+  const customer = await raw(deps.models.customers).findOne({ _id: input.customerId });
   const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
   const prepared = customer ? await prepare(deps, input, customer, routes) : ({ status: 'skipped', reason: 'customer-not-found' } as const);
   if (!('route' in prepared)) {

@@ -42,6 +42,8 @@ export interface Bench {
    * the default) or `durable` (npm start's), from BENCH_TEMPORAL_STORAGE.
    */
   temporalStorage: 'fast' | 'durable';
+  /** The embedded store's backend: `h2` (npm start's, the default) or `memory` (the tests'), from BENCH_STORE. */
+  storeBackend: 'h2' | 'memory';
   /** The peak resident set (VmHWM) of the servers this run started, in MiB, where /proc tells. */
   serverPeaks(): Record<string, number | undefined>;
   /** CPU seconds used so far by this process and by each server; pass to cpuSince. */
@@ -68,6 +70,8 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): string {
 export function runBench(name: string, timeoutS: number, main: (bench: Bench) => Promise<void>): void {
   const storage = process.env.BENCH_TEMPORAL_STORAGE ?? 'fast';
   if (storage !== 'fast' && storage !== 'durable') throw new Error(`BENCH_TEMPORAL_STORAGE must be fast or durable, not "${storage}"`);
+  const storeBackend = process.env.BENCH_STORE ?? 'h2';
+  if (storeBackend !== 'h2' && storeBackend !== 'memory') throw new Error(`BENCH_STORE must be h2 or memory, not "${storeBackend}"`);
   measuredCode = codeVersion();
   const dir = path.join(BENCH_ROOT, `${name}-${Date.now().toString(36)}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -101,6 +105,7 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
   const bench: Bench = {
     dir,
     temporalStorage: storage,
+    storeBackend,
     onCleanup: (cleanupName, fn) => void cleanups.push({ name: cleanupName, fn }),
     async startTemporal() {
       const port = await freePort();
@@ -116,7 +121,8 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
     },
     async startMongoStore() {
       const port = await freePort();
-      const proc = await startMongoStore({ port, h2File: path.join(dir, 'store.mv.db'), logFile: path.join(dir, 'mongo-store.log') });
+      const h2 = bench.storeBackend === 'h2' ? { h2File: path.join(dir, 'store.mv.db') } : {};
+      const proc = await startMongoStore({ port, ...h2, logFile: path.join(dir, 'mongo-store.log') });
       servers.push(proc);
       bench.onCleanup('the embedded MongoDB store', () => proc.stop());
       return { baseUri: `mongodb://127.0.0.1:${port}`, process: proc };
