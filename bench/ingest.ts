@@ -7,7 +7,7 @@
 // customers, so that each measurement starts from an empty events collection. Where dispatch is
 // on, a journey hears `purchase` (a waitForEvent step) and half of the customers who buy have a run of it
 // (on a task queue no worker polls: the runs take signals and do nothing more). Then:
-// - batch: BENCH_EVENTS (default 5,000) events, POST /v1/events/batch BENCH_BATCH (default 500)
+// - batch: BENCH_EVENTS (default 20,000) events, POST /v1/events/batch BENCH_BATCH (default 500)
 //   at a time, each batch over BENCH_CUSTOMERS_PER_BATCH (default: one customer per event)
 //   customers, one request after another; again with the journey dispatch switched off (what is
 //   left: storing and the roll-ups); baseline: the native driver's insertMany of the same
@@ -35,7 +35,7 @@ const NAMES = ['page_view', 'page_view', 'page_view', 'add_to_cart', 'purchase']
 /** Events per POST /v1/events/batch (the API takes up to 1,000). */
 const BATCH = envInt('BENCH_BATCH', 500);
 const customerCount = envInt('BENCH_INGEST_CUSTOMERS', 2_000);
-const batchEvents = envInt('BENCH_EVENTS', 5_000);
+const batchEvents = envInt('BENCH_EVENTS', 20_000);
 const singleEvents = envInt('BENCH_SINGLE_EVENTS', 1_000);
 /**
  * Distinct customers in one batch (default: every event of a batch on its own customer, round
