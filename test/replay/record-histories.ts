@@ -22,6 +22,7 @@ import {
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { REPO_ROOT } from '../../dev/servers';
 import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
+import { finishEventsWorkflow } from '../../workflows/finish-events';
 import { journeyWorkflow } from '../../workflows/journey';
 import { cartReminder, referenceJourney, sendWaitSend, weeklyDigest } from '../support/journeys';
 import { startTimeSkipping } from '../support/time-skipping';
@@ -31,7 +32,10 @@ const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
 const deferred = new Set<string>();
 
-const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'> = {
+const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'finishEvents'> = {
+  async finishEvents() {
+    return { finished: 2, examined: 40, through: new Date(0).toISOString() };
+  },
   async evaluateBranch(input) {
     return input.customerId === 'onboarding-no-project' ? -1 : 0;
   },
@@ -268,6 +272,15 @@ async function main() {
       const history = await handle.fetchHistory();
       writeFileSync(path.join(OUT_DIR, `${onboarding}.json`), historyToJSON(history));
       console.log(`recorded ${onboarding}: ${history.events?.length} events`);
+    }
+    // One pass of the event sweep, as its schedule starts it.
+    const sweep = 'finish-events-pass';
+    if (!existsSync(path.join(OUT_DIR, `${sweep}.json`))) {
+      const handle = await env.client.workflow.start(finishEventsWorkflow, { workflowId: `finish-events:${sweep}`, taskQueue: 'record-histories' });
+      await handle.result();
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(OUT_DIR, `${sweep}.json`), historyToJSON(history));
+      console.log(`recorded ${sweep}: ${history.events?.length} events`);
     }
   });
   await env.teardown();

@@ -27,6 +27,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'converted-in-quiet-hours-journey-when-waiting.json',
     'exit-event-while-waiting.json',
     'failed-and-skipped-sends.json',
+    'finish-events-pass.json',
     'goal-converted-counted.json',
     'onboarding-no-project.json',
     'paused-at-send-when-waiting.json',
