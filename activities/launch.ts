@@ -1,14 +1,15 @@
 // The activities of a segment launch: count the audience, and enter one page of it.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { QueryFilter } from 'mongoose';
 import { FailureType } from '../core/failures';
 import { compileSegment } from '../core/segment-filter';
-import { segmentRuleSchema } from '../core/segment-rules';
+import { fieldsRead, matchesSegment } from '../core/segment-match';
+import { SegmentRule, segmentRuleSchema } from '../core/segment-rules';
 import type { EnrollPageInput, EnrollPageResult } from '../core/launch-contract';
 import { loadJourneyVersion } from '../db/journey-versions';
-import type { CustomerDoc, Models } from '../db/models';
+import type { Models } from '../db/models';
 import type { JourneyRuns } from '../lib/journey-runs';
+import { createAudienceReader } from './audience-pages';
 
 export interface LaunchDeps {
   models: Pick<Models, 'customers' | 'journeys' | 'journeyVersions'>;
@@ -16,15 +17,15 @@ export interface LaunchDeps {
 }
 
 /**
- * The MongoDB filter of the launch's segment rule at `asOf`. The API checked the rule when it
- * started the launch; one this version cannot read fails for good rather than retrying.
+ * The launch's segment rule. The API checked it when it started the launch; one this version
+ * cannot read fails for good rather than retrying.
  */
-function audienceFilter(rule: unknown, asOf: Date): QueryFilter<CustomerDoc> {
+function launchRule(rule: unknown): SegmentRule {
   const parsed = segmentRuleSchema.safeParse(rule);
   if (!parsed.success) {
     throw ApplicationFailure.create({ message: `the launch's segment rule is not valid: ${parsed.error.message}`, type: FailureType.SegmentRuleInvalid, nonRetryable: true });
   }
-  return compileSegment(parsed.data, asOf);
+  return parsed.data;
 }
 
 /** What a page attempt has done, kept in its heartbeat for the next attempt. */
@@ -36,9 +37,10 @@ interface PageCheckpoint {
 }
 
 export function createLaunchActivities(deps: LaunchDeps) {
+  const audience = createAudienceReader(deps.models.customers);
   return {
     async countAudience(input: { rule: unknown; asOf: string }): Promise<number> {
-      return deps.models.customers.countDocuments(audienceFilter(input.rule, new Date(input.asOf)));
+      return deps.models.customers.countDocuments(compileSegment(launchRule(input.rule), new Date(input.asOf)));
     },
 
     async enrollPage(input: EnrollPageInput): Promise<EnrollPageResult> {
@@ -59,13 +61,15 @@ export function createLaunchActivities(deps: LaunchDeps) {
         );
       }
       const after = checkpoint.lastDoneId;
-      const filter = audienceFilter(input.rule, new Date(input.asOf));
-      const page = await deps.models.customers
-        .find(after === undefined ? filter : { $and: [filter, { _id: { $gt: after } }] }, { _id: 1 })
-        .sort({ _id: 1 })
-        .limit(input.pageSize)
-        .lean();
-      const ids = page.map((c) => c._id);
+      const rule = launchRule(input.rule);
+      const asOf = new Date(input.asOf);
+      // One launch's pages share a scan: the journey version, the launch's moment and the fields read name it.
+      const fields = fieldsRead(rule);
+      const page = await audience.page(`${input.journeyId}:${input.journeyVersion}:${input.asOf}:${fields.join(',')}`, after, input.pageSize, {
+        fields,
+        isMember: (customer) => matchesSegment(rule, customer, asOf),
+      });
+      const ids = page.members;
 
       // Starts finish out of order; the checkpoint moves only over an unbroken prefix, and its
       // counts cover exactly that prefix. A retry redoes the rest: customers an earlier attempt
@@ -86,10 +90,11 @@ export function createLaunchActivities(deps: LaunchDeps) {
         },
       });
       return {
-        lastId: ids.length > 0 ? ids[ids.length - 1] : after,
+        // Past the last member when the collection ended: the customers between were no members.
+        lastId: page.lastId,
         entered: checkpoint.entered,
         alreadyEntered: checkpoint.alreadyEntered,
-        done: ids.length < input.pageSize,
+        done: page.exhausted,
       };
     },
   };

@@ -1,27 +1,34 @@
 // `npm run bench:launch`: how fast a segment launch enters customers, against raw workflow
 // starts on the same Temporal server in the same run.
 //
-// Starts its own Temporal dev server and FerretDB, inserts BENCH_CUSTOMERS (default 10,000)
-// customers who all match the segment, runs an in-process worker and the real API, and launches
-// a journey whose only step is a 30-day wait at the segment over HTTP. The rate is customers
-// entered per second from the launch request until the launch workflow's progress says
-// completed (its own completion time). The baseline is `client.workflow.start` of the same
-// number of idle workflows, 16 at a time as the launch does, on the same server and worker:
-// half before the launch and half after, so that a server slowing as it fills weighs on both.
+// Starts its own Temporal dev server and embedded store (mongo-java-server, H2 file), inserts
+// BENCH_CUSTOMERS (default 10,000) customers who all match the segment, runs an in-process
+// worker and the real API, and launches a journey whose only step is a 30-day wait at the
+// segment over HTTP. The rate is customers entered per second from the launch request until the
+// launch workflow's progress says completed (its own completion time). The baseline is
+// `client.workflow.start` of the same number of idle workflows, 16 at a time as the launch does,
+// on the same server and worker: half before the launch and half after, so that a server
+// slowing as it fills weighs on both. The profile splits the launch's time between its
+// activities (database commands, starts) and what lies between them (workflow tasks).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { launchWorkflowId } from '../core/ids';
+import { startSearchAttributes } from '../core/journey-contract';
+import { journeyDefinitionSchema } from '../core/journey-definition';
 import { LaunchProgress, launchProgressQuery } from '../core/launch-contract';
+import { createAudienceReader } from '../activities/audience-pages';
 import { compileSegment } from '../core/segment-filter';
+import { fieldsRead, matchesSegment } from '../core/segment-match';
 import type { SegmentRule } from '../core/segment-rules';
 import { connectDatabase, Database } from '../db/connect';
 import { createServices } from '../lib/services';
 import { createRealActivities } from '../workers/activity-deps';
 import { createJourneyWorkers } from '../workers/create-worker';
 import type { benchIdleWorkflow } from './idle-workflow';
+import { createLaunchProfile, LaunchProfile } from './launch-profile';
 import {
   Bench,
   chunks,
@@ -63,11 +70,13 @@ runBench('launch', 900, async (bench) => {
   ]);
   log(`Temporal dev server at ${temporal.address}, store at ${store.baseUri}`);
 
-  const db = await connectDatabase(`${store.baseUri}/cairn_bench`);
+  const profile = createLaunchProfile();
+  const db = await connectDatabase(`${store.baseUri}/cairn_bench?monitorCommands=true`);
   bench.onCleanup('database connection', () => db.close());
+  profile.watchCommands(db.connection.getClient());
   const connection = await Connection.connect({ address: temporal.address });
   bench.onCleanup('client connection', () => connection.close());
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: { workflow: [profile.startTimer] } });
 
   // Customers: all of them in the segment.
   const insertS = await timed(async () => {
@@ -76,12 +85,13 @@ runBench('launch', 900, async (bench) => {
   });
   log(`inserted ${fmt.n(customersWanted)} customers in ${fmt.s(insertS)}`);
 
-  const worker = await startWorker(bench, temporal.address, db, client, bundle.code);
+  const worker = await startWorker(bench, temporal.address, db, client, bundle.code, profile);
   const api = await startApi(bench, db, client, connection);
 
   // A: the first half of the baseline.
   const firstHalf = Math.floor(customersWanted / 2);
   const cpu0 = bench.cpu();
+  profile.phase('A');
   const a = await rawStarts(client, worker, 'a', firstHalf);
   log(`baseline A: ${fmt.n(firstHalf)} raw starts in ${fmt.s(a.startS)}, worker idle after ${fmt.s(a.idleS)}`);
 
@@ -89,6 +99,7 @@ runBench('launch', 900, async (bench) => {
   expect((await api('PUT', `/v1/segments/${SEGMENT}`, { name: 'Gold', rule: RULE })).status, 201);
   expect((await api('PUT', `/v1/journeys/${JOURNEY}`, { name: 'Idle', steps: [{ id: 'idle', type: 'wait', duration: '30d' }] })).status, 201);
   const cpu1 = bench.cpu();
+  profile.phase('launch');
   const launchStart = Date.now();
   expect((await api('POST', `/v1/journeys/${JOURNEY}/launch`, { segmentId: SEGMENT })).status, 202);
   const progress = await waitForLaunch(client);
@@ -100,12 +111,15 @@ runBench('launch', 900, async (bench) => {
   // A again: the second half of the baseline.
   const secondHalf = customersWanted - firstHalf;
   const cpu2 = bench.cpu();
+  profile.phase('A′');
   const b = await rawStarts(client, worker, 'b', secondHalf);
   log(`baseline A': ${fmt.n(secondHalf)} raw starts in ${fmt.s(b.startS)}, worker idle after ${fmt.s(b.idleS)}`);
 
   const cpu3 = bench.cpu();
+  profile.phase('checks');
   const runs = await countRuns(client, progress.entered);
   const query = await pageQueries(db);
+  const shapes = await startShapes(client);
   if (progress.entered !== customersWanted || progress.alreadyEntered !== 0 || runs !== customersWanted) {
     throw new Error(`expected ${customersWanted} entered and as many runs; progress ${JSON.stringify(progress)}, runs ${runs}`);
   }
@@ -129,9 +143,15 @@ runBench('launch', 900, async (bench) => {
       ['ratio of those', fmt.ratio(launchIdlePerS / rawIdlePerS)],
       ['CPU used, start → worker idle: baseline A + A′', `${cpuSince(cpu0, cpu1)}; ${cpuSince(cpu2, cpu3)}`],
       ['CPU used, start → worker idle: launch', cpuSince(cpu1, cpu2)],
+      ['mean latency of one start: baseline A; launch; A′', `${profile.startMs('A').toFixed(0)} ms; ${profile.startMs('launch').toFixed(0)} ms; ${profile.startMs('A′').toFixed(0)} ms`],
+      ...profile.rows('launch', launchS),
       [
-        `one launch page query (500 members after the middle of ${fmt.n(customersWanted)}); the same by \`_id\` alone; the audience count`,
-        `${query.pageMs.toFixed(0)} ms; ${query.idOnlyMs.toFixed(0)} ms; ${query.countMs.toFixed(0)} ms`,
+        'one start by its shape, to a queue no worker polls (mean of 2 × 250 each, 16 in flight): the baseline\'s idle workflow; a journey run\'s (its input, start search attributes)',
+        `${shapes.idleMs.toFixed(0)} ms; ${shapes.journeyMs.toFixed(0)} ms (${fmt.ratio(shapes.journeyMs / shapes.idleMs)})`,
+      ],
+      [
+        `one page of 500 members after the middle of ${fmt.n(customersWanted)}: a new scan; continuing a scan; the old way (segment filter, \`_id > cursor\`, sort, limit); the audience count`,
+        `${query.newScanMs.toFixed(0)} ms; ${query.continuedMs.toFixed(0)} ms; ${query.filterMs.toFixed(0)} ms; ${query.countMs.toFixed(0)} ms`,
       ],
       ['journey runs counted in visibility', fmt.n(runs)],
       ['peak RSS of the bench process (worker + API + client)', `${fmt.mib(peakAfterLaunch)} after the launch, ${fmt.mib(selfPeakRssMiB())} at the end`],
@@ -150,12 +170,14 @@ runBench('launch', 900, async (bench) => {
       peaks,
       cpu: [cpu0, cpu1, cpu2, cpu3],
       query,
+      shapes,
       insertS,
+      profile: profile.snapshot(),
     },
   );
 });
 
-async function startWorker(bench: Bench, address: string, db: Database, client: Client, code: string): Promise<Worker> {
+async function startWorker(bench: Bench, address: string, db: Database, client: Client, code: string, profile: LaunchProfile): Promise<Worker> {
   const nativeConnection = await NativeConnection.connect({ address });
   bench.onCleanup('worker connection', () => nativeConnection.close());
   // No send step runs: the transport is built but never connects.
@@ -173,7 +195,7 @@ async function startWorker(bench: Bench, address: string, db: Database, client: 
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: TASK_QUEUE,
-    activities: real.activities,
+    activities: profile.timeActivities(real.activities),
     workflowBundle: { code },
   });
   const running = group.run();
@@ -274,22 +296,58 @@ async function settle(worker: Worker): Promise<number> {
 }
 
 /**
- * Milliseconds for the queries a launch makes (means of 5): a page of the segment after the
- * middle customer as enrollPage asks for it, the same page by `_id` alone, and countAudience's count.
+ * Milliseconds for the reads a launch makes (means of 5), 500 members after the middle
+ * customer: a page that opens a new scan (as a launch's first page, or a page on another worker);
+ * a page that continues an open scan (every other page); the page query launches made before
+ * (the compiled segment filter with `_id > cursor`, sorted, limited); and countAudience's count.
  */
-async function pageQueries(db: Database): Promise<{ pageMs: number; idOnlyMs: number; countMs: number }> {
+async function pageQueries(db: Database): Promise<{ newScanMs: number; continuedMs: number; filterMs: number; countMs: number }> {
   const filter = compileSegment(RULE, new Date());
+  const read = { fields: fieldsRead(RULE), isMember: (c: object) => matchesSegment(RULE, c, new Date()) };
   const after = `c${pad(Math.floor(customersWanted / 2))}`;
-  const mean = async (fn: () => Promise<unknown>) => {
+  const reader = createAudienceReader(db.models.customers);
+  const mean = async (fn: (i: number) => Promise<unknown>) => {
     let total = 0;
-    for (let i = 0; i < 5; i++) total += await timed(async () => void (await fn()));
+    for (let i = 0; i < 5; i++) total += await timed(async () => void (await fn(i)));
     return (total / 5) * 1000;
   };
+  let position: string | undefined = (await reader.page('probe-continued', after, 500, read)).lastId;
   return {
-    pageMs: await mean(() => db.models.customers.find({ $and: [filter, { _id: { $gt: after } }] }, { _id: 1 }).sort({ _id: 1 }).limit(500).lean()),
-    idOnlyMs: await mean(() => db.models.customers.find({ _id: { $gt: after } }, { _id: 1 }).sort({ _id: 1 }).limit(500).lean()),
+    newScanMs: await mean((i) => reader.page(`probe-${i}`, after, 500, read)),
+    continuedMs: await mean(async () => void (position = (await reader.page('probe-continued', position, 500, read)).lastId)),
+    filterMs: await mean(() => db.models.customers.find({ $and: [filter, { _id: { $gt: after } }] }, { _id: 1 }).sort({ _id: 1 }).limit(500).lean()),
     countMs: await mean(() => db.models.customers.countDocuments(filter)),
   };
+}
+
+/**
+ * What one start costs by its shape alone, with no worker taking the runs' tasks: the baseline's
+ * idle workflow, and a journey run's start as lib/journey-runs makes it. Alternated, 250 at a time.
+ */
+async function startShapes(client: Client): Promise<{ idleMs: number; journeyMs: number }> {
+  const definition = journeyDefinitionSchema.parse({ name: 'Idle', steps: [{ id: 'idle', type: 'wait', duration: '30d' }] });
+  const total = { idle: 0, journey: 0 };
+  for (const round of [0, 1]) {
+    for (const shape of ['idle', 'journey'] as const) {
+      await inLanes(250, START_CONCURRENCY, async (i) => {
+        const customerId = `shape-${round}-${pad(i)}`;
+        const start = performance.now();
+        if (shape === 'idle') {
+          await client.workflow.start('benchIdleWorkflow', { workflowId: `shape-idle-${customerId}`, taskQueue: 'bench-no-worker', args: [] });
+        } else {
+          await client.workflow.start('journeyWorkflow', {
+            workflowId: `shape-journey-${customerId}`,
+            taskQueue: 'bench-no-worker',
+            args: [{ journeyId: 'shape', journeyVersion: 1, definition, customerId, entry: 1 }],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: startSearchAttributes('shape', customerId, 'idle'),
+          });
+        }
+        total[shape] += performance.now() - start;
+      });
+    }
+  }
+  return { idleMs: total.idle / 500, journeyMs: total.journey / 500 };
 }
 
 /** Journey runs of the benchmark's journey in visibility, once the count stops short of `wanted` for 30 s. */

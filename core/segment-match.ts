@@ -23,6 +23,32 @@ export interface SegmentCustomer {
   lastSeenAt?: unknown;
 }
 
+/**
+ * The customer fields `matchesSegment` reads for the rule (top-level names): a read that
+ * projects these gives the same answers as the whole document.
+ */
+export function fieldsRead(rule: SegmentRule): (keyof SegmentCustomer)[] {
+  const fields = new Set<keyof SegmentCustomer>();
+  const visit = (r: SegmentRule): void => {
+    if ('and' in r) r.and.forEach(visit);
+    else if ('or' in r) r.or.forEach(visit);
+    else if ('not' in r) visit(r.not);
+    else if ('attribute' in r) fields.add('attributes');
+    else if ('event' in r) fields.add('events');
+    else if ('timeZoneIn' in r) fields.add('timeZone');
+    else if ('localeIn' in r || 'languageIn' in r) fields.add('locale');
+    else if ('pushPlatform' in r) fields.add('pushTokens');
+    else if ('lastSeenWithin' in r || 'lastSeenNotWithin' in r) fields.add('lastSeenAt');
+    else {
+      fields.add('consent');
+      const address = ({ email: 'email', sms: 'phone', push: 'pushTokens', web: undefined } as const)[r.reachableOn];
+      if (address) fields.add(address);
+    }
+  };
+  visit(rule);
+  return [...fields];
+}
+
 export function matchesSegment(rule: SegmentRule, customer: SegmentCustomer, now: Date): boolean {
   if ('and' in rule) return rule.and.every((r) => matchesSegment(r, customer, now));
   if ('or' in rule) return rule.or.some((r) => matchesSegment(r, customer, now));

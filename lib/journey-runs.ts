@@ -31,6 +31,8 @@ import { describeIfExists } from './temporal';
 
 /** How many workflow starts one launch keeps in flight at once. */
 const START_CONCURRENCY = 16;
+/** Entries a launch registers per write, ahead of their starts. */
+const REGISTER_CHUNK = 100;
 
 export interface LaunchOutcome {
   /** Customers who entered the journey now. */
@@ -261,15 +263,26 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
     ): Promise<LaunchOutcome> {
       const outcome: LaunchOutcome = { entered: [], alreadyEntered: [] };
-      // Without re-entry, the whole page is registered in one write, and every customer's start
-      // goes to Temporal (which refuses a second run): a launch resumed after a crash between
-      // registering and starting still starts them.
+      // Without re-entry, the customers are registered REGISTER_CHUNK to a write, one write after
+      // the other from the start, and each customer's start waits for its own chunk's write, so
+      // the writes overlap the starts. Every customer's start goes to Temporal (which refuses a
+      // second run): a launch resumed after a crash between registering and starting still
+      // starts them.
       const once = policyOf(run) === 'never';
-      if (once) await registerFirstEntries(customerIds.map((c) => entryKey(run.journeyId, c)));
+      const registered: Promise<unknown>[] = [];
+      if (once) {
+        for (let from = 0; from < customerIds.length; from += REGISTER_CHUNK) {
+          const keys = customerIds.slice(from, from + REGISTER_CHUNK).map((c) => entryKey(run.journeyId, c));
+          const write = (registered.at(-1) ?? Promise.resolve()).then(() => registerFirstEntries(keys));
+          write.catch(() => {}); // awaited by the chunk's starts; a start that never runs must not leave it unhandled
+          registered.push(write);
+        }
+      }
       await runLimited(
         START_CONCURRENCY,
         customerIds.map((customerId, index) => async () => {
           options.signal?.throwIfAborted();
+          if (once) await registered[Math.floor(index / REGISTER_CHUNK)];
           const entered = once ? await startEntry(run, customerId, 1) : await start(run, customerId);
           (entered ? outcome.entered : outcome.alreadyEntered).push(customerId);
           options.onEntered?.(index, entered);
