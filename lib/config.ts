@@ -4,6 +4,14 @@ import { z } from 'zod';
 import { CHANNELS, type Channel } from '../core/channels';
 import { JOURNEY_TASK_QUEUE } from '../core/journey-contract';
 
+/**
+ * Journey runs one worker keeps cached (Temporal's sticky cache), about 0.25 MB of resident
+ * memory each. With 10,000 runs waiting a worker caching 100 (started as workers/process-env.ts
+ * says) measured 280–290 MB, 250 cached 322 MB, 500 cached 384 MB: 100 keeps it under 300 MB.
+ * A run woken after it left the cache is replayed from its history (BENCHMARKS.md, worker memory).
+ */
+export const DEFAULT_WORKFLOW_CACHE_SIZE = 100;
+
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -40,6 +48,17 @@ const schema = z.object({
   FCM_LOCAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
   FCM_CA_FILE: z.string().min(1).optional(),
   ...Object.fromEntries(CHANNELS.map((c) => [`CAIRN_SEND_RATE_${c.toUpperCase()}`, z.coerce.number().positive().optional()])),
+  /** Journey runs the worker keeps in memory between their tasks; 0 replays every task from its history. */
+  CAIRN_WORKFLOW_CACHE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
+    .default(DEFAULT_WORKFLOW_CACHE_SIZE),
+  /** A workflow bundle made ahead of time (`npm run build` writes dist/workflow-bundle.js); unset, the worker bundles workflows/ at start. */
+  CAIRN_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** host:port where the worker serves its Temporal SDK metrics for Prometheus (`/metrics`); unset, none. */
+  CAIRN_WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.:[\]-]+:\d+$/, 'must be host:port').optional(),
 });
 
 /** Sends per second per channel across all workers, enforced by Temporal on each channel's task queue. */
@@ -67,6 +86,14 @@ export interface Config {
   /** Absent when FCM is not configured: push sends then fail as ChannelNotConfigured. */
   push?: { projectId: string; credentialsFile?: string; localAddress?: string; caFile?: string };
   sendRates: Record<Channel, number>;
+  worker: {
+    /** Journey runs kept in memory between their workflow tasks (maxCachedWorkflows). */
+    workflowCacheSize: number;
+    /** The file of a workflow bundle made ahead of time, if any. */
+    workflowBundle?: string;
+    /** host:port of the Prometheus endpoint for the worker's SDK metrics, if any. */
+    metricsAddress?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -135,6 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : {}),
     sendRates: Object.fromEntries(CHANNELS.map((c) => [c, rates[`CAIRN_SEND_RATE_${c.toUpperCase()}`] ?? DEFAULT_SEND_RATES[c]])) as Record<Channel, number>,
+    worker: {
+      workflowCacheSize: e.CAIRN_WORKFLOW_CACHE_SIZE,
+      ...(e.CAIRN_WORKFLOW_BUNDLE ? { workflowBundle: e.CAIRN_WORKFLOW_BUNDLE } : {}),
+      ...(e.CAIRN_WORKER_METRICS_ADDRESS ? { metricsAddress: e.CAIRN_WORKER_METRICS_ADDRESS } : {}),
+    },
   };
 }
 

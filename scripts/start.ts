@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFcmServer } from '../dev/fcm-server';
 import { ManagedProcess, REPO_ROOT, runProcess, startMongoStore, startTemporalDevServer, waitFor } from '../dev/servers';
+import { WORKER_PROCESS_ENV } from '../workers/process-env';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { startTwilioServer } from '../dev/twilio-server';
 
@@ -119,7 +120,10 @@ async function main(): Promise<void> {
     if (!env.CAIRN_API_KEYS) env.CAIRN_API_KEYS = DEV_API_KEY;
     env.CAIRN_SIGNING_SECRET ??= localSigningSecret(dataDir);
 
-    running.push(runProcess('worker', process.execPath, [path.join(REPO_ROOT, 'dist/workers/main.js')], { prefix: '[worker]' }, env));
+    // The workflows as `npm start`'s build bundled them, rather than bundled again by the worker;
+    // its heaps and malloc arenas bounded as a deployment's are.
+    const workerEnv = { ...WORKER_PROCESS_ENV, ...env, CAIRN_WORKFLOW_BUNDLE: env.CAIRN_WORKFLOW_BUNDLE ?? path.join(REPO_ROOT, 'dist/workflow-bundle.js') };
+    running.push(runProcess('worker', process.execPath, [path.join(REPO_ROOT, 'dist/workers/main.js')], { prefix: '[worker]' }, workerEnv));
     const api = runProcess('api', process.execPath, [path.join(REPO_ROOT, 'dist/api/server.js')], { prefix: '[api]' }, env);
     running.push(api);
     await waitFor('the API', api.child, 'the [api] lines above', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);

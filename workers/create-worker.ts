@@ -2,6 +2,7 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { CHANNELS, type Channel } from '../core/channels';
 import { channelTaskQueue } from '../core/journey-contract';
+import { DEFAULT_WORKFLOW_CACHE_SIZE } from '../lib/config';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
@@ -17,6 +18,11 @@ export interface JourneyWorkerOptions {
    * a send waits for a worker that can deliver it rather than failing on one that cannot.
    */
   sendChannels?: readonly Channel[];
+  /**
+   * Journey runs kept in memory between their workflow tasks (default DEFAULT_WORKFLOW_CACHE_SIZE).
+   * A run's task finds it cached or replays its history first; 0 replays every task.
+   */
+  workflowCacheSize?: number;
 }
 
 /** Workers that run as one: started together, stopped together. */
@@ -35,10 +41,13 @@ export interface WorkerGroup {
  * had queues of their own.
  */
 export async function createJourneyWorkers(options: JourneyWorkerOptions): Promise<WorkerGroup> {
-  const { workflowBundle, sendRates, sendChannels = CHANNELS, activities, ...common } = options;
+  const { workflowBundle, sendRates, sendChannels = CHANNELS, workflowCacheSize = DEFAULT_WORKFLOW_CACHE_SIZE, activities, ...common } = options;
   const journey = await Worker.create({
     ...common,
     activities,
+    maxCachedWorkflows: workflowCacheSize,
+    // Workflow tasks in progress hold a cache place each: never more of them than places.
+    ...(workflowCacheSize > 0 && workflowCacheSize < 40 ? { maxConcurrentWorkflowTaskExecutions: Math.max(workflowCacheSize, 2) } : {}),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
   const senders = await Promise.all(

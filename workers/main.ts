@@ -1,7 +1,8 @@
 // Worker entry point: `node dist/workers/main.js`. Stops cleanly on SIGINT/SIGTERM (the
 // Temporal runtime catches them and lets running tasks finish).
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { connectDatabase } from '../db/connect';
 import { configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
 import { backfillEntryRegistry } from '../lib/entry-backfill';
@@ -14,6 +15,11 @@ import { createJourneyWorkers } from './create-worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const signingSecret = requireSigningSecret(config);
+  if (config.worker.metricsAddress) {
+    // Before any connection: the runtime is made once per process.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.worker.metricsAddress } } } });
+  }
+  warnIfHeapTooSmall(config.worker.workflowCacheSize);
   const db = await connectDatabase(config.mongodbUri);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -32,15 +38,35 @@ async function main(): Promise<void> {
       activities,
       sendRates: config.sendRates,
       sendChannels: configuredChannels(config),
+      workflowCacheSize: config.worker.workflowCacheSize,
+      ...(config.worker.workflowBundle ? { workflowBundle: { codePath: config.worker.workflowBundle } } : {}),
     });
     const rates = configuredChannels(config).map((c) => `${c} ${config.sendRates[c]}/s`).join(', ');
-    console.log(`cairn worker: polling task queue ${config.temporal.taskQueue} (+ one per channel: ${rates}) on ${config.temporal.address}`);
+    console.log(
+      `cairn worker: polling task queue ${config.temporal.taskQueue} (+ one per channel: ${rates}) on ${config.temporal.address}, ` +
+        `caching up to ${config.worker.workflowCacheSize} runs${config.worker.metricsAddress ? `, metrics at http://${config.worker.metricsAddress}/metrics` : ''}`,
+    );
     await worker.run();
   } finally {
     await close();
     await connection.close();
     await clientConnection.close();
     await db.close();
+  }
+}
+
+/**
+ * A cached run holds about 0.1 MB of the workflow thread's heap (more with a large definition):
+ * a heap capped for a small cache (workers/process-env.ts) would run out under a large one.
+ */
+function warnIfHeapTooSmall(cacheSize: number): void {
+  const heapMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  const neededMiB = 64 + cacheSize * 0.25;
+  if (neededMiB > heapMiB) {
+    console.warn(
+      `cairn worker: caching ${cacheSize} runs may need about ${neededMiB.toFixed(0)} MB of heap, over the limit of ${heapMiB.toFixed(0)} MB: ` +
+        'raise --max-old-space-size (NODE_OPTIONS) or lower CAIRN_WORKFLOW_CACHE_SIZE',
+    );
   }
 }
 

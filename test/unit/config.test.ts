@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, requireSigningSecret } from '../../lib/config';
+import { ConfigError, DEFAULT_WORKFLOW_CACHE_SIZE, loadConfig, requireSigningSecret } from '../../lib/config';
 import { JOURNEY_TASK_QUEUE } from '../../core/journey-contract';
 
 /** The ConfigError loadConfig throws for env; fails the test when it throws nothing. */
@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:3000',
       signingSecret: undefined,
       sendRates: { email: 100, sms: 10, push: 500, web: 1000 },
+      worker: { workflowCacheSize: DEFAULT_WORKFLOW_CACHE_SIZE },
     });
   });
 
@@ -66,6 +67,18 @@ describe('loadConfig', () => {
   it('when a send rate is set, then that channel takes it and the others keep their defaults', () => {
     expect(loadConfig({ CAIRN_SEND_RATE_SMS: '1.5' }).sendRates).toEqual({ email: 100, sms: 1.5, push: 500, web: 1000 });
     expect(configErrorOf({ CAIRN_SEND_RATE_EMAIL: '0' }).message).toContain('CAIRN_SEND_RATE_EMAIL');
+  });
+
+  it('when the workflow cache size and metrics address are set, then the worker takes them; 1 and negatives are refused', () => {
+    expect(loadConfig({ CAIRN_WORKFLOW_CACHE_SIZE: '500', CAIRN_WORKER_METRICS_ADDRESS: '0.0.0.0:9464' }).worker).toEqual({
+      workflowCacheSize: 500,
+      metricsAddress: '0.0.0.0:9464',
+    });
+    expect(loadConfig({ CAIRN_WORKFLOW_CACHE_SIZE: '0' }).worker.workflowCacheSize).toBe(0);
+    for (const bad of ['1', '-5', '2.5', 'many']) {
+      expect(configErrorOf({ CAIRN_WORKFLOW_CACHE_SIZE: bad }).message).toContain('CAIRN_WORKFLOW_CACHE_SIZE');
+    }
+    expect(configErrorOf({ CAIRN_WORKER_METRICS_ADDRESS: '9464' }).message).toContain('CAIRN_WORKER_METRICS_ADDRESS: must be host:port');
   });
 
   it('when PORT is a number, then it is used as a number', () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_CLI_TYPE, SEARCH_ATTRIBUTES } from '../../core/journey-contract';
+import { WORKER_PROCESS_ENV } from '../../workers/process-env';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
@@ -143,6 +144,10 @@ describe('docker-compose.yml', () => {
   it('when the API starts, then API keys are required, and the worker is not given them', () => {
     expect(environment(services.api).CAIRN_API_KEYS).toMatch(/^\$\{CAIRN_API_KEYS:\?/);
     expect(environment(services.worker).CAIRN_API_KEYS).toBeUndefined();
+  });
+
+  it('when the worker starts, then its heaps and malloc arenas are bounded as workers/process-env.ts says', () => {
+    expect(environment(services.worker)).toEqual(expect.objectContaining(WORKER_PROCESS_ENV));
   });
 
   it('when MongoDB starts, then it runs as replica set rs0 and its healthcheck initiates the set', () => {
