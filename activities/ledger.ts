@@ -37,18 +37,36 @@ export interface DeliveryLedger {
    */
   claim(send: SendIdentity): Promise<Claim>;
   /**
-   * Claims the key and marks the hand-off in one write, as the message is about to go to the
-   * provider: a later attempt that finds the mark knows the provider may have the message, and
-   * settles it on the same route. When an earlier attempt finished or handed over already,
-   * nothing is marked and the claim says so (`handedOff` false).
+   * Claims the key, marks the hand-off and takes the hand-off's lease in one write, as the
+   * message is about to go to the provider (`handedOff` true). When an earlier attempt handed
+   * over already, this attempt takes over its lease if it has run out (see takeOver); when an
+   * earlier attempt finished, the claim carries its outcome.
    */
-  claimForHandOff(send: SendIdentity, handOff: Omit<HandOff, 'at'>): Promise<Claim & { handedOff: boolean }>;
-  record(key: string, outcome: FinalOutcome): Promise<void>;
-  /** Withdraws the hand-off mark of a send the caps held back: the message never went out. */
-  withdrawHandOff(key: string): Promise<void>;
+  claimForHandOff(send: SendIdentity, handOff: Omit<HandOff, 'at'>, owner: string): Promise<Claim & { handedOff: boolean }>;
+  /**
+   * Takes over the lease of a hand-off an earlier attempt began and did not record: only when
+   * that attempt's lease has run out (it died, or lost the store), so one attempt at a time
+   * owns what goes to the provider. The claim says `inFlightUntil` when the lease is held.
+   */
+  takeOver(key: string, owner: string): Promise<Claim>;
+  /** Extends the owner's lease while its attempt is still working; false when it lost the lease. */
+  renewLease(key: string, owner: string): Promise<boolean>;
+  /**
+   * Records the outcome of a send still claimed, and returns it; a send an attempt recorded
+   * already keeps its outcome, which is returned instead.
+   */
+  record(key: string, outcome: FinalOutcome): Promise<FinalOutcome>;
+  /** Withdraws the owner's hand-off mark of a send the caps held back: the message never went out. */
+  withdrawHandOff(key: string, owner: string): Promise<void>;
   /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
   recordPart(key: string, part: string, providerMessageId: string): Promise<void>;
 }
+
+/**
+ * How long an attempt owns a hand-off without renewing it. A live attempt renews it while it
+ * works (see activities/send.ts), so a retry waits for it; a dead one is taken over after this.
+ */
+export const HAND_OFF_LEASE_MS = 20_000;
 
 export interface Claim {
   /** The recorded outcome of an earlier attempt that finished. */
@@ -57,6 +75,8 @@ export interface Claim {
   handOff?: HandOff;
   /** Parts earlier attempts delivered. */
   parts: Record<string, string>;
+  /** Another attempt owns the hand-off until then: this one must not deliver. */
+  inFlightUntil?: Date;
 }
 
 export interface HandOff {
@@ -71,6 +91,7 @@ const PART_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger {
   const deliveries = raw(model);
+  const leaseFrom = (owner: string, now: Date) => ({ owner, until: new Date(now.getTime() + HAND_OFF_LEASE_MS) });
   async function claim(send: SendIdentity): Promise<Claim> {
     const { key, ...identity } = send;
     const now = new Date();
@@ -81,27 +102,52 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
     );
     return claimOf(previous);
   }
+  async function takeOver(key: string, owner: string): Promise<Claim> {
+    const now = new Date();
+    // A conditional update of one document: atomic on MongoDB and on the embedded store alike.
+    const previous = await deliveries.findOneAndUpdate(
+      { _id: key, state: 'claimed', handOff: { $exists: true }, $or: [{ lease: { $exists: false } }, { 'lease.until': { $lte: now } }] },
+      { $set: { lease: leaseFrom(owner, now), updatedAt: now }, $inc: { attempts: 1 } },
+      { returnDocument: 'before' },
+    );
+    if (previous) return claimOf(previous);
+    // Finished, held by a live attempt, or withdrawn since: the row says which.
+    const current = await deliveries.findOne({ _id: key });
+    const found = claimOf(current);
+    if (found.outcome || !current?.handOff) return found;
+    return { ...found, inFlightUntil: current.lease?.until ?? now };
+  }
   return {
     claim,
-    async claimForHandOff(send, handOff) {
+    takeOver,
+    async claimForHandOff(send, handOff, owner) {
       const { key, ...identity } = send;
       try {
         // Only a row still claimed and not handed over takes the mark (or a new row).
         const now = new Date();
         const previous = await deliveries.findOneAndUpdate(
           { _id: key, state: 'claimed', handOff: { $exists: false } },
-          { $setOnInsert: { ...identity, createdAt: now }, $set: { handOff: { ...handOff, at: now }, updatedAt: now }, $inc: { attempts: 1 } },
+          {
+            $setOnInsert: { ...identity, createdAt: now },
+            $set: { handOff: { ...handOff, at: now }, lease: leaseFrom(owner, now), updatedAt: now },
+            $inc: { attempts: 1 },
+          },
           { upsert: true, returnDocument: 'before' },
         );
         return { ...claimOf(previous), handedOff: true };
       } catch (err) {
         // The row has an outcome or an earlier hand-off: the filter missed, the upsert met the key.
         if (!isDuplicateKey(err)) throw err;
-        return { ...(await claim(send)), handedOff: false };
+        return { ...(await takeOver(key, owner)), handedOff: false };
       }
     },
-    async withdrawHandOff(key) {
-      await deliveries.updateOne({ _id: key }, { $unset: { handOff: 1 }, $set: { updatedAt: new Date() } });
+    async renewLease(key, owner) {
+      const now = new Date();
+      const result = await deliveries.updateOne({ _id: key, state: 'claimed', 'lease.owner': owner }, { $set: { lease: leaseFrom(owner, now) } });
+      return result.matchedCount > 0;
+    },
+    async withdrawHandOff(key, owner) {
+      await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { handOff: 1, lease: 1 }, $set: { updatedAt: new Date() } });
     },
     async recordPart(key, part, providerMessageId) {
       if (!PART_NAME.test(part)) {
@@ -116,7 +162,13 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
           : outcome.status === 'skipped'
             ? { state: 'skipped', reason: outcome.reason }
             : { state: 'failed', reason: outcome.reason, failureType: outcome.type };
-      await deliveries.updateOne({ _id: key }, { $set: { ...update, updatedAt: new Date() } as Partial<DeliveryDoc> });
+      const result = await deliveries.updateOne(
+        { _id: key, state: 'claimed' },
+        { $set: { ...update, updatedAt: new Date() } as Partial<DeliveryDoc>, $unset: { lease: 1 } },
+      );
+      if (result.matchedCount > 0) return outcome;
+      // Another attempt recorded first (it outlived its lease): its outcome stands.
+      return claimOf(await deliveries.findOne({ _id: key })).outcome ?? outcome;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
@@ -5,12 +6,13 @@ import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
+import type { JourneyState } from '../db/journey-state';
 import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
 import { raw } from '../db/raw';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver, Reservation } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
-import type { Claim, DeliveryLedger, FinalOutcome, SendIdentity } from './ledger';
+import { type Claim, type DeliveryLedger, type FinalOutcome, HAND_OFF_LEASE_MS, type SendIdentity } from './ledger';
 
 export interface SendInput {
   /** Idempotency key of this send (see core/ids.ts sendKey). */
@@ -59,8 +61,8 @@ export interface SendDeps {
   reserveCap: CapReserver;
   /** When quiet hours (the journey's, else the account's) end for a customer in that zone, if they are in them now. */
   quietHoursEnd: QuietHoursCheck;
-  /** Whether the journey is paused now (read from MongoDB). */
-  isPaused: (journeyId: string) => Promise<boolean>;
+  /** Whether the journey is paused or stopped now (db/journey-state.ts, through its short cache). */
+  journeyState: (journeyId: string) => Promise<JourneyState>;
 }
 
 /** How soon a send held by a pause it learnt of from the database looks again. */
@@ -68,23 +70,42 @@ const PAUSED_RECHECK_MS = 30_000;
 
 /**
  * Renders the step's template with the customer's current data and delivers it, once per
- * idempotency key. Skips (recorded, not retried) when the customer is gone, or cannot be
- * reached on the channel nor on the fallback (no address, or opted out); fails without retry
- * when the template is missing or does not render.
+ * idempotency key. Skips (recorded, not retried) when the customer is gone, the journey is
+ * stopped or archived (`journey-stopped`), or the customer cannot be reached on the channel nor
+ * on the fallback (no address, or opted out); fails without retry when the template is missing
+ * or does not render.
+ *
+ * One attempt at a time owns the hand-off to the provider: the ledger's lease (activities/
+ * ledger.ts), renewed while the attempt works. An attempt that finds the lease held by a live
+ * one does nothing and is retried after the lease would run out.
  *
  * Three store round trips on the common path: the customer; the claim with the hand-off mark,
  * beside the cap reservation; the outcome. Templates, pause, quiet hours and cap rules come
  * from short caches.
  */
 export function createSend(deps: SendDeps) {
-  return (input: SendInput): Promise<SendResult> => whileBeating(() => sendOnce(deps, input));
+  return (input: SendInput): Promise<SendResult> => {
+    const lease: Lease = { owner: randomUUID(), held: false };
+    return whileBeating(
+      () => sendOnce(deps, input, lease),
+      async () => {
+        if (lease.held) lease.held = await deps.ledger.renewLease(input.key, lease.owner);
+      },
+    );
+  };
+}
+
+/** This attempt's name in the ledger's lease, and whether it owns the hand-off now. */
+interface Lease {
+  owner: string;
+  held: boolean;
 }
 
 type Deferral = Extract<SendResult, { status: 'deferred' }>;
 type Attempt = FinalOutcome | Deferral | Extract<SendResult, { status: 'rerouted' }>;
 
-async function sendOnce(deps: SendDeps, input: SendInput): Promise<SendResult> {
-  const outcome = await attempt(deps, input);
+async function sendOnce(deps: SendDeps, input: SendInput, lease: Lease): Promise<SendResult> {
+  const outcome = await attempt(deps, input, lease);
   if (outcome.status === 'failed') {
     // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
     throw ApplicationFailure.create({
@@ -105,56 +126,96 @@ const identityOf = (input: SendInput): SendIdentity => ({
   stepId: input.stepId,
 });
 
-async function attempt(deps: SendDeps, input: SendInput): Promise<Attempt> {
-  const customer = await raw(deps.models.customers).findOne({ _id: input.customerId });
+async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
+  const [customer, journey] = await Promise.all([raw(deps.models.customers).findOne({ _id: input.customerId }), deps.journeyState(input.journeyId)]);
   const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
-  const prepared = customer ? await prepare(deps, input, customer, routes) : ({ status: 'skipped', reason: 'customer-not-found' } as const);
+  const prepared = !customer
+    ? ({ status: 'skipped', reason: 'customer-not-found' } as const)
+    : journey.stopped
+      ? ({ status: 'skipped', reason: JOURNEY_STOPPED } as const)
+      : await prepare(deps, input, customer, routes);
   if (!('route' in prepared)) {
     if (prepared.status === 'rerouted') return prepared;
     // Nothing to hand over now; an earlier attempt may have finished or handed over, though.
     const claim = await deps.ledger.claim(identityOf(input));
     if (claim.outcome) return claim.outcome;
-    if (claim.handOff && customer) return settleEarlier(deps, input, customer, claim);
+    if (claim.handOff && customer) return settleEarlier(deps, input, customer, await takeOver(deps, input, lease), lease);
     return record(deps, input.key, prepared);
   }
   // A pause or quiet hours hold a message before it is first handed over.
-  const held = await heldBack(deps, input, prepared.customer);
+  const held = await heldBack(deps, input, prepared.customer, journey);
   if (held) return held;
 
   const [claim, reservation] = await Promise.all([
-    deps.ledger.claimForHandOff(identityOf(input), handOffOf(prepared)),
+    deps.ledger.claimForHandOff(identityOf(input), handOffOf(prepared), lease.owner),
     reserve(deps, input, prepared.route.channel),
   ]);
   if (claim.outcome) return claim.outcome;
-  if (!claim.handedOff) return settleEarlier(deps, input, prepared.customer, claim);
+  if (!claim.handedOff) return settleEarlier(deps, input, prepared.customer, owned(input, lease, claim), lease);
+  lease.held = true;
   if (!reservation.admitted) {
     // The adapter never ran: the mark comes off, and the send is capped.
-    await deps.ledger.withdrawHandOff(input.key);
+    lease.held = false;
+    await deps.ledger.withdrawHandOff(input.key, lease.owner);
     return capped(deps, input, reservation);
   }
   return record(deps, input.key, await deliver(deps, input, prepared, claim));
 }
+
+/** The reason a send of a stopped or archived journey is skipped. */
+export const JOURNEY_STOPPED = 'journey-stopped';
+
+/** Takes over an earlier attempt's hand-off whose lease ran out (see owned). */
+async function takeOver(deps: SendDeps, input: SendInput, lease: Lease): Promise<Claim> {
+  return owned(input, lease, await deps.ledger.takeOver(input.key, lease.owner));
+}
+
+/**
+ * The claim of an earlier hand-off, now owned by this attempt. Throws (retryable) when another
+ * attempt still holds it, or withdrew it since: this attempt must not deliver now.
+ */
+function owned(input: SendInput, lease: Lease, claim: Claim): Claim {
+  if (claim.outcome) return claim;
+  if (claim.inFlightUntil || !claim.handOff) {
+    const until = claim.inFlightUntil?.getTime() ?? Date.now();
+    throw ApplicationFailure.create({
+      message: claim.inFlightUntil
+        ? `another attempt of send ${input.key} is handing it to the provider; its lease runs until ${claim.inFlightUntil.toISOString()}`
+        : `send ${input.key} changed hands while this attempt looked; trying again`,
+      type: SEND_IN_FLIGHT,
+      nextRetryDelay: Math.max(until - Date.now(), 0) + 1_000,
+      category: ApplicationFailureCategory.BENIGN,
+    });
+  }
+  lease.held = true;
+  return claim;
+}
+
+/** The failure type of an attempt that found another one owning the send's hand-off. */
+export const SEND_IN_FLIGHT = 'SendInFlight';
 
 /**
  * An earlier attempt handed the message over and did not record how it went: settle it on the
  * route it took, with no second look at pauses or quiet hours (the message may be out
  * already). The caps are asked again, keyed by the send: the place it took counts.
  */
-async function settleEarlier(deps: SendDeps, input: SendInput, customer: CustomerDoc, claim: Claim): Promise<Attempt> {
+async function settleEarlier(deps: SendDeps, input: SendInput, customer: CustomerDoc, claim: Claim, lease: Lease): Promise<Attempt> {
+  if (claim.outcome) return claim.outcome;
   const earlier = claim.handOff!;
   const prepared = await prepare(deps, input, customer, [{ channel: earlier.channel, templateId: earlier.templateId }]);
   if (!('route' in prepared)) return prepared.status === 'rerouted' ? prepared : record(deps, input.key, prepared);
   const reservation = await reserve(deps, input, earlier.channel, earlier.at);
   if (!reservation.admitted) {
-    await deps.ledger.withdrawHandOff(input.key);
+    lease.held = false;
+    await deps.ledger.withdrawHandOff(input.key, lease.owner);
     return capped(deps, input, reservation);
   }
   return record(deps, input.key, await deliver(deps, input, prepared, claim));
 }
 
-async function record(deps: SendDeps, key: string, outcome: FinalOutcome): Promise<FinalOutcome> {
-  await deps.ledger.record(key, outcome);
-  return outcome;
+/** Records the outcome; one another attempt recorded first stands (see DeliveryLedger.record). */
+function record(deps: SendDeps, key: string, outcome: FinalOutcome): Promise<FinalOutcome> {
+  return deps.ledger.record(key, outcome);
 }
 
 function reserve(deps: SendDeps, input: SendInput, channel: Channel, handedOffAt?: Date): Promise<Reservation> {
@@ -234,9 +295,9 @@ async function prepare(
 const handOffOf = (p: Prepared) => ({ channel: p.route.channel, templateId: p.route.templateId, digest: contentDigest(p.content) });
 
 /** A pause, and quiet hours (the journey's, else the account's; not for transactional sends). */
-async function heldBack(deps: SendDeps, input: SendInput, customer: CustomerDoc): Promise<Deferral | undefined> {
+async function heldBack(deps: SendDeps, input: SendInput, customer: CustomerDoc, journey: JourneyState): Promise<Deferral | undefined> {
   // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
-  if (await deps.isPaused(input.journeyId)) {
+  if (journey.paused) {
     return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
   }
   if (input.transactional) return undefined;
@@ -281,13 +342,21 @@ async function deliver(deps: SendDeps, input: SendInput, prepared: Prepared, cla
 
 /**
  * Heartbeats from the start of an attempt to its end, so a worker that dies mid-send is noticed
- * within the heartbeat timeout and the retry starts soon, while a live but slow attempt (a busy
- * database, a provider slow to answer) is never overtaken by a second attempt of the same send.
+ * within the heartbeat timeout and the retry starts soon; and renews the attempt's hand-off
+ * lease while it works, so a retry Temporal starts beside a live but slow attempt (its
+ * heartbeats lost, a provider slow to answer) waits for it instead of delivering too. Renewal
+ * stops once Temporal cancels the attempt (timed out), and the lease then runs out.
  */
-async function whileBeating<T>(work: () => Promise<T>): Promise<T> {
+async function whileBeating<T>(work: () => Promise<T>, renewLease: () => Promise<void>): Promise<T> {
   const context = activityContext();
-  if (!context) return work();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  let lastRenewal = Date.now();
+  const timer = setInterval(() => {
+    context?.heartbeat();
+    if (context?.cancellationSignal.aborted || Date.now() - lastRenewal < LEASE_RENEW_EVERY_MS) return;
+    lastRenewal = Date.now();
+    // A failed renewal is tried again at the next beat; the lease outlasts a few of them.
+    renewLease().catch(() => {});
+  }, HEARTBEAT_EVERY_MS);
   try {
     return await work();
   } finally {
@@ -296,6 +365,8 @@ async function whileBeating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const HEARTBEAT_EVERY_MS = 2_000;
+/** A quarter of the lease: three renewals can fail before it runs out. */
+const LEASE_RENEW_EVERY_MS = HAND_OFF_LEASE_MS / 4;
 
 /** The running activity's context; undefined when called outside an activity (benchmarks). */
 function activityContext(): Context | undefined {

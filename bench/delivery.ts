@@ -30,7 +30,7 @@ import { CapReserver, CAPS_SETTING, createCapReserver } from '../activities/caps
 import type { ChannelAdapter } from '../activities/channels/channel';
 import { createEmailChannel, emailMessageId, EmailSettings } from '../activities/channels/email';
 import { createWebChannel } from '../activities/channels/web';
-import { createQuietHoursCheck, QUIET_HOURS_SETTING } from '../activities/quiet-hours';
+import { QUIET_HOURS_SETTING } from '../activities/quiet-hours';
 import { saveSetting } from '../db/settings';
 import { createDeliveryLedger, DeliveryLedger } from '../activities/ledger';
 import { createSend, SendDeps, SendInput } from '../activities/send';
@@ -41,11 +41,10 @@ import { accountQuietHoursSchema } from '../core/journey-steps';
 import type { EmailContent } from '../core/template-content';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import { connectDatabase, Database } from '../db/connect';
-import { cachedTemplates } from '../db/template-cache';
 import type { CustomerDoc } from '../db/models';
 import { startSmtpSink } from '../dev/smtp-sink';
 import { createMailTransport } from '../lib/mail-transport';
-import { refreshedEvery } from '../lib/refreshed';
+import { storeSendDeps } from '../workers/activity-deps';
 import { Bench, chunks, CpuSnapshot, cpuSeconds, envInt, fmt, inLanes, log, machine, pad, peakRssMiB, report, Row, runBench, selfPeakRssMiB, timed } from './support';
 
 const SINK_ARG = '--bench-smtp-sink';
@@ -174,19 +173,13 @@ async function main(bench: Bench): Promise<void> {
     email: timedAdapter(createEmailChannel(transport, emailSettings), stages),
     web: timedAdapter(createWebChannel(db.models.inbox), stages),
   };
-  const common: Omit<SendDeps, 'ledger' | 'reserveCap'> = {
-    models: db.models,
-    template: cachedTemplates(db.models.templates),
+  const stored = storeSendDeps(db);
+  const common: SendDeps = {
+    ...stored,
     channels,
-    quietHoursEnd: createQuietHoursCheck(db.models),
     unsubscribeUrl: (customer, journeyId) => unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId),
-    isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
   };
-  const fullSend = createSend({
-    ...common,
-    ledger: timedLedger(createDeliveryLedger(db.models.deliveries), stages),
-    reserveCap: timedCaps(createCapReserver(db.models), stages),
-  });
+  const fullSend = createSend({ ...common, ledger: timedLedger(stored.ledger, stages), reserveCap: timedCaps(stored.reserveCap, stages) });
   const baseSend = createSend({ ...common, ledger: passThroughLedger, reserveCap: admitAll });
 
   const run = (channel: Channel, variant: 'full' | 'baseline', stepId: string, from: number, count: number) =>
@@ -286,8 +279,10 @@ async function main(bench: Bench): Promise<void> {
  */
 const passThroughLedger: DeliveryLedger = {
   claim: async () => ({ parts: {} }),
-  record: async () => undefined,
+  record: async (_key, outcome) => outcome,
   claimForHandOff: async () => ({ parts: {}, handedOff: true }),
+  takeOver: async () => ({ parts: {} }),
+  renewLease: async () => true,
   withdrawHandOff: async () => undefined,
   recordPart: async () => undefined,
 };
@@ -315,8 +310,10 @@ function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
   return {
     claim: (send) => clock.time('ledger claim', () => inner.claim(send)),
     record: (key, outcome) => clock.time('ledger record', () => inner.record(key, outcome)),
-    claimForHandOff: (send, handOff) => clock.time('ledger claim + hand-off', () => inner.claimForHandOff(send, handOff)),
-    withdrawHandOff: (key) => clock.time('ledger hand-off withdrawn', () => inner.withdrawHandOff(key)),
+    claimForHandOff: (send, handOff, owner) => clock.time('ledger claim + hand-off', () => inner.claimForHandOff(send, handOff, owner)),
+    takeOver: (key, owner) => clock.time('ledger take-over', () => inner.takeOver(key, owner)),
+    renewLease: (key, owner) => clock.time('ledger lease renewed', () => inner.renewLease(key, owner)),
+    withdrawHandOff: (key, owner) => clock.time('ledger hand-off withdrawn', () => inner.withdrawHandOff(key, owner)),
     recordPart: (key, part, id) => clock.time('ledger part', () => inner.recordPart(key, part, id)),
   };
 }
@@ -584,7 +581,7 @@ async function serialProbe(db: Database, ops: OpMonitor, tag: string) {
       capOps = ops.snapshot();
       return ms;
     })(),
-    handOff: await mean((i) => ledger.claimForHandOff({ ...identity(i), key: `${key(i)}-handoff` }, { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' })),
+    handOff: await mean((i) => ledger.claimForHandOff({ ...identity(i), key: `${key(i)}-handoff` }, { channel: 'web', templateId: WEB_TEMPLATE, digest: 'probe' }, 'probe')),
     record: await mean((i) => ledger.record(key(i), { status: 'sent', messageId: key(i) })),
   };
   const reads = {

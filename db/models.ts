@@ -63,6 +63,11 @@ export interface JourneyDoc {
   listensTo?: string[];
   /** Paused: nobody enters, and runs hold before their next send until resumed. */
   paused?: boolean;
+  /**
+   * Stopped: its runs were asked to end, send nothing more, and its launches enter nobody,
+   * until it is launched again.
+   */
+  stopped?: boolean;
   /** Archived: stopped for good, read-only. */
   archived?: boolean;
   createdAt: Date;
@@ -120,6 +125,8 @@ export interface DeliveryDoc {
   failureType?: string;
   /** Set once, when the message first went to the provider: the route taken and what was sent. */
   handOff?: { at: Date; channel: Channel; templateId: string; digest: string };
+  /** The attempt that owns the hand-off now, until when (activities/ledger.ts takeOver). */
+  lease?: { owner: string; until: Date };
   /** Parts delivered so far (push: one per device), with the provider's message IDs. */
   parts?: Record<string, string>;
   /** Provider facts kept with the send (SMS segments, devices reached...). */
@@ -225,6 +232,7 @@ export function createModels(conn: Connection) {
         live: Boolean,
         listensTo: { type: [String], default: undefined },
         paused: Boolean,
+        stopped: Boolean,
         archived: Boolean,
       },
       timestamps,
@@ -261,6 +269,7 @@ export function createModels(conn: Connection) {
         reason: String,
         failureType: String,
         handOff: { type: new Schema({ at: Date, channel: String, templateId: String, digest: String }, { _id: false }), default: undefined },
+        lease: { type: new Schema({ owner: String, until: Date }, { _id: false }), default: undefined },
         parts: { type: Schema.Types.Mixed },
         detail: { type: Schema.Types.Mixed },
       },

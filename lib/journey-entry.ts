@@ -9,14 +9,18 @@ import type { JourneyDefinition } from '../core/journey-definition';
 import { eventsHeard, listenersOf } from '../core/journey-listens';
 import { matchesSegment } from '../core/segment-match';
 import type { EventDispatch, StoredEvent } from './event-ingest';
+import { JOURNEY_STATE_REFRESH_MS } from '../db/journey-state';
 import { storedRule } from '../db/segment-model';
 import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import { runLimited } from './concurrency';
 import type { JourneyRuns, RunTemplate } from './journey-runs';
 import { refreshedEvery } from './refreshed';
 
-/** Journeys are read at most this often: entry and routing react to a change within this time. */
-const JOURNEY_CACHE_MS = 2_000;
+/**
+ * Journeys are read at most this often: entry and routing react to a change within this time,
+ * the time a stop waits before it answers.
+ */
+const JOURNEY_CACHE_MS = JOURNEY_STATE_REFRESH_MS;
 const CONCURRENCY = 8;
 
 export type JourneyEntry = ReturnType<typeof createJourneyEntry>;

@@ -13,7 +13,9 @@ import { createDeliveryLedger } from '../activities/ledger';
 import { createQuietHoursCheck } from '../activities/quiet-hours';
 import type { Channel } from '../core/channels';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
+import type { SendDeps } from '../activities/send';
 import type { Database } from '../db/connect';
+import { cachedJourneyState } from '../db/journey-state';
 import { cachedTemplates } from '../db/template-cache';
 import type { Config } from '../lib/config';
 import { createFirebaseMessaging } from '../lib/firebase-messaging';
@@ -21,7 +23,6 @@ import { createEventIngest } from '../lib/event-ingest';
 import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
 import { createMailTransport } from '../lib/mail-transport';
-import { refreshedEvery } from '../lib/refreshed';
 import { createTwilioClient } from '../lib/twilio-client';
 
 /** What delivery needs from the configuration; SMS and push are optional. */
@@ -29,6 +30,20 @@ export type DeliveryConfig = Pick<Config, 'email' | 'sms' | 'push' | 'publicUrl'
 
 /** Where Twilio posts status callbacks (api/routes/twilio-webhooks.ts, mounted by api/app.ts). */
 export const twilioStatusCallbackUrl = (publicUrl: string) => `${publicUrl}/webhooks/twilio/status`;
+
+/** What the send activity reads and writes in the store: everything but its channels. */
+export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl' | 'models'> & { models: Database['models'] } {
+  return {
+    models: db.models,
+    template: cachedTemplates(db.models.templates),
+    ledger: createDeliveryLedger(db.models.deliveries),
+    reserveCap: createCapReserver(db.models),
+    quietHoursEnd: createQuietHoursCheck(db.models),
+    // The pause and stop signals are the fast path; this catches runs they missed, without a
+    // database read on every send.
+    journeyState: cachedJourneyState(db.models),
+  };
+}
 
 export function createRealActivities(db: Database, delivery: DeliveryConfig, temporal: { client: Client; taskQueue: string }) {
   const transport = createMailTransport(delivery.email);
@@ -48,14 +63,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
   const runs = createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries);
   const events = createEventIngest(db.models, createJourneyEntry({ models: db.models, runs }));
   const activities = createActivities({
-    models: db.models,
-    template: cachedTemplates(db.models.templates),
-    ledger: createDeliveryLedger(db.models.deliveries),
-    reserveCap: createCapReserver(db.models),
-    quietHoursEnd: createQuietHoursCheck(db.models),
-    // Read per journey at most every five seconds: the pause signal is the fast path; this
-    // catches runs the signal missed, without a database read on every send.
-    isPaused: refreshedEvery(5_000, async (journeyId: string) => (await db.models.journeys.findById(journeyId, { paused: 1 }).lean())?.paused === true),
+    ...storeSendDeps(db),
     channels,
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
     runs,

@@ -6,7 +6,7 @@ import { PERMANENT_FAILURES } from '../core/failures';
  * Deliveries: a provider outage is retried with backoff for up to a day; permanent
  * failures stop at once. The ledger makes every retry safe. The send heartbeats while the
  * provider works: a dead worker is noticed in 10 s, while a slow delivery (push to many
- * devices) has two minutes and is never overtaken by a second attempt.
+ * devices) has two minutes; a retry started beside it waits on its hand-off lease.
  */
 export const SEND_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2m',
