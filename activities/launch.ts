@@ -7,6 +7,7 @@ import { fieldsRead, matchesSegment } from '../core/segment-match';
 import { SegmentRule, segmentRuleSchema } from '../core/segment-rules';
 import type { EnrollPageInput, EnrollPageResult } from '../core/launch-contract';
 import { loadJourneyVersion } from '../db/journey-versions';
+import { readJourneyState } from '../db/journey-state';
 import type { Models } from '../db/models';
 import type { JourneyRuns } from '../lib/journey-runs';
 import { createAudienceReader } from './audience-pages';
@@ -50,9 +51,18 @@ export function createLaunchActivities(deps: LaunchDeps) {
         entered: 0,
         alreadyEntered: 0,
       };
-      // A paused journey enters nobody: this page is retried (with backoff) until it resumes.
-      const journey = await deps.models.journeys.findById(input.journeyId, { paused: 1 }).lean();
-      if (journey?.paused) throw ApplicationFailure.retryable(`journey "${input.journeyId}" is paused`, 'JourneyPaused');
+      // A stopped journey's launch ends; a paused one enters nobody: this page is retried (with
+      // backoff) until it resumes.
+      const journey = await readJourneyState(deps.models, input.journeyId);
+      const stopped = (): EnrollPageResult => ({
+        lastId: checkpoint.lastDoneId,
+        entered: checkpoint.entered,
+        alreadyEntered: checkpoint.alreadyEntered,
+        done: true,
+        stopped: true,
+      });
+      if (journey.stopped) return stopped();
+      if (journey.paused) throw ApplicationFailure.retryable(`journey "${input.journeyId}" is paused`, 'JourneyPaused');
       const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
       if (!definition) {
         throw ApplicationFailure.nonRetryable(
@@ -76,8 +86,10 @@ export function createLaunchActivities(deps: LaunchDeps) {
       // entered past its last checkpoint then count as already entered.
       const outcomes = new Array<boolean | undefined>(ids.length);
       let prefix = 0;
-      await deps.runs.launch({ journeyId: input.journeyId, journeyVersion: input.journeyVersion, definition }, ids, {
+      const outcome = await deps.runs.launch({ journeyId: input.journeyId, journeyVersion: input.journeyVersion, definition }, ids, {
         signal: ctx.cancellationSignal,
+        // Read afresh before each chunk of starts: a stop waits for the launch to see it.
+        proceed: async () => !(await readJourneyState(deps.models, input.journeyId)).stopped,
         onEntered(index, entered) {
           outcomes[index] = entered;
           while (prefix < ids.length && outcomes[prefix] !== undefined) {
@@ -89,6 +101,7 @@ export function createLaunchActivities(deps: LaunchDeps) {
           ctx.heartbeat(checkpoint);
         },
       });
+      if (outcome.halted) return stopped();
       return {
         // Past the last member when the collection ended: the customers between were no members.
         lastId: page.lastId,

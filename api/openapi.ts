@@ -212,13 +212,18 @@ export function openApiDocument(): object {
       },
       '/v1/journeys/{id}/archive': {
         parameters: [idParam('id', 'Journey ID')],
-        post: { summary: 'Archive the journey: every run stops, and it can no longer be edited or launched', responses: { '202': ok('Archiving'), ...errorResponses } },
+        post: {
+          summary: 'Archive the journey: it stops as POST /v1/journeys/{id}/stop does, for good, and can no longer be edited or launched',
+          responses: { '202': ok('Archived'), ...errorResponses },
+        },
       },
       '/v1/journeys/{id}/stop': {
         parameters: [idParam('id', 'Journey ID')],
         post: {
-          summary: 'Stop the journey: no new entries, and every run under way ends (status "stopped")',
-          responses: { '202': ok('Stopping'), ...errorResponses },
+          summary: 'Stop the journey until it is launched again: no new entries, its launches end, every run under way ends (status "stopped") and sends nothing more',
+          description:
+            'Answered once the stop holds (about two seconds): every process has seen it, the journey\'s segment launches have ended (status "stopped"; up to 30 s; `launchesStillRunning` counts those whose worker is down), and the runs Temporal lists were asked to stop. After the answer no run starts and no message is handed to a provider; a run the signal missed has its sends skipped with reason `journey-stopped`.',
+          responses: { '202': ok('Stopped: `stopping` runs were asked to end'), ...errorResponses },
         },
       },
       '/v1/journeys/{id}/runs/{customerId}/stop': {

@@ -14,7 +14,8 @@ export interface LaunchInput {
 }
 
 export interface LaunchProgress {
-  status: 'counting' | 'entering' | 'completed';
+  /** `stopped`: the journey was stopped or archived while it launched; nobody more enters. */
+  status: 'counting' | 'entering' | 'completed' | 'stopped';
   /** Members counted when the launch began: members who join or leave meanwhile move it. */
   estimatedTotal?: number;
   entered: number;
@@ -24,6 +25,7 @@ export interface LaunchProgress {
   cursor?: string;
   startedAt: string;
   completedAt?: string;
+  stoppedAt?: string;
 }
 
 export interface EnrollPageInput {
@@ -41,6 +43,8 @@ export interface EnrollPageResult {
   alreadyEntered: number;
   /** True when the page came back short: no members are left after it. */
   done: boolean;
+  /** The journey was stopped or archived: the page entered nobody more, and the launch ends. */
+  stopped?: boolean;
 }
 
 export const launchProgressQuery = defineQuery<LaunchProgress>('launchProgress');

@@ -39,6 +39,8 @@ export interface LaunchOutcome {
   entered: string[];
   /** Customers who already had a run of this journey: not entered again. */
   alreadyEntered: string[];
+  /** `proceed` said no: the customers after those above were not tried. */
+  halted?: boolean;
 }
 
 export interface RunView {
@@ -255,12 +257,13 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
 
     /**
      * Enters each customer, START_CONCURRENCY starts at a time. `onEntered` hears of each
-     * customer as its start completes; `signal` stops taking new customers.
+     * customer as its start completes; `signal` stops taking new customers; `proceed` is asked
+     * before each REGISTER_CHUNK customers' starts, and no further start begins once it says no.
      */
     async launch(
       run: RunTemplate | CodeRunTemplate,
       customerIds: string[],
-      options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void } = {},
+      options: { signal?: AbortSignal; onEntered?: (index: number, entered: boolean) => void; proceed?: () => Promise<boolean> } = {},
     ): Promise<LaunchOutcome> {
       const outcome: LaunchOutcome = { entered: [], alreadyEntered: [] };
       // Without re-entry, the customers are registered REGISTER_CHUNK to a write, one write after
@@ -278,11 +281,24 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
           registered.push(write);
         }
       }
+      const gates = new Map<number, Promise<boolean>>();
+      const gate = (chunk: number) => {
+        let open = gates.get(chunk);
+        if (!open) {
+          open = (once ? registered[chunk] : Promise.resolve()).then(() => (options.proceed ? options.proceed() : true));
+          open.catch(() => {}); // awaited by the chunk's starts, like the registration write
+          gates.set(chunk, open);
+        }
+        return open;
+      };
       await runLimited(
         START_CONCURRENCY,
         customerIds.map((customerId, index) => async () => {
           options.signal?.throwIfAborted();
-          if (once) await registered[Math.floor(index / REGISTER_CHUNK)];
+          if (outcome.halted || !(await gate(Math.floor(index / REGISTER_CHUNK)))) {
+            outcome.halted = true;
+            return;
+          }
           const entered = once ? await startEntry(run, customerId, 1) : await start(run, customerId);
           (entered ? outcome.entered : outcome.alreadyEntered).push(customerId);
           options.onEntered?.(index, entered);

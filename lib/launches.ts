@@ -31,6 +31,30 @@ export function createLaunches(client: Client, taskQueue: string) {
       return { workflowId };
     },
 
+    /**
+     * Waits for the journey's running launches to end, once it is stopped or archived (each
+     * page reads the journey's state before every chunk of starts, and the launch ends when it
+     * finds it stopped). Resolves with how many launches are still running after `withinMs`:
+     * one whose worker is down ends when a worker picks it up again, entering nobody.
+     */
+    async whenStopped(journeyId: string, withinMs: number): Promise<number> {
+      const query = `WorkflowType = "launchWorkflow" AND ${SA_JOURNEY.name} = "${journeyId}" AND ExecutionStatus = "Running"`;
+      const running: string[] = [];
+      for await (const launch of client.workflow.list({ query })) running.push(launch.workflowId);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), withinMs)));
+      try {
+        const ends = await Promise.all(
+          running.map((workflowId) =>
+            Promise.race([client.workflow.getHandle(workflowId).result().then(() => 'ended' as const, () => 'ended' as const), deadline]),
+          ),
+        );
+        return ends.filter((end) => end === 'late').length;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
     async describe(journeyId: string, segmentId: string): Promise<LaunchView | undefined> {
       const handle = client.workflow.getHandle(launchWorkflowId(journeyId, segmentId));
       const description = await describeIfExists(handle);

@@ -40,6 +40,11 @@ export async function launchWorkflow(input: LaunchInput): Promise<LaunchProgress
     progress.alreadyEntered += result.alreadyEntered;
     progress.pages += 1;
     if (result.lastId !== undefined) progress.cursor = result.lastId;
+    if (result.stopped) {
+      progress.status = 'stopped';
+      progress.stoppedAt = new Date().toISOString();
+      return progress;
+    }
     if (result.done) {
       progress.status = 'completed';
       progress.completedAt = new Date().toISOString();

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema, JourneyDefinition } from '../../core/journey-definition';
+import { JOURNEY_STATE_REFRESH_MS } from '../../db/journey-state';
 import type { Models } from '../../db/models';
 import { InvalidStoredRule, storedRule } from '../../db/segment-model';
 import type { JourneyEntry } from '../../lib/journey-entry';
@@ -10,6 +11,8 @@ import { conflict, invalid, notFound } from '../errors';
 import { parse, pathId } from '../validate';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
+/** How long a stop waits for the journey's launches to end before it answers anyway. */
+const LAUNCH_STOP_WAIT_MS = 30_000;
 
 export const customerIdsSchema = z
   .array(idSchema)
@@ -44,6 +47,11 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     if (journey.paused) throw conflict(`journey "${id}" is paused: resume it first`);
     if (!journey.definition) throw conflict(`journey "${id}" has no published version: publish its draft first`);
     const definition = journey.definition as JourneyDefinition;
+    if (journey.stopped) {
+      // Launching a stopped journey starts it again; the runs the stop ended stay ended.
+      await models.journeys.updateOne({ _id: id }, { $unset: { stopped: 1 } });
+      deps.entry.journeysChanged();
+    }
     const head = { journeyId: id, version: journey.version };
 
     if (body.customerIds) {
@@ -98,14 +106,15 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     res.json({ journeyId: id, live: false });
   });
 
-  /** Stops the journey: no new entries, and every run under way ends through its own logic. */
+  /**
+   * Stops the journey until it is launched again: no new entries, its launches end, its runs
+   * send nothing more, and every run under way ends through its own logic.
+   */
   router.post('/:id/stop', async (req, res) => {
     const id = pathId(req.params.id, 'id');
-    const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
+    const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false, stopped: true } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
-    deps.entry.journeysChanged();
-    const stopping = await runs.stopAll(id, 'journey stopped');
-    res.status(202).json({ journeyId: id, live: false, stopping });
+    res.status(202).json({ journeyId: id, live: false, ...(await stopped(id, 'journey stopped')) });
   });
 
   /** Pauses the journey: nobody enters, runs hold before their next send; waits go on. */
@@ -128,8 +137,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
   router.post('/:id/archive', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { archived: true, live: false });
-    deps.entry.journeysChanged();
-    res.status(202).json({ journeyId: id, archived: true, stopping: await runs.stopAll(id, 'journey archived') });
+    res.status(202).json({ journeyId: id, archived: true, ...(await stopped(id, 'journey archived')) });
   });
 
   /** Stops one customer's run. */
@@ -141,6 +149,21 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     }
     res.status(202).json({ journeyId: id, customerId, stopping: true });
   });
+
+  /**
+   * Makes a stop hold before it is answered: every process has seen it (entry and sends read
+   * journeys through caches of JOURNEY_STATE_REFRESH_MS) and the journey's launches have ended,
+   * so no run starts and no message is handed over after the answer. Then asks the runs under
+   * way to stop; a run too new to be listed yet sends nothing more anyway.
+   */
+  async function stopped(id: string, reason: string) {
+    deps.entry.journeysChanged();
+    const [launchesRunning] = await Promise.all([
+      launches.whenStopped(id, LAUNCH_STOP_WAIT_MS),
+      new Promise((resolve) => setTimeout(resolve, JOURNEY_STATE_REFRESH_MS + 250)),
+    ]);
+    return { stopping: await runs.stopAll(id, reason), ...(launchesRunning > 0 ? { launchesStillRunning: launchesRunning } : {}) };
+  }
 
   /** A segment launch's progress: counted, entered, already entered, done. */
   router.get('/:id/launches/:segmentId', async (req, res) => {
