@@ -99,7 +99,9 @@ export function createJourneyEntry(deps: {
     for (const e of [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())) {
       byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), toSignal(e)]);
     }
-    // Runs first, then entries: a run an event starts gets that event with its start.
+    // Runs first, then entries: a run an event starts gets that event with its start. An entry
+    // event a journey also hears reaches its running run twice (here and through start, which
+    // delivers every entry event): harmless, as the run keeps each event ID once, and rare.
     const targets = [...byCustomer].flatMap(([customerId, list]) => {
       const journeys = new Set(list.flatMap((e) => heard.get(e.name) ?? []));
       return [...journeys].map((journeyId) => ({ journeyId, customerId, events: list.filter((e) => heard.get(e.name)?.includes(journeyId)) }));

@@ -77,16 +77,28 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
   /**
    * Enters the customer, as the journey's re-entry policy allows; with an event, starts the run
    * with that event as its first signal (event-triggered entry). False when the customer is
-   * not entered (already in, or already entered and re-entry not allowed yet).
+   * not entered (already in, or already entered and re-entry not allowed yet); an event that
+   * enters nobody still reaches the customer's running run of the journey.
    *
    * Every entry is in the registry before its run starts, so an event that arrives a moment
    * after the run began is routed to it (see signalHeard). A customer already registered for a
-   * journey without re-entry is not asked of Temporal again.
+   * journey without re-entry is not asked of Temporal again, unless there is an event to deliver.
+   *
+   * Who enters is decided by one atomic operation, never by looking first. Without an event it
+   * is Temporal's start, which refuses a second run. With one it is the registry write, as
+   * signal-with-start cannot say whether it started the run (the TS SDK drops the server's
+   * `started`): the caller whose write took the entry counts it, and every caller
+   * signals-with-start its event into that entry's run, which starts the run if the winner has
+   * not yet (or died before it could) and else only signals it. The run keeps each event ID once.
    */
   async function start(run: RunTemplate | CodeRunTemplate, customerId: string, event?: CustomerEvent): Promise<boolean> {
     const policy = policyOf(run);
     const key = entryKey(run.journeyId, customerId);
-    if (policy === 'never') return (await registerFirstEntries([key])) > 0 && startEntry(run, customerId, 1, event);
+    if (policy === 'never') {
+      const first = (await registerFirstEntries([key])) > 0;
+      if (!event) return first && startEntry(run, customerId, 1);
+      return (await startEntry(run, customerId, 1, event)) && first;
+    }
     // Entry numbers come from the registry: a start takes the next number by moving the
     // registry from the number it read, so of two racing starts one moves on and one reads again.
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -94,16 +106,27 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       const last = record?.last ?? 0;
       let next = last + 1;
       if (last > 0) {
-        const previous = await describeIfExists(client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last)));
-        if (!previous) next = last; // registered, but its run never started (a crash in between)
-        else if (previous.status.name === 'RUNNING') return false;
-        else {
+        const handle = client.workflow.getHandle(journeyWorkflowId(run.journeyId, customerId, last));
+        const previous = await describeIfExists(handle);
+        if (!previous) {
+          // Registered, but its run has not started: its winner is on the way, or died before
+          // starting it (a crash in between). An event goes into that run, starting it if need
+          // be; without one, Temporal's start decides who starts it.
+          if (!event) next = last;
+          else if (await startEntry(run, customerId, last, event)) return false;
+          else continue; // it ran and closed meanwhile: read again
+        } else if (previous.status.name === 'RUNNING') {
+          // Already in: the event goes to that run; if it closed meanwhile, read again.
+          if (!event || (await signalRun(handle, [event]))) return false;
+          continue;
+        } else {
           const cooldown = typeof policy === 'object' ? parseDuration(policy.after)! : 0;
           if (Date.now() - record!.lastEnteredAt.getTime() < cooldown) return false;
         }
       }
+      // From the number read; a first entry only if no racing start has created the record since.
       const moved = await entries
-        .updateOne({ _id: key, ...(record ? { last } : {}) }, { $set: { last: next, lastEnteredAt: new Date() } }, { upsert: !record })
+        .updateOne({ _id: key, last: record ? last : { $exists: false } }, { $set: { last: next, lastEnteredAt: new Date() } }, { upsert: !record })
         .then((r) => r.modifiedCount + r.upsertedCount > 0, (err) => (isDuplicateKey(err) ? false : Promise.reject(err)));
       if (moved && (await startEntry(run, customerId, next, event))) return true;
     }
@@ -125,7 +148,10 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     return result.upsertedCount;
   }
 
-  /** Starts entry number `entry` of the customer's run; false when that run already exists. */
+  /**
+   * Starts entry number `entry` of the customer's run. With an event, signals-with-start it: a
+   * running run is only signalled. False when that run has closed (or, without an event, exists).
+   */
   async function startEntry(run: RunTemplate | CodeRunTemplate, customerId: string, entry: number, event?: CustomerEvent): Promise<boolean> {
     const code = 'workflowType' in run;
     const args = code ? [{ customerId, entry }] : [{ ...run, customerId, entry } satisfies JourneyRunInput];
@@ -140,9 +166,6 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
     const workflowType = code ? run.workflowType : 'journeyWorkflow';
     try {
       if (event) {
-        // Signal-with-start on a running run only signals it: that is no new entry.
-        const existing = await describeIfExists(client.workflow.getHandle(options.workflowId));
-        if (existing) return false;
         await client.workflow.signalWithStart<Workflow, [CustomerEvent]>(workflowType, {
           ...options,
           signal: customerEventSignal,
@@ -157,6 +180,17 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+
+  /** Signals the events to the run, in order; false when it has ended (nothing left to hear). */
+  async function signalRun(handle: WorkflowHandle, events: CustomerEvent[]): Promise<boolean> {
+    try {
+      for (const event of events) await handle.signal(customerEventSignal, event);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }
@@ -208,15 +242,10 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
           const entry = registered.get(entryKey(t.journeyId, t.customerId));
           if (entry === undefined) return [];
           const handle = client.workflow.getHandle(journeyWorkflowId(t.journeyId, t.customerId, entry));
+          // In order, one after the other: a run hears the customer's events as they happened.
           return [
             async () => {
-              try {
-                // In order, one after the other: a run hears the customer's events as they happened.
-                for (const event of t.events) await handle.signal(customerEventSignal, event);
-                signalled += 1;
-              } catch (err) {
-                if (!(err instanceof WorkflowNotFoundError)) throw err;
-              }
+              if (await signalRun(handle, t.events)) signalled += 1;
             },
           ];
         }),

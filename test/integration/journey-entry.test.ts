@@ -1,9 +1,13 @@
 // Real-time events and continuous entry on the real stack: an event reaches the customer's
 // running journeys, event-entry journeys start on their event, segment-entry journeys enrol
 // customers as they come to qualify.
+import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { journeyWorkflowId } from '../../core/ids';
-import { journeyStateQuery } from '../../core/journey-contract';
+import { CustomerEvent, customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
+import type { JourneyDefinition } from '../../core/journey-definition';
 import { backfillEntryRegistry } from '../../lib/entry-backfill';
+import { createJourneyRuns } from '../../lib/journey-runs';
 import { eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -18,6 +22,30 @@ afterAll(async () => {
 async function hasRun(journeyId: string, customerId: string): Promise<boolean> {
   return (await stack.api('GET', `/v1/journeys/${journeyId}/runs/${customerId}`)).status === 200;
 }
+
+/** The IDs of the events the run was signalled, from its history (the run keeps each ID once). */
+async function eventIdsHeard(handle: WorkflowHandle): Promise<string[]> {
+  const signals = (await handle.fetchHistory()).events!.flatMap((e) => e.workflowExecutionSignaledEventAttributes ?? []);
+  const ids = signals
+    .filter((s) => s.signalName === customerEventSignal.name)
+    .map((s) => defaultPayloadConverter.fromPayload<CustomerEvent>(s.input!.payloads![0] as never).id);
+  return [...new Set(ids)].sort();
+}
+
+/** A live event-entry journey whose run waits a week, so it is running while the burst arrives. */
+async function liveOnEvent(journeyId: string, event: string, reentry: unknown) {
+  const saved = await stack.api('PUT', `/v1/journeys/${journeyId}`, {
+    name: journeyId,
+    entry: { type: 'event', event },
+    settings: { reentry },
+    steps: [{ id: 'week', type: 'wait', duration: '7d' }],
+  });
+  expect(saved.status).toBe(201);
+  expect((await stack.api('POST', `/v1/journeys/${journeyId}/launch`, {})).body.live).toBe(true);
+  await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
+}
+
+const burstIds = (prefix: string) => Array.from({ length: 20 }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 
 test('when a customer does the awaited event, then their running journey takes the event path', async () => {
   await stack.api('PUT', '/v1/customers/ann', {});
@@ -266,4 +294,42 @@ test('when runs started before the entry registry held every entry, then the one
   // Once done, it does not run again.
   await stack.db.models.journeyEntries.deleteOne({ _id: 'long-wait:veteran' });
   expect(await backfillEntryRegistry(stack.client, stack.taskQueue, stack.db.models)).toBe(0);
+});
+
+test.each([['never'], ['always'], [{ after: '1h' }]])(
+  'when 20 entry events for one customer arrive at once (re-entry %j), then one run is entered, counted once, and hears all 20',
+  async (reentry) => {
+    const journeyId = `burst-${typeof reentry === 'string' ? reentry : 'after'}`;
+    await liveOnEvent(journeyId, 'clicked', reentry);
+    const ids = burstIds(journeyId);
+    const answers = await Promise.all(ids.map((id) => stack.api('POST', '/v1/events', { id, customerId: 'burst', name: 'clicked' })));
+    expect(answers.map((a) => a.body)).toEqual(ids.map(() => ({ accepted: 1, duplicates: 0 })));
+
+    expect(await stack.db.models.journeyEntries.findById(`${journeyId}:burst`).lean()).toMatchObject({ last: 1 });
+    expect((await stack.run(journeyId, 'burst').describe()).status.name).toBe('RUNNING');
+    await expect(stack.run(journeyId, 'burst', 2).describe()).rejects.toThrow(WorkflowNotFoundError);
+    await eventually(async () => expect((await stack.api('GET', `/v1/journeys/${journeyId}/stats`)).body.entered).toBe(1));
+    // Every event reached the run: those that lost the entry were signalled into it. (Signals
+    // that arrive during a workflow task enter the history once it completes.)
+    await eventually(async () => expect(await eventIdsHeard(stack.run(journeyId, 'burst'))).toEqual(ids));
+  },
+);
+
+test('when 20 event entries of one customer race in one process, then exactly one answers entered and the run hears all 20', async () => {
+  await liveOnEvent('race-again', 'tapped', 'always');
+  const journey = (await stack.db.models.journeys.findById('race-again').lean())!;
+  const template = { journeyId: journey._id, journeyVersion: journey.version, definition: journey.definition as JourneyDefinition };
+  const runs = createJourneyRuns(stack.client, stack.taskQueue, stack.db.models.journeyEntries);
+  const ids = burstIds('race');
+  const entered = await Promise.all(ids.map((id) => runs.start(template, 'racer', { id, name: 'tapped', timestamp: new Date().toISOString() })));
+  expect(entered.filter(Boolean)).toHaveLength(1);
+  await eventually(async () => expect(await eventIdsHeard(stack.run('race-again', 'racer'))).toEqual(ids));
+  await expect(stack.run('race-again', 'racer', 2).describe()).rejects.toThrow(WorkflowNotFoundError);
+});
+
+test('when an entry was registered but its run never started (a crash in between), then the next entry event starts it', async () => {
+  await liveOnEvent('healed', 'opened', 'never');
+  await stack.db.models.journeyEntries.create({ _id: 'healed:lazarus', last: 1, lastEnteredAt: new Date() });
+  expect((await stack.api('POST', '/v1/events', { id: 'lazarus-1', customerId: 'lazarus', name: 'opened' })).status).toBe(202);
+  await eventually(async () => expect(await eventIdsHeard(stack.run('healed', 'lazarus'))).toEqual(['lazarus-1']));
 });
