@@ -124,7 +124,8 @@ describe('the compiled filter and the evaluator, on the store', () => {
 });
 
 describe('segment membership in the branch activity', () => {
-  const activities = () => createSegmentActivities({ ...models, now: () => NOW });
+  const warnings: string[] = [];
+  const activities = () => createSegmentActivities({ ...models, now: () => NOW, warn: (message) => void warnings.push(message) });
   /** Whether the customer is in the segment now: the branch activity with that one case. */
   const inSegment = async (segmentId: string, customerId: string) =>
     (await activities().evaluateBranch({ customerId, cases: [{ segment: segmentId }] })) === 0;
@@ -134,6 +135,7 @@ describe('segment membership in the branch activity', () => {
     // Written past the API: the activity must refuse it rather than evaluate it.
     await models.segments.create({ _id: 'tampered', name: 'T', rule: { attribute: 'plan.x', op: 'where', value: 'sleep(1)' } });
   });
+  beforeEach(() => void (warnings.length = 0));
 
   test('when the customer matches the rule, then they are in the segment, and one who does not is not', async () => {
     expect(await inSegment('stalled', 'ada')).toBe(true);
@@ -144,13 +146,20 @@ describe('segment membership in the branch activity', () => {
     expect(await inSegment('stalled', 'gone')).toBe(false);
   });
 
-  test.each([
-    ['does not exist', 'ghost', FailureType.SegmentNotFound],
-    ['holds an invalid rule', 'tampered', FailureType.SegmentRuleInvalid],
-  ])('when the segment %s, then the activity fails without retry', async (_what, segmentId, type) => {
-    const failure = await inSegment(segmentId, 'ada').catch((err: unknown) => err);
+  test('when a case names a deleted segment, then that case does not hold, the next case that holds is taken, and a warning says why', async () => {
+    const cases = [{ segment: 'ghost' }, { segment: 'stalled' }];
+    expect(await activities().evaluateBranch({ customerId: 'ada', cases })).toBe(1);
+    expect(await activities().evaluateBranch({ customerId: 'finn', cases })).toBe(-1);
+    expect(warnings).toEqual([
+      'segment "ghost" does not exist: the branch case naming it does not hold',
+      'segment "ghost" does not exist: the branch case naming it does not hold',
+    ]);
+  });
+
+  test('when the segment holds an invalid rule, then the activity fails without retry', async () => {
+    const failure = await inSegment('tampered', 'ada').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type, nonRetryable: true });
+    expect(failure).toMatchObject({ type: FailureType.SegmentRuleInvalid, nonRetryable: true });
   });
 });
 

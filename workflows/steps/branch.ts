@@ -8,8 +8,9 @@ const { evaluateBranch } = proxyActivities<Activities>(DECIDE_OPTIONS);
 
 /**
  * Takes the first case whose condition holds for the customer now, re-evaluated in MongoDB at
- * this moment (one activity for all cases). A condition that cannot be evaluated (its segment
- * was deleted) sends the customer down the default path rather than stranding them.
+ * this moment (one activity for all cases). A case whose segment was deleted does not hold (the
+ * activity logs a warning) and the next cases are asked; a stored rule that cannot be evaluated
+ * sends the customer down the default path rather than stranding them.
  */
 export const branchStep: StepHandler<BranchStep> = async (step, { run }) => {
   let index = -1;
