@@ -36,6 +36,10 @@ export interface RunResume {
   sends: SendRecord[];
   splits: Record<string, string>;
   converted?: Conversion;
+  /** The journey was paused when the run continued: the next run holds at its next send too. */
+  paused?: boolean;
+  /** The latest events heard, by ID, so one delivered again after continue-as-new is heard once. */
+  eventIds?: string[];
 }
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'exited' | 'stopped';

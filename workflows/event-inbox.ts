@@ -14,13 +14,22 @@ const REMEMBERED_IDS = 200;
 export class EventInbox {
   private listening?: EventSpec;
   private caught?: CustomerEvent;
-  private readonly seen: string[] = [];
+  private readonly seen: string[];
 
   constructor(
     private readonly control: RunControl,
     /** Hears every new event first (exit criteria, goals). */
     private readonly watch: (event: CustomerEvent) => void,
-  ) {}
+    /** The IDs the run heard before it continued as new. */
+    heard: string[] = [],
+  ) {
+    this.seen = heard.slice(-REMEMBERED_IDS);
+  }
+
+  /** The window of recent IDs, for the next run after continue-as-new. */
+  get recentIds(): string[] {
+    return [...this.seen];
+  }
 
   /** The signal handler: an event counts for a wait only if one is listening for it right now. */
   deliver(event: CustomerEvent): void {

@@ -54,9 +54,11 @@ export class JourneyRun {
       sends: resume?.sends ?? [],
       splits: resume?.splits ?? {},
       converted: resume?.converted,
+      paused: resume?.paused,
     };
+    this.control.paused = resume?.paused === true;
     this.visits = new Map(Object.entries(resume?.visits ?? {}));
-    this.events = new EventInbox(this.control, (event) => this.watch(event));
+    this.events = new EventInbox(this.control, (event) => this.watch(event), resume?.eventIds);
     setHandler(journeyStateQuery, () => this.state);
     setHandler(customerEventSignal, (event) => this.events.deliver(event));
     setHandler(stopSignal, () => this.control.end('stopped'));
@@ -65,7 +67,7 @@ export class JourneyRun {
     });
     setHandler(pauseSignal, () => void (this.control.paused = this.state.paused = true));
     setHandler(resumeSignal, () => {
-      this.control.paused = false;
+      this.control.resume();
       this.state.paused = undefined;
     });
   }
@@ -109,6 +111,8 @@ export class JourneyRun {
       sends: this.state.sends.slice(-KEEP),
       splits: this.state.splits,
       converted: this.state.converted,
+      ...(this.control.paused ? { paused: true } : {}),
+      eventIds: this.events.recentIds,
     };
   }
 

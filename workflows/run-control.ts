@@ -6,11 +6,19 @@ import type { ExitReason } from '../core/journey-contract';
 export class RunControl {
   endReason?: ExitReason;
   paused = false;
+  /** Resume signals heard so far: a send tells from it whether one came while it was out. */
+  resumes = 0;
 
   constructor(
     /** Told as the run begins to wait (a timer, an event, a pause), while it has not ended. */
     private readonly waiting: () => void = () => undefined,
   ) {}
+
+  /** The resume signal. */
+  resume(): void {
+    this.paused = false;
+    this.resumes += 1;
+  }
 
   /** The first reason wins: a run ends once. */
   end(reason: ExitReason): void {

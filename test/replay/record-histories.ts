@@ -31,6 +31,10 @@ import { createJourneyWorkers } from '../../workers/create-worker';
 const OUT_DIR = path.join(REPO_ROOT, 'test', 'replay', 'histories');
 
 const deferred = new Set<string>();
+/** Sends that found their journey paused in the store, by key: how many times. */
+const pausedFor = new Map<string, number>();
+/** The journey of the scenario that resumes by signal, resumed in the store too. */
+let resumed = false;
 
 const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'finishEvents'> = {
   async finishEvents() {
@@ -52,6 +56,13 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | '
     if (input.templateId === 'capped-once' && !deferred.has(input.key)) {
       deferred.add(input.key);
       return { status: 'deferred', retryAt: inAnHour(), reason: 'capped:daily' };
+    }
+    // The journey paused in the store, the pause signal having missed the run: three looks, or
+    // until the journey resumes.
+    const looks = (pausedFor.get(input.key) ?? 0) + 1;
+    if ((input.templateId === 'paused-thrice' && looks <= 3) || (input.templateId === 'paused-until-resumed' && !resumed)) {
+      pausedFor.set(input.key, looks);
+      return { status: 'deferred', retryAt: new Date(Context.current().info.currentAttemptScheduledTimestampMs + 30_000).toISOString(), reason: 'paused' };
     }
     // Unreachable on the step's channel: handed to the fallback channel's queue.
     if (input.fallback && input.via === input.channel) return { status: 'rerouted', channel: input.fallback.channel };
@@ -239,6 +250,24 @@ const scenarios: Scenario[] = [
       ],
     },
     drive: (h) => h.result().then(() => undefined),
+  },
+  // A send that finds the journey paused holds until the resume signal, looking again less often
+  // each time (patch pause-held-until-resume), not every 30 seconds.
+  {
+    name: 'paused-found-by-send-looks-again',
+    definition: { name: 'Held', steps: [{ id: 'hello', type: 'send', channel: 'email', template: 'paused-thrice' }] },
+    drive: (h) => h.result().then(() => undefined),
+  },
+  {
+    name: 'paused-found-by-send-resumed',
+    definition: { name: 'Held', steps: [{ id: 'hello', type: 'send', channel: 'email', template: 'paused-until-resumed' }] },
+    async drive(h, sleep) {
+      while (!(await h.query(journeyStateQuery)).paused) await new Promise((r) => setTimeout(r, 50));
+      await sleep('1h');
+      resumed = true;
+      await h.signal(resumeSignal);
+      await h.result();
+    },
   },
 ];
 

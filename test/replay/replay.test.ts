@@ -31,6 +31,8 @@ test('when the histories are listed, then every scenario is there', () => {
     'goal-converted-counted.json',
     'onboarding-no-project.json',
     'paused-at-send-when-waiting.json',
+    'paused-found-by-send-looks-again.json',
+    'paused-found-by-send-resumed.json',
     'paused-then-resumed.json',
     'quiet-hours-held-by-send.json',
     'quiet-hours-send.json',

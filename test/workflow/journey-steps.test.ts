@@ -2,6 +2,7 @@
 // under the time-skipping server with typed fake activities.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
@@ -11,6 +12,7 @@ import { journeyWorkflow } from '../../workflows/journey';
 import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
 
 const HOUR = 3_600_000;
+const EventType = temporal.api.enums.v1.EventType;
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   env = await startTimeSkipping();
@@ -195,6 +197,53 @@ test('when a journey loops for long, then the run continues as new and keeps its
   expect(new Set(keys).size).toBe(keys.length);
   expect(keys[500]).toBe(`${journeyWorkflowId('steps', customerId)}:ping:501`);
 }, 300_000);
+
+test('when an event is delivered again after the run continued as new, then the run hears it once', async () => {
+  const definition: JourneyDefinition = {
+    name: 'Clicks',
+    steps: [
+      { id: 'listen', type: 'waitForEvent', event: 'click', timeout: '1h', onEvent: 'clicked', onTimeout: 'listen' },
+      send('clicked', 'listen'),
+    ],
+  };
+  const customerId = 'clicker';
+  const click = (id: string) => ({ id, name: 'click', timestamp: new Date().toISOString() });
+  const { worker, taskQueue } = await journeyWorker(env, activities);
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      workflowId: journeyWorkflowId('steps', customerId),
+      taskQueue,
+      args: [{ journeyId: 'steps', journeyVersion: 1, customerId, entry: 1, definition }],
+    });
+    await stateWhen(handle, (s) => s.waitingFor !== undefined);
+    await handle.signal(customerEventSignal, click('k1'));
+    await stateWhen(handle, (s) => s.sends.length === 1 && s.waitingFor !== undefined);
+    // 1,000 steps per run: a thousand hourly timeouts later the run has continued as new.
+    await env.sleep(1_010 * HOUR);
+    expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    const before = await stateWhen(handle, (s) => s.waitingFor !== undefined);
+
+    await handle.signal(customerEventSignal, click('k1'));
+    await signalHandled(handle);
+    const after = await handle.query(journeyStateQuery);
+    expect([after.currentStep, after.path.length, after.sends.length]).toEqual(['listen', before.path.length, 1]);
+    // A new click is heard: the run was listening.
+    await handle.signal(customerEventSignal, click('k2'));
+    await stateWhen(handle, (s) => s.sends.length === 2);
+    await handle.terminate('test over');
+  });
+}, 300_000);
+
+/** Waits until the current run has completed a workflow task after its latest signal. */
+async function signalHandled(handle: WorkflowHandle<typeof journeyWorkflow>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const signalled = events.map((e) => e.eventType).lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+    if (events.slice(signalled + 1).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the signal was never handled');
+}
 
 test('when the journey is paused, then the run holds before its send until resumed, while its wait goes on', async () => {
   const before = calls.length;

@@ -1,11 +1,12 @@
 // What one customer's run costs on Temporal Cloud, counted from its history under the
 // time-skipping server with typed fake activities.
+import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import type { Activities } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { journeyStateQuery, pauseSignal, resumeSignal, SA_STATUS, SA_STEP, SA_VISITED, startSearchAttributes } from '../../core/journey-contract';
+import { JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, SA_STATUS, SA_STEP, SA_VISITED, startSearchAttributes } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { journeyWorkflow } from '../../workflows/journey';
 import { referenceJourney } from '../support/journeys';
@@ -24,8 +25,19 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** Customers whose journey the send finds paused in the store (the pause signal missed their run). */
+const pausedInStore = new Set<string>();
+/** Per customer, the test server's time when their send went out. */
+const sentAt = new Map<string, number>();
+/** Per customer, done while their send is out (before it answers). */
+const duringSend = new Map<string, () => Promise<void>>();
+
 const activities: Partial<Activities> = {
   async send(input) {
+    const now = Context.current().info.currentAttemptScheduledTimestampMs;
+    await duringSend.get(input.customerId)?.();
+    if (pausedInStore.has(input.customerId)) return { status: 'deferred', retryAt: new Date(now + 30_000).toISOString(), reason: 'paused' };
+    sentAt.set(input.customerId, now);
     return { status: 'sent', messageId: input.key };
   },
   async evaluateBranch() {
@@ -41,6 +53,16 @@ async function start(definition: JourneyDefinition, customerId: string, taskQueu
     args: [{ journeyId: 'reference', journeyVersion: 1, customerId, entry: 1, definition }],
     typedSearchAttributes: startSearchAttributes('reference', customerId, definition.steps[0].id),
   });
+}
+
+/** Waits until the run's state matches. */
+async function stateWhen(handle: WorkflowHandle<typeof journeyWorkflow>, predicate: (s: JourneyRunState) => boolean): Promise<JourneyRunState> {
+  for (let i = 0; i < 200; i++) {
+    const state = await handle.query(journeyStateQuery);
+    if (predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the run never reached that state');
 }
 
 /** Waits until the run's state says it is on the step. */
@@ -151,5 +173,61 @@ test('when a send is held by a paused journey, then the run shows the send step 
     expect([held.get(SA_STEP), held.get(SA_STATUS), held.get(SA_VISITED)]).toEqual(['tips', 'running', ['welcome', 'one-day', 'active', 'tips']]);
     await handle.signal(resumeSignal);
     expect((await handle.result()).status).toBe('completed');
+  });
+});
+
+describe('a run the pause signal missed', () => {
+  const definition: JourneyDefinition = { name: 'Held', steps: [{ id: 'hello', type: 'send', channel: 'email', template: 'hello' }] };
+  const MINUTE = 60_000;
+
+  test('when it finds the pause in its send, then it holds until the resume signal, and 30 days of it stay under 500 history events', async () => {
+    const { worker, taskQueue } = await journeyWorker(env, activities);
+    pausedInStore.add('missed');
+    await worker.runUntil(async () => {
+      const handle = await start(definition, 'missed', taskQueue);
+      // A quarter of a day at a time, so a run that grows faster fails early rather than slowly.
+      for (let quarter = 1; quarter <= 120; quarter++) {
+        await env.sleep('6h');
+        const events = (await handle.fetchHistory()).events?.length ?? 0;
+        expect(events < 500 || `${events} events after ${quarter * 6} hours`).toBe(true);
+      }
+      expect(await handle.query(journeyStateQuery)).toMatchObject({ paused: true, currentStep: 'hello', sends: [] });
+      pausedInStore.delete('missed');
+      const resumedAt = await env.currentTimeMs();
+      await handle.signal(resumeSignal);
+      expect((await handle.result()).sends).toMatchObject([{ status: 'sent' }]);
+      expect(sentAt.get('missed')! - resumedAt).toBeLessThan(MINUTE);
+    });
+  }, 300_000);
+
+  test('when the resume signal misses it too, then it sends at its next look, a day later at most', async () => {
+    const { worker, taskQueue } = await journeyWorker(env, activities);
+    pausedInStore.add('missed-twice');
+    await worker.runUntil(async () => {
+      const handle = await start(definition, 'missed-twice', taskQueue);
+      await env.sleep('3d');
+      expect(await handle.query(journeyStateQuery)).toMatchObject({ paused: true, sends: [] });
+      pausedInStore.delete('missed-twice');
+      const resumedAt = await env.currentTimeMs();
+      expect((await handle.result()).sends).toMatchObject([{ status: 'sent' }]);
+      expect(sentAt.get('missed-twice')! - resumedAt).toBeLessThanOrEqual(24 * 60 * MINUTE);
+    });
+  });
+
+  test('when the resume signal comes while the send that found the pause is out, then the send tries again at its retry time', async () => {
+    const { worker, taskQueue } = await journeyWorker(env, activities);
+    pausedInStore.add('racing');
+    duringSend.set('racing', async () => {
+      duringSend.delete('racing');
+      await env.client.workflow.getHandle(journeyWorkflowId('reference', 'racing')).signal(resumeSignal);
+    });
+    await worker.runUntil(async () => {
+      const handle = await start(definition, 'racing', taskQueue);
+      const startedAt = await env.currentTimeMs();
+      await stateWhen(handle, (s) => s.waitingUntil !== undefined);
+      pausedInStore.delete('racing');
+      expect((await handle.result()).sends).toMatchObject([{ status: 'sent' }]);
+      expect(sentAt.get('racing')! - startedAt).toBeLessThan(2 * MINUTE);
+    });
   });
 });

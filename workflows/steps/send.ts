@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
@@ -17,6 +17,19 @@ const MAX_REROUTES = 2;
  * newer patch marker take the new way without recording this one (patchedSince).
  */
 const QUIET_HOURS_IN_SEND = 'quiet-hours-in-send';
+
+/**
+ * Runs that pass this marker, when the send finds the journey paused (the pause signal missed
+ * them), hold as the signal would: until the resume signal, looking again after
+ * PAUSED_FIRST_LOOK_MS, then twice as long each time up to PAUSED_LAST_LOOK_MS, so a long
+ * pause adds a few history events a day. Runs recorded before it tried again at the send's
+ * `retryAt` (every 30 seconds) and replay that way. Asked only when a send finds a pause.
+ */
+const PAUSE_HELD_UNTIL_RESUME = 'pause-held-until-resume';
+/** The first look again: soon, in case the resume came just before (the send reads a cache). */
+const PAUSED_FIRST_LOOK_MS = 5 * 60_000;
+/** Looks a day apart at most: only a run the resume signal missed as well waits for one. */
+const PAUSED_LAST_LOOK_MS = 24 * 3_600_000;
 
 /** The send activity on the channel's own task queue, where its provider's rate limit holds. */
 function sendVia(channel: Channel) {
@@ -49,6 +62,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
   }
   const at = new Date().toISOString();
   const base = { stepId: step.id, channel: step.channel, at };
+  let heldByPause = false;
   try {
     const input = {
       key: sendKey(workflowInfo().workflowId, step.id, visit),
@@ -65,6 +79,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
     };
     let via = step.channel;
     let reroutes = 0;
+    let look = PAUSED_FIRST_LOOK_MS;
+    let resumes = control.resumes;
     let result = await sendVia(via)({ ...input, via });
     for (;;) {
       if (result.status === 'rerouted') {
@@ -75,6 +91,13 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
           return step.next;
         }
         via = result.channel;
+      } else if (result.status === 'deferred' && result.reason === 'paused' && control.resumes === resumes && patched(PAUSE_HELD_UNTIL_RESUME)) {
+        // Paused, and no resume signal came while the send was out: the run marks itself
+        // paused (as the signal would have) and holds until the resume signal or its next look.
+        heldByPause = control.paused = state.paused = true;
+        const resumed = await control.until(() => !control.paused, look);
+        if (control.ended) return undefined;
+        if (!resumed) look = Math.min(2 * look, PAUSED_LAST_LOOK_MS);
       } else if (result.status === 'deferred') {
         // Held by quiet hours, a frequency cap or a pause: wait, then try again.
         state.waitingUntil = result.retryAt;
@@ -82,6 +105,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         state.waitingUntil = undefined;
         if (!waited) return undefined;
       } else break;
+      resumes = control.resumes;
       result = await sendVia(via)({ ...input, via });
     }
     state.sends.push(
@@ -93,6 +117,13 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
     state.sends.push({ ...base, status: 'failed', reason: cause?.message ?? err.message });
+  } finally {
+    // The send is done with: the run holds no more for the pause it found itself (a next send
+    // asks the database again).
+    if (heldByPause && control.paused && !control.ended) {
+      control.paused = false;
+      state.paused = undefined;
+    }
   }
   return step.next;
 };
