@@ -61,9 +61,14 @@ export function openApiDocument(): object {
       '/v1/customers/{id}': {
         parameters: [idParam('id', 'Your ID for the customer')],
         put: {
-          summary: 'Create a customer or merge fields into it (null removes a field)',
+          summary: 'Create a customer or merge fields into it (null removes a field; `{}` creates it with none)',
           requestBody: { required: true, content: json(ref('CustomerInput')) },
-          responses: { '200': ok('Updated', ref('Customer')), '201': ok('Created', ref('Customer')), ...errorResponses },
+          responses: {
+            '200': ok('Updated', ref('Customer')),
+            '201': ok('Created', ref('Customer')),
+            ...errorResponses,
+            '400': { description: 'Invalid input, or no JSON body: `error.details` names each wrong field', content: json(ref('Error')) },
+          },
         },
         get: { summary: 'Read a customer', responses: { '200': ok('The customer', ref('Customer')), ...errorResponses } },
       },

@@ -1,7 +1,7 @@
 // Bad input gets a 400 naming the wrong field, and nothing half-written is left behind.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { journeyWorkflowId } from '../../core/ids';
-import { Stack, startStack } from '../support/stack';
+import { API_KEY, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -36,6 +36,23 @@ describe('customers', () => {
   ])('when a customer has %s, then the API answers 400 naming it', async (_what, body, fields) => {
     expect(await rejectedFields('PUT', '/v1/customers/c-bad', body)).toEqual(fields);
     expect((await stack.api('GET', '/v1/customers/c-bad')).status).toBe(404);
+  });
+
+  test('when a customer is PUT with no body, then the API answers 400 saying so and creates nobody', async () => {
+    const res = await stack.api('PUT', '/v1/customers/c-no-body');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', message: 'the request has no JSON body: send a JSON object with Content-Type: application/json' });
+    expect((await stack.api('GET', '/v1/customers/c-no-body')).status).toBe(404);
+  });
+
+  test('when OPTIONS asks about /v1/customers/batch, then it names the batch route\'s method only', async () => {
+    const allowed = async (path: string) => {
+      const res = await fetch(stack.baseUrl + path, { method: 'OPTIONS', headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(res.status).toBe(200);
+      return res.headers.get('allow');
+    };
+    expect(await allowed('/v1/customers/batch')).toBe('POST');
+    expect(await allowed('/v1/customers/known')).toBe('GET, HEAD, PUT');
   });
 
   test('when a customer ID has characters outside the allowed set, then the API answers 400 naming it', async () => {
