@@ -4,7 +4,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
-import { contentDigest, type TemplateContent } from '../core/template-content';
+import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { JourneyState } from '../db/journey-state';
 import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
@@ -285,6 +285,9 @@ async function prepare(
   const unsubscribeUrl = route.channel === 'email' ? deps.unsubscribeUrl?.(customer._id, input.journeyId) : undefined;
   try {
     const content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
+    // A blank message or an unsafe link never goes out; this customer's data will render it the same on a retry.
+    const problem = renderedProblem(route.channel, content);
+    if (problem) return { status: 'failed', reason: problem, type: FailureType.TemplateRenderError };
     return { customer, route, adapter: deps.channels[route.channel]!, content, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) };
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document served at /openapi.json. Request schemas come from the same zod
 // schemas the routes validate with, so the document cannot drift from the code.
 import { z } from 'zod';
+import { CHANNELS } from '../core/channels';
 import { capRulesSchema } from '../core/frequency-caps';
 import { accountQuietHoursSchema, journeyDefinitionSchema } from '../core/journey-definition';
 import { customerBatchSchema, customerBodySchema } from './customer-input';
@@ -39,6 +40,20 @@ function requestComponents(): Record<string, object> {
   return schemas;
 }
 let cached: object | undefined;
+
+/** A note about one field of a request: what is wrong with it, or what to look at. */
+const fieldNote = { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } };
+
+const template = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    channel: { type: 'string', enum: [...CHANNELS] },
+    content: { type: 'object', description: 'The fields of the channel, as given (see TemplateInput)' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
 
 export function openApiDocument(): object {
   cached ??= {
@@ -104,10 +119,20 @@ export function openApiDocument(): object {
         parameters: [idParam('id', 'Template ID')],
         put: {
           summary: 'Create or replace a Handlebars template for one channel',
+          description:
+            'Checked before it is saved: each field must compile with the built-in helpers (if, unless, each, with, lookup) and read no prototype name (`__proto__`, `constructor`...), and `link` and `imageUrl` must be https: (http: for localhost and 127.0.0.1; a web `link` may be relative). A variable outside the render context is allowed, and named in `warnings`.',
           requestBody: { required: true, content: json(ref('TemplateInput')) },
-          responses: { '200': ok('Replaced'), '201': ok('Created'), ...errorResponses },
+          responses: {
+            '200': ok('Replaced', ref('TemplateSaved')),
+            '201': ok('Created', ref('TemplateSaved')),
+            ...errorResponses,
+            '400': {
+              description: 'Invalid template: `error.details` names each wrong field (it does not compile, calls an unknown helper, reads a prototype name, or has a link that is not https:)',
+              content: json(ref('Error')),
+            },
+          },
         },
-        get: { summary: 'Read a template', responses: { '200': ok('The template'), ...errorResponses } },
+        get: { summary: 'Read a template', responses: { '200': ok('The template', ref('Template')), ...errorResponses } },
       },
       '/v1/journeys/{id}': {
         parameters: [idParam('id', 'Journey ID')],
@@ -286,6 +311,18 @@ export function openApiDocument(): object {
             updatedAt: { type: 'string', format: 'date-time' },
           },
         },
+        Template: template,
+        TemplateSaved: {
+          ...template,
+          properties: {
+            ...template.properties,
+            warnings: {
+              type: 'array',
+              description: 'Variables outside the render context (`custmer.name`): saved, but they render empty',
+              items: fieldNote,
+            },
+          },
+        },
         ...requestComponents(),
         ...segmentResponseSchemas(),
         ...deliverySchemas(),
@@ -297,10 +334,7 @@ export function openApiDocument(): object {
               properties: {
                 code: { type: 'string' },
                 message: { type: 'string' },
-                details: {
-                  type: 'array',
-                  items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-                },
+                details: { type: 'array', items: fieldNote },
               },
             },
           },

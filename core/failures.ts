@@ -3,7 +3,10 @@
 export const FailureType = {
   /** The template a step names no longer exists. */
   TemplateNotFound: 'TemplateNotFound',
-  /** The template does not render with this customer's data. */
+  /**
+   * The template does not render with this customer's data, or renders what must not go out: a
+   * blank text field (`rendered-empty:<field>`), a refused link (`rendered-bad-link:<field>`).
+   */
   TemplateRenderError: 'TemplateRenderError',
   /** The provider refused the message for good (bad address, rejected content). */
   ChannelPermanentRejection: 'ChannelPermanentRejection',

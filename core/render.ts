@@ -1,6 +1,7 @@
-// Handlebars rendering of template content. Pure: no I/O; used by the send activity and by
-// the API to check templates before they are saved.
+// Handlebars rendering of template content. Pure: no I/O; used by the send activity, and by
+// core/template-check.ts to check templates before they are saved.
 import Handlebars from 'handlebars';
+import type { Channel } from './channels';
 import type { TemplateContent } from './template-content';
 
 /** Fields holding HTML are escaped; every other field is plain text and is not. */
@@ -21,13 +22,37 @@ export function renderContext(
   };
 }
 
+/** What a template can read: named fields, `value` for a leaf, `free` where any name may follow. */
+export type ContextShape = 'free' | 'value' | { readonly [name: string]: ContextShape };
+
+/**
+ * The shape of the context a send renders with (renderContext, plus `unsubscribeUrl` for email):
+ * the API warns of variables outside it. Customer attributes are free-form.
+ */
+export function renderContextShape(channel: Channel): { readonly [name: string]: ContextShape } {
+  return { customer: 'free', journey: { id: 'value' }, ...(channel === 'email' ? { unsubscribeUrl: 'value' } : {}) };
+}
+
+/**
+ * The helpers a template may call: Handlebars' built-ins, as the renderer registers none of its
+ * own. Not `log` (it would write customer data to the worker's console), nor the
+ * helperMissing hooks. Anything else is refused at save (core/template-check.ts).
+ */
+export const TEMPLATE_HELPERS: readonly string[] = ['if', 'unless', 'each', 'with', 'lookup'];
+
+/** Compiles with TEMPLATE_HELPERS only: every other registered helper is turned off. */
+export const COMPILE_OPTIONS: CompileOptions = {
+  knownHelpersOnly: true,
+  knownHelpers: Object.fromEntries(Object.keys(Handlebars.helpers).map((name) => [name, TEMPLATE_HELPERS.includes(name)])),
+};
+
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
 function compiled(field: string, source: string): HandlebarsTemplateDelegate {
   const cacheKey = `${field}\u0000${source}`;
   let template = cache.get(cacheKey);
   if (!template) {
-    template = Handlebars.compile(source, { noEscape: !HTML_FIELDS.has(field), strict: false });
+    template = Handlebars.compile(source, { ...COMPILE_OPTIONS, noEscape: !HTML_FIELDS.has(field), strict: false });
     if (cache.size > 1000) cache.clear();
     cache.set(cacheKey, template);
   }
@@ -48,20 +73,6 @@ export function renderContent<T extends TemplateContent>(content: T, context: Re
   return out as T;
 }
 
-/** Names the fields whose Handlebars source does not compile. */
-export function templateSyntaxErrors(content: Record<string, unknown>): { field: string; message: string }[] {
-  const errors: { field: string; message: string }[] = [];
-  for (const [field, value] of Object.entries(content)) {
-    if (typeof value !== 'string') continue;
-    try {
-      Handlebars.precompile(value);
-    } catch (err) {
-      errors.push({ field, message: firstLine((err as Error).message) });
-    }
-  }
-  return errors;
-}
-
 export class TemplateSyntaxError extends Error {
   constructor(
     readonly field: string,
@@ -72,6 +83,6 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n')[0];
 }

@@ -1,6 +1,7 @@
 // What a template holds on each channel. Pure; the API validates with these schemas.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { Channel } from './channels';
 
 const source = (max: number) => z.string().min(1).max(max);
 
@@ -54,4 +55,50 @@ export function contentDigest(content: Readonly<Record<string, string | undefine
     .sort()
     .map((k) => [k, content[k]]);
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+}
+
+/** Fields holding a URL. The message's other fields are its text. */
+export const LINK_FIELDS: ReadonlySet<string> = new Set(['link', 'imageUrl']);
+
+/** Hosts a link may reach over plain http: this machine, for development. */
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
+
+/**
+ * A web inbox link may be relative (`/tips`): the inbox script resolves it against the page it
+ * shows on, the customer's own site. It is checked as resolved against this stand-in page.
+ */
+const INBOX_PAGE = 'https://inbox-page.invalid/';
+
+/**
+ * Why a link may not go out, or undefined: https: only (a `javascript:` link runs script where
+ * it is opened), http: for this machine, and in the web inbox a link relative to its page.
+ */
+export function linkProblem(channel: Channel, value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value, channel === 'web' ? INBOX_PAGE : undefined);
+  } catch {
+    return 'must be an absolute https: URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') return LOCAL_HOSTS.has(url.hostname) ? undefined : 'http: is allowed for localhost and 127.0.0.1 only: use https:';
+  return `${url.protocol} links are not allowed: use https:`;
+}
+
+/**
+ * Why rendered content must not go out, as the send's failure reason, or undefined when it may:
+ * `rendered-empty:<field>` when a text field renders blank (the customer would get an empty
+ * message), `rendered-bad-link:<field>` when a link renders to what linkProblem refuses. A link
+ * that renders to nothing is left out of the message.
+ */
+export function renderedProblem(channel: Channel, content: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (const [field, value] of Object.entries(content)) {
+    if (value === undefined) continue;
+    if (!LINK_FIELDS.has(field)) {
+      if (value.trim() === '') return `rendered-empty:${field}`;
+    } else if (value !== '' && linkProblem(channel, value)) {
+      return `rendered-bad-link:${field}`;
+    }
+  }
+  return undefined;
 }

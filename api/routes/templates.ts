@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { templateSyntaxErrors } from '../../core/render';
+import { checkTemplate, type TemplateNote } from '../../core/template-check';
 import { emailContentSchema, pushContentSchema, smsContentSchema, webContentSchema } from '../../core/template-content';
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
-import { parse, pathId } from '../validate';
+import { parse, pathId, requestBody } from '../validate';
 import { upsertById } from '../../db/upsert';
 
 export const templateBodySchema = z.discriminatedUnion('channel', [
@@ -23,12 +23,15 @@ export function templatesRouter(models: Models): Router {
 
   router.put('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
-    const body = parse(templateBodySchema, req.body);
-    const syntax = templateSyntaxErrors(body.content);
-    if (syntax.length > 0) throw invalid(syntax.map((e) => ({ field: `content.${e.field}`, message: e.message })));
+    const body = parse(templateBodySchema, requestBody(req));
+    const { errors, warnings } = checkTemplate(body.channel, body.content);
+    const inContent = (notes: TemplateNote[]) => notes.map((n) => ({ field: `content.${n.field}`, message: n.message }));
+    if (errors.length > 0) throw invalid(inContent(errors));
 
     const { doc, created } = await upsertById(models.templates, id, { $set: { channel: body.channel, content: body.content } });
-    res.status(created ? 201 : 200).json(templateView(doc));
+    // Saved, with what may render empty: a variable outside the render context (a typo, or an
+    // attribute no customer has yet).
+    res.status(created ? 201 : 200).json({ ...templateView(doc), warnings: inContent(warnings) });
   });
 
   router.get('/:id', async (req, res) => {

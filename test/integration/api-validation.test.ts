@@ -79,6 +79,32 @@ describe('templates', () => {
     expect(await rejectedFields('PUT', '/v1/templates/t-bad', body)).toEqual(fields);
     expect((await stack.api('GET', '/v1/templates/t-bad')).status).toBe(404);
   });
+
+  test.each([
+    ['an unknown helper', { channel: 'email', content: { subject: "{{constructor.constructor 'x'}}", text: 'y' } }, 'content.subject: unknown helper "constructor.constructor"'],
+    ['a prototype path', { channel: 'web', content: { title: 'Hi', body: '{{#with __proto__}}x{{/with}}' } }, 'content.body: "__proto__": "__proto__" is a prototype name'],
+    ['a javascript: link', { channel: 'web', content: { title: 'Hi', body: 'Hello', link: 'javascript:alert(document.cookie)' } }, 'content.link: javascript: links are not allowed'],
+    ['an http: image elsewhere', { channel: 'push', content: { title: 'Hi', body: 'Hello', imageUrl: 'http://cdn.example/a.png' } }, 'content.imageUrl: http: is allowed for localhost and 127.0.0.1 only'],
+  ])('when a template has %s, then the API answers 400 naming the field and what is wrong', async (_what, body, message) => {
+    const res = await stack.api('PUT', '/v1/templates/t-bad', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(message);
+    expect((await stack.api('GET', '/v1/templates/t-bad')).status).toBe(404);
+  });
+
+  test('when a template reads variables outside the render context, then it is saved with a warning for each', async () => {
+    const content = { subject: 'Hi {{custmer.name}}', text: '{{customer.anything}} {{journey.name}} {{unsubscribeUrl}}' };
+    const res = await stack.api('PUT', '/v1/templates/t-warned', { channel: 'email', content });
+    expect(res.status).toBe(201);
+    expect(res.body.content).toEqual(content);
+    expect(res.body.warnings).toEqual([
+      { field: 'content.subject', message: '"custmer.name" renders empty: the render context has no "custmer" (it has customer, journey, unsubscribeUrl)' },
+      { field: 'content.text', message: '"journey.name" renders empty: "journey" has no "name" (it has id)' },
+    ]);
+    const clean = await stack.api('PUT', '/v1/templates/t-warned', { channel: 'email', content: { subject: 'Hi {{customer.name}}', text: 'x' } });
+    expect(clean.status).toBe(200);
+    expect(clean.body.warnings).toEqual([]);
+  });
 });
 
 describe('journeys', () => {

@@ -153,6 +153,38 @@ test('when a customer follows the one-click unsubscribe link, then later emails 
   expect(stack.sink.messages.filter((m) => m.to.includes('mo@example.test'))).toHaveLength(1);
 });
 
+test('when a template renders a blank message or a refused link for a customer, then the send fails with the field named and nothing is delivered', async () => {
+  // Saved before templates were checked: it reads the prototype, and renders blank.
+  await stack.db.models.templates.create({ _id: 'blank-web', channel: 'web', content: { title: '{{#with __proto__}}x{{/with}}', body: 'Hello' } });
+  const saved: [string, object][] = [
+    ['nickname-sms', { channel: 'sms', content: { body: '{{customer.nickname}}' } }],
+    ['site-push', { channel: 'push', content: { title: 'Hi', body: 'Tap', link: '{{customer.site}}' } }],
+  ];
+  for (const [id, body] of saved) expect((await stack.api('PUT', `/v1/templates/${id}`, body)).status).toBe(201);
+  await stack.api('PUT', '/v1/customers/blank', {
+    phone: '+15550100009',
+    pushTokens: [{ token: 'blank-device', platform: 'web' }],
+    attributes: { nickname: ' \n ', site: 'javascript:alert(document.cookie)' },
+  });
+
+  const steps = [send('web', 'web', 'blank-web', 'text'), send('text', 'sms', 'nickname-sms', 'push'), send('push', 'push', 'site-push')];
+  const result = await (await runJourney('renders-blank', steps, 'blank')).result();
+  expect(result.sends.map((s) => [s.stepId, s.status, s.status === 'failed' ? s.reason : undefined])).toEqual([
+    ['web', 'failed', 'rendered-empty:title'],
+    ['text', 'failed', 'rendered-empty:body'],
+    ['push', 'failed', 'rendered-bad-link:link'],
+  ]);
+  const failed = await stack.db.models.deliveries.find({ journeyId: 'renders-blank' }, { state: 1, reason: 1 }).sort({ _id: 1 }).lean();
+  expect(failed.map((d) => [d.state, d.reason])).toEqual([
+    ['failed', 'rendered-bad-link:link'],
+    ['failed', 'rendered-empty:body'],
+    ['failed', 'rendered-empty:title'],
+  ]);
+  expect(await stack.db.models.inbox.countDocuments({ customerId: 'blank' })).toBe(0);
+  expect(stack.twilio.messages.filter((m) => m.to === '+15550100009')).toHaveLength(0);
+  expect(stack.fcm.messages.filter((m) => m.token === 'blank-device')).toHaveLength(0);
+});
+
 test("when a send falls in the account's quiet hours, then it goes out when they end", async () => {
   // Quiet from this minute to the next, in UTC (the customer has no time zone): ends within a minute.
   const now = new Date();

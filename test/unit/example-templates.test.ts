@@ -2,15 +2,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { journeyDefinitionSchema } from '../../core/journey-definition';
-import { renderContent, templateSyntaxErrors } from '../../core/render';
+import { renderContent } from '../../core/render';
+import { checkTemplate } from '../../core/template-check';
 import { segmentBodySchema } from '../../api/routes/segments';
 import { templateBodySchema } from '../../api/routes/templates';
 
 const read = (file: string) => JSON.parse(readFileSync(path.join(__dirname, '../../templates', file), 'utf8'));
 
-test.each(['welcome-email.json', 'tips-web.json', 'onboarding-welcome.json', 'onboarding-nudge.json', 'onboarding-pro-tips.json', 'onboarding-basics.json'])('when %s is checked, then it is a valid template that renders', (file) => {
+test.each(['welcome-email.json', 'tips-web.json', 'onboarding-welcome.json', 'onboarding-nudge.json', 'onboarding-pro-tips.json', 'onboarding-basics.json'])('when %s is checked, then it is a valid template, with no warnings, that renders', (file) => {
   const body = templateBodySchema.parse(read(file));
-  expect(templateSyntaxErrors(body.content)).toEqual([]);
+  expect(checkTemplate(body.channel, body.content)).toEqual({ errors: [], warnings: [] });
   const rendered = renderContent(body.content, { customer: { firstName: 'Ada', plan: 'pro' }, journey: { id: 'welcome' } });
   const text = Object.values(rendered).join(' ');
   expect(text).not.toContain('{{');

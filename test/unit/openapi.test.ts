@@ -22,3 +22,9 @@ test('when journey definitions are documented, then branch rules reference the o
   for (const type of ['send', 'wait', 'waitForEvent', 'branch', 'split', 'exit']) expect(journey).toContain(`"const":"${type}"`);
   expect(journey).toContain('"$ref":"#/components/schemas/SegmentRule"');
 });
+
+test('when a template is saved, then its 2xx answers are documented with the warnings array', () => {
+  const put = (openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>> }).paths['/v1/templates/{id}'].put;
+  for (const status of ['200', '201']) expect(JSON.stringify(put.responses[status].content)).toContain('"$ref":"#/components/schemas/TemplateSaved"');
+  expect(schemas().TemplateSaved).toMatchObject({ properties: { warnings: { type: 'array' }, content: { type: 'object' } } });
+});
