@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
+import { JOURNEY_STOPPED } from '../core/journey-contract';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
@@ -161,9 +162,6 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
   }
   return record(deps, input.key, await deliver(deps, input, prepared, claim));
 }
-
-/** The reason a send of a stopped or archived journey is skipped. */
-export const JOURNEY_STOPPED = 'journey-stopped';
 
 /** Takes over an earlier attempt's hand-off whose lease ran out (see owned). */
 async function takeOver(deps: SendDeps, input: SendInput, lease: Lease): Promise<Claim> {

@@ -44,6 +44,12 @@ export interface RunResume {
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'exited' | 'stopped';
 
+/**
+ * The reason the send activity skips a send of a stopped or archived journey; the run that
+ * hears it (it missed the stop signal) ends as the signal would have ended it.
+ */
+export const JOURNEY_STOPPED = 'journey-stopped';
+
 /** Why a run ended before its last step. */
 export type ExitReason = 'exit-event' | 'left-segment' | 'converted' | 'exit-step' | 'holdout' | 'stopped';
 

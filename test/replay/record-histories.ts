@@ -12,6 +12,7 @@ import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
 import {
   customerEventSignal,
+  JOURNEY_STOPPED,
   JourneyRunInput,
   journeyStateQuery,
   pauseSignal,
@@ -68,6 +69,7 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | '
     if (input.fallback && input.via === input.channel) return { status: 'rerouted', channel: input.fallback.channel };
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');
     if (input.templateId === 'no-address') return { status: 'skipped', reason: 'unreachable' };
+    if (input.templateId === 'journey-stopped') return { status: 'skipped', reason: JOURNEY_STOPPED };
     return { status: 'sent', messageId: `m-${input.key}` };
   },
 };
@@ -268,6 +270,18 @@ const scenarios: Scenario[] = [
       await h.signal(resumeSignal);
       await h.result();
     },
+  },
+  {
+    // The run missed the stop signal: its send finds the journey stopped, and it ends there.
+    name: 'send-finds-journey-stopped',
+    definition: {
+      name: 'Stopped',
+      steps: [
+        { id: 'hello', type: 'send', channel: 'email', template: 'journey-stopped', next: 'later' },
+        { id: 'later', type: 'wait', duration: '1d' },
+      ],
+    },
+    drive: (h) => h.result().then(() => undefined),
   },
 ];
 

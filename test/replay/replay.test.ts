@@ -37,6 +37,7 @@ test('when the histories are listed, then every scenario is there', () => {
     'quiet-hours-held-by-send.json',
     'quiet-hours-send.json',
     'reference-journey-completed.json',
+    'send-finds-journey-stopped.json',
     'send-rerouted-to-fallback.json',
     'send-wait-send-completed.json',
     'send-wait-send-while-waiting.json',

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
+import { customerEventSignal, JOURNEY_STOPPED, JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { assignSplit } from '../../core/split';
 import { journeyWorkflow } from '../../workflows/journey';
@@ -29,6 +29,8 @@ let quietAnswer: (input: SendInput) => Promise<string | null> = async () => null
 const activities: Partial<Activities> = {
   async send(input) {
     calls.push({ name: 'send', input });
+    // The journey was stopped, and the run missed the signal (see the test of that name).
+    if (input.customerId.startsWith('missed-stop')) return { status: 'skipped', reason: JOURNEY_STOPPED };
     const quietUntil = await quietAnswer(input);
     if (quietUntil) return { status: 'deferred', retryAt: quietUntil, reason: 'quiet-hours' };
     return { status: 'sent', messageId: input.key };
@@ -144,6 +146,15 @@ test('when a run is stopped while it waits, then it ends at once as stopped and 
     },
   );
   expect(result).toMatchObject({ status: 'stopped', exitReason: 'stopped', path: ['long'], sends: [] });
+});
+
+test('when a send finds its journey stopped (the run missed the stop signal), then the run ends as stopped there', async () => {
+  const result = await run(
+    { name: 'Missed stop', steps: [send('first', 'later'), { id: 'later', type: 'wait', duration: '1d', next: 'second' }, send('second')] },
+    undefined,
+    'missed-stop-1',
+  );
+  expect(result).toMatchObject({ status: 'stopped', exitReason: 'stopped', path: ['first'], sends: [{ stepId: 'first', status: 'skipped', reason: 'journey-stopped' }] });
 });
 
 test('when the exit event arrives, then the run leaves the journey wherever it is', async () => {

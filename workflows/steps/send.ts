@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflow
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
-import { channelTaskQueue } from '../../core/journey-contract';
+import { channelTaskQueue, JOURNEY_STOPPED } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import { patchedSince } from '../patches';
@@ -113,6 +113,12 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         ? { ...base, status: 'sent', messageId: result.messageId, ...(result.channel ? { channel: result.channel } : {}) }
         : { ...base, status: 'skipped', reason: result.reason },
     );
+    // The journey was stopped and this run missed the signal: it ends as the signal would have.
+    // (No patch: no history recorded before this line can hold a send skipped for this reason.)
+    if (result.status === 'skipped' && result.reason === JOURNEY_STOPPED) {
+      control.end('stopped');
+      return undefined;
+    }
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
