@@ -7,9 +7,7 @@ import { capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { Models } from '../db/models';
 import { raw } from '../db/raw';
-import { cachedSetting } from '../db/settings';
-
-export const CAPS_SETTING = 'frequency-caps';
+import { CAPS_SETTING, cachedSetting } from '../db/settings';
 
 export type Reservation = { admitted: true } | { admitted: false; rule: string; retryAt: Date };
 

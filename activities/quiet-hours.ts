@@ -4,9 +4,7 @@
 import { quietHoursEnd } from '../core/local-time';
 import { accountQuietHoursSchema, type AccountQuietHours, type QuietHours } from '../core/journey-steps';
 import type { Models } from '../db/models';
-import { cachedSetting } from '../db/settings';
-
-export const QUIET_HOURS_SETTING = 'quiet-hours';
+import { cachedSetting, QUIET_HOURS_SETTING } from '../db/settings';
 
 /** When quiet hours end for a customer in `zone` (theirs, else the journey's), if they are in them now. */
 export type QuietHoursCheck = (journeyHours: QuietHours | undefined, zone: string | undefined, now?: Date) => Promise<Date | undefined>;

@@ -5,6 +5,10 @@ import type { z } from 'zod';
 import { refreshedEvery } from '../lib/refreshed';
 import type { SettingsDoc } from './models';
 
+/** The settings the API edits and the workers read, by document key. */
+export const CAPS_SETTING = 'frequency-caps';
+export const QUIET_HOURS_SETTING = 'quiet-hours';
+
 /** Workers pick up a changed setting within this long. */
 export const SETTINGS_CACHE_MS = 5_000;
 

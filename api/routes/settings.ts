@@ -1,10 +1,8 @@
 import { Router } from 'express';
-import { CAPS_SETTING } from '../../activities/caps';
-import { QUIET_HOURS_SETTING } from '../../activities/quiet-hours';
 import { capRulesSchema } from '../../core/frequency-caps';
 import { accountQuietHoursSchema } from '../../core/journey-steps';
 import type { Models } from '../../db/models';
-import { saveSetting } from '../../db/settings';
+import { CAPS_SETTING, QUIET_HOURS_SETTING, saveSetting } from '../../db/settings';
 import { notFound } from '../errors';
 import { parse } from '../validate';
 

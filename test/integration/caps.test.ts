@@ -1,8 +1,8 @@
 // Frequency-cap reservations on the real store (activities/caps.ts): keyed by the send, so a
 // retry keeps its place and never takes a second; all applicable rules at once, or none.
-import { createCapReserver, CAPS_SETTING } from '../../activities/caps';
+import { createCapReserver } from '../../activities/caps';
 import { connectDatabase, Database } from '../../db/connect';
-import { saveSetting } from '../../db/settings';
+import { CAPS_SETTING, saveSetting } from '../../db/settings';
 import { testEnv } from '../support/test-env';
 
 let db: Database;

@@ -4,11 +4,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CAPS_SETTING } from '../../activities/caps';
 import { createDeliveryLedger } from '../../activities/ledger';
 import type { SendInput } from '../../activities/send';
 import { connectDatabase, Database } from '../../db/connect';
-import { saveSetting } from '../../db/settings';
+import { CAPS_SETTING, saveSetting } from '../../db/settings';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { testEnv } from '../support/test-env';
 
