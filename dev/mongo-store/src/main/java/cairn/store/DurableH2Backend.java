@@ -69,6 +69,12 @@ final class DurableH2Backend extends H2Backend {
     @Override
     protected MongoDatabase openOrCreateDatabase(String databaseName) {
         return new H2Database(databaseName, storeOf(this, H2Backend.class), getCursorRegistry()) {
+            // See IdFirstMemoryBackend: collection creation under the database's lock.
+            @Override
+            public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(String collectionName, CollectionOptions options) {
+                return super.createCollectionOrThrowIfExists(collectionName, options);
+            }
+
             // As H2Database opens a collection (same map names), with the _id lookup added.
             @Override
             protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
