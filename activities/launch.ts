@@ -10,6 +10,7 @@ import { loadJourneyVersion } from '../db/journey-versions';
 import { readJourneyState } from '../db/journey-state';
 import type { Models } from '../db/models';
 import type { JourneyRuns } from '../lib/journey-runs';
+import { launchesEnded } from '../lib/metrics';
 import { createAudienceReader } from './audience-pages';
 
 export interface LaunchDeps {
@@ -54,13 +55,10 @@ export function createLaunchActivities(deps: LaunchDeps) {
       // A stopped journey's launch ends; a paused one enters nobody: this page is retried (with
       // backoff) until it resumes.
       const journey = await readJourneyState(deps.models, input.journeyId);
-      const stopped = (): EnrollPageResult => ({
-        lastId: checkpoint.lastDoneId,
-        entered: checkpoint.entered,
-        alreadyEntered: checkpoint.alreadyEntered,
-        done: true,
-        stopped: true,
-      });
+      const stopped = (): EnrollPageResult => {
+        launchesEnded.inc({ journey: input.journeyId, outcome: 'stopped' });
+        return { lastId: checkpoint.lastDoneId, entered: checkpoint.entered, alreadyEntered: checkpoint.alreadyEntered, done: true, stopped: true };
+      };
       if (journey.stopped) return stopped();
       if (journey.paused) throw ApplicationFailure.retryable(`journey "${input.journeyId}" is paused`, 'JourneyPaused');
       const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
@@ -102,6 +100,7 @@ export function createLaunchActivities(deps: LaunchDeps) {
         },
       });
       if (outcome.halted) return stopped();
+      if (page.exhausted) launchesEnded.inc({ journey: input.journeyId, outcome: 'completed' });
       return {
         // Past the last member when the collection ended: the customers between were no members.
         lastId: page.lastId,

@@ -10,6 +10,7 @@ import { renderContent, renderContext, TemplateSyntaxError } from '../core/rende
 import type { JourneyState } from '../db/journey-state';
 import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
 import { raw } from '../db/raw';
+import { capRefusals, countSend, handOffRecoveries, reasonLabel, sendDeferrals, sendsInFlight } from '../lib/metrics';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver, Reservation } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
@@ -39,6 +40,8 @@ export interface SendInput {
    * `rerouted`, so each provider's rate limit holds. Absent: deliver on any channel here.
    */
   via?: Channel;
+  /** When the customer entered the run, while it has sent nothing: the send that goes out measures the time to first send. */
+  enteredAt?: string;
 }
 
 /**
@@ -107,6 +110,7 @@ type Attempt = FinalOutcome | Deferral | Extract<SendResult, { status: 'rerouted
 
 async function sendOnce(deps: SendDeps, input: SendInput, lease: Lease): Promise<SendResult> {
   const outcome = await attempt(deps, input, lease);
+  if (outcome.status === 'deferred') sendDeferrals.inc({ channel: input.channel, reason: reasonLabel(outcome.reason) });
   if (outcome.status === 'failed') {
     // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
     throw ApplicationFailure.create({
@@ -141,7 +145,7 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
     const claim = await deps.ledger.claim(identityOf(input));
     if (claim.outcome) return claim.outcome;
     if (claim.handOff && customer) return settleEarlier(deps, input, customer, await takeOver(deps, input, lease), lease);
-    return record(deps, input.key, prepared);
+    return record(deps, input, prepared);
   }
   // A pause or quiet hours hold a message before it is first handed over.
   const held = await heldBack(deps, input, prepared.customer, journey);
@@ -158,9 +162,9 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
     // The adapter never ran: the mark comes off, and the send is capped.
     lease.held = false;
     await deps.ledger.withdrawHandOff(input.key, lease.owner);
-    return capped(deps, input, reservation);
+    return capped(deps, input, prepared.route.channel, reservation);
   }
-  return record(deps, input.key, await deliver(deps, input, prepared, claim));
+  return record(deps, input, await deliver(deps, input, prepared, claim));
 }
 
 /** Takes over an earlier attempt's hand-off whose lease ran out (see owned). */
@@ -176,6 +180,7 @@ function owned(input: SendInput, lease: Lease, claim: Claim): Claim {
   if (claim.outcome) return claim;
   if (claim.inFlightUntil || !claim.handOff) {
     const until = claim.inFlightUntil?.getTime() ?? Date.now();
+    sendsInFlight.inc({ channel: input.channel });
     throw ApplicationFailure.create({
       message: claim.inFlightUntil
         ? `another attempt of send ${input.key} is handing it to the provider; its lease runs until ${claim.inFlightUntil.toISOString()}`
@@ -200,20 +205,26 @@ export const SEND_IN_FLIGHT = 'SendInFlight';
 async function settleEarlier(deps: SendDeps, input: SendInput, customer: CustomerDoc, claim: Claim, lease: Lease): Promise<Attempt> {
   if (claim.outcome) return claim.outcome;
   const earlier = claim.handOff!;
+  handOffRecoveries.inc({ channel: earlier.channel });
   const prepared = await prepare(deps, input, customer, [{ channel: earlier.channel, templateId: earlier.templateId }]);
-  if (!('route' in prepared)) return prepared.status === 'rerouted' ? prepared : record(deps, input.key, prepared);
+  if (!('route' in prepared)) return prepared.status === 'rerouted' ? prepared : record(deps, input, prepared);
   const reservation = await reserve(deps, input, earlier.channel, earlier.at);
   if (!reservation.admitted) {
     lease.held = false;
     await deps.ledger.withdrawHandOff(input.key, lease.owner);
-    return capped(deps, input, reservation);
+    return capped(deps, input, earlier.channel, reservation);
   }
-  return record(deps, input.key, await deliver(deps, input, prepared, claim));
+  return record(deps, input, await deliver(deps, input, prepared, claim));
 }
 
-/** Records the outcome; one another attempt recorded first stands (see DeliveryLedger.record). */
-function record(deps: SendDeps, key: string, outcome: FinalOutcome): Promise<FinalOutcome> {
-  return deps.ledger.record(key, outcome);
+/**
+ * Records the outcome; one another attempt recorded first stands (see DeliveryLedger.record).
+ * Counted only by the attempt whose outcome stood, so a retry counts nothing twice.
+ */
+async function record(deps: SendDeps, input: SendInput, outcome: FinalOutcome): Promise<FinalOutcome> {
+  const recorded = await deps.ledger.record(input.key, outcome);
+  if (recorded === outcome) countSend(outcome.status === 'sent' ? (outcome.channel ?? input.channel) : input.channel, outcome, input.enteredAt);
+  return recorded;
 }
 
 function reserve(deps: SendDeps, input: SendInput, channel: Channel, handedOffAt?: Date): Promise<Reservation> {
@@ -221,10 +232,11 @@ function reserve(deps: SendDeps, input: SendInput, channel: Channel, handedOffAt
   return deps.reserveCap({ customerId: input.customerId, channel, key: input.key, ...(handedOffAt ? { handedOffAt } : {}) });
 }
 
-async function capped(deps: SendDeps, input: SendInput, reservation: Extract<Reservation, { admitted: false }>): Promise<Attempt> {
+async function capped(deps: SendDeps, input: SendInput, channel: Channel, reservation: Extract<Reservation, { admitted: false }>): Promise<Attempt> {
   const reason = `capped:${reservation.rule}`;
+  capRefusals.inc({ channel, rule: reservation.rule, then: input.whenCapped === 'defer' ? 'deferred' : 'skipped' });
   if (input.whenCapped === 'defer') return { status: 'deferred', retryAt: reservation.retryAt.toISOString(), reason };
-  return record(deps, input.key, { status: 'skipped', reason });
+  return record(deps, input, { status: 'skipped', reason });
 }
 
 /** Why a customer cannot be reached on a channel, or undefined when they can. */

@@ -4,11 +4,13 @@ import { CHANNELS, type Channel } from '../core/channels';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
+import { serveMetrics, timeRequests } from './metrics';
 import type { EventIngest } from '../lib/event-ingest';
 import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
+import { gaugeRunningLaunches } from '../lib/metrics';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
 import { customersRouter } from './routes/customers';
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(timeRequests());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -65,6 +68,9 @@ export function createApp(deps: AppDeps): CairnApp {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  // Prometheus scrapes with an API key (its `authorization` setting): the API faces customers' browsers.
+  gaugeRunningLaunches(() => deps.launches.countRunning());
+  app.get('/metrics', requireApiKey(deps.apiKeys), serveMetrics);
 
   // Reached by customers' browsers and by providers: each checks its own credentials (a signed
   // token, Twilio's signature) instead of an API key.

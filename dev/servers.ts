@@ -29,17 +29,7 @@ function binaryFile(name: string): string {
   return file;
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../lib/free-port';
 
 /** Where a child's output goes: a log file, or this terminal with the child's name before each line. */
 type Output = { logFile: string } | { prefix: string };

@@ -57,7 +57,7 @@ const schema = z.object({
     .default(DEFAULT_WORKFLOW_CACHE_SIZE),
   /** A workflow bundle made ahead of time (`npm run build` writes dist/workflow-bundle.js); unset, the worker bundles workflows/ at start. */
   CAIRN_WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  /** host:port where the worker serves its Temporal SDK metrics for Prometheus (`/metrics`); unset, none. */
+  /** host:port where the worker serves Prometheus metrics at `/metrics`, Cairn's and the Temporal SDK's; unset, none. */
   CAIRN_WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.:[\]-]+:\d+$/, 'must be host:port').optional(),
 });
 
@@ -91,7 +91,7 @@ export interface Config {
     workflowCacheSize: number;
     /** The file of a workflow bundle made ahead of time, if any. */
     workflowBundle?: string;
-    /** host:port of the Prometheus endpoint for the worker's SDK metrics, if any. */
+    /** host:port of the worker's Prometheus endpoint (workers/metrics-server.ts), if any. */
     metricsAddress?: string;
   };
 }

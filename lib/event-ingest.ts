@@ -13,6 +13,7 @@ import type { EventDoc, Models } from '../db/models';
 import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
 import { SETTINGS_CACHE_MS } from '../db/settings';
 import { foldBatch, markerOf } from './event-rollups';
+import { eventsIngested } from './metrics';
 import { refreshedEvery } from './refreshed';
 
 export interface IncomingEvent {
@@ -86,6 +87,8 @@ export function createEventIngest(
     }));
     const duplicates = await insertNew(models.events, docs);
     const fresh = docs.filter((d) => !duplicates.has(d._id));
+    eventsIngested.inc({ outcome: 'accepted' }, fresh.length);
+    eventsIngested.inc({ outcome: 'duplicate' }, duplicates.size);
     if (fresh.length > 0) {
       await finishBatch(models, dispatch, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, []).catch((err) => {
         if (!(err instanceof DispatchError)) throw err;

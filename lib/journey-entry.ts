@@ -13,6 +13,7 @@ import { JOURNEY_STATE_REFRESH_MS } from '../db/journey-state';
 import { storedRule } from '../db/segment-model';
 import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import { runLimited } from './concurrency';
+import { countEntry } from './metrics';
 import type { JourneyRuns, RunTemplate } from './journey-runs';
 import { refreshedEvery } from './refreshed';
 
@@ -72,7 +73,7 @@ export function createJourneyEntry(deps: {
       return rule !== undefined && matchesSegment(rule, c, now);
     };
     await runLimited(CONCURRENCY, [
-      ...entering.flatMap((j) => customers.filter((c) => matches(j, c)).map((c) => () => deps.runs.start(template(j), c._id))),
+      ...entering.flatMap((j) => customers.filter((c) => matches(j, c)).map((c) => async () => countEntry(j._id, 'segment', await deps.runs.start(template(j), c._id)))),
       ...exiting.flatMap((j) => customers.filter((c) => !matches(j, c)).map((c) => () => deps.runs.leftSegment(j._id, c._id))),
     ]);
   }
@@ -110,7 +111,7 @@ export function createJourneyEntry(deps: {
     await runLimited(
       CONCURRENCY,
       [...byCustomer].map(([customerId, list]) => async () => {
-        for (const event of list) for (const j of entries.filter((j) => entryEvent(j) === event.name)) await deps.runs.start(template(j), customerId, event);
+        for (const event of list) for (const j of entries.filter((j) => entryEvent(j) === event.name)) countEntry(j._id, 'event', await deps.runs.start(template(j), customerId, event));
       }),
     );
     // The roll-ups changed, and behavioural segments read them.

@@ -27,6 +27,7 @@ import {
 import type { JourneyEntryDoc } from '../db/models';
 import { isDuplicateKey } from '../db/duplicate-key';
 import { runLimited } from './concurrency';
+import { countEntry } from './metrics';
 import { describeIfExists } from './temporal';
 
 /** How many workflow starts one launch keeps in flight at once. */
@@ -330,6 +331,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
           }
           const entered = once ? await startEntry(run, customerId, 1) : await start(run, customerId);
           (entered ? outcome.entered : outcome.alreadyEntered).push(customerId);
+          countEntry(run.journeyId, 'launch', entered);
           options.onEntered?.(index, entered);
         }),
       );

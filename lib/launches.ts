@@ -55,6 +55,12 @@ export function createLaunches(client: Client, taskQueue: string) {
       }
     },
 
+    /** Launches running on this task queue now (a visibility count). */
+    async countRunning(): Promise<number> {
+      const { count } = await client.workflow.count(`WorkflowType = "launchWorkflow" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`);
+      return count;
+    },
+
     async describe(journeyId: string, segmentId: string): Promise<LaunchView | undefined> {
       const handle = client.workflow.getHandle(launchWorkflowId(journeyId, segmentId));
       const description = await describeIfExists(handle);

@@ -11,14 +11,17 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createRealActivities } from './activity-deps';
 import { createJourneyWorkers } from './create-worker';
+import { sdkMetricsAddress, serveWorkerMetrics } from './metrics-server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const signingSecret = requireSigningSecret(config);
-  if (config.worker.metricsAddress) {
+  const sdkMetrics = config.worker.metricsAddress ? await sdkMetricsAddress() : undefined;
+  if (sdkMetrics) {
     // Before any connection: the runtime is made once per process.
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.worker.metricsAddress } } } });
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } });
   }
+  const metricsServer = config.worker.metricsAddress ? await serveWorkerMetrics(config.worker.metricsAddress, sdkMetrics) : undefined;
   warnIfHeapTooSmall(config.worker.workflowCacheSize);
   const db = await connectDatabase(config.mongodbUri);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     );
     await worker.run();
   } finally {
+    metricsServer?.close();
     await close();
     await connection.close();
     await clientConnection.close();

@@ -76,6 +76,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
       ...(settings?.quietHours ? { quietHours: settings.quietHours } : {}),
       ...(settings?.timeZone ? { timeZone: settings.timeZone } : {}),
+      // For the time-to-first-send metric; an activity input, so histories replay as before.
+      ...(state.sends.some((s) => s.status === 'sent') ? {} : { enteredAt: state.enteredAt }),
     };
     let via = step.channel;
     let reroutes = 0;
