@@ -12,7 +12,7 @@ import { startSmtpSink } from '../dev/smtp-sink';
 import { startTwilioServer } from '../dev/twilio-server';
 
 const DEV_API_KEY = 'cairn-dev-key';
-const PORTS = { temporal: 7233, temporalUi: 8233, mongo: 27017, smtp: 2525, mailViewer: 8025, twilio: 8026, fcm: 8027, fcmViewer: 8028 };
+const PORTS = { temporal: 7233, temporalUi: 8233, mongo: 27017, smtp: 2525, mailViewer: 8025, twilio: 8026, fcm: 8027, fcmViewer: 8028, workerMetrics: 9464 };
 /** The local Twilio server's account: any AC + 32 hex digits will do; +15005550006 is Twilio's test sender. */
 const LOCAL_TWILIO = { accountSid: `AC${'0'.repeat(32)}`, authToken: 'cairn-local-twilio', from: '+15005550006' };
 const LOCAL_FIREBASE_PROJECT = 'cairn-local';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     } else lines.push('Push             FIREBASE_PROJECT_ID  (yours)');
 
     if (!env.CAIRN_API_KEYS) env.CAIRN_API_KEYS = DEV_API_KEY;
+    env.CAIRN_WORKER_METRICS_ADDRESS ??= `127.0.0.1:${PORTS.workerMetrics}`;
     env.CAIRN_SIGNING_SECRET ??= localSigningSecret(dataDir);
 
     // The workflows as `npm start`'s build bundled them, rather than bundled again by the worker;
@@ -130,6 +131,8 @@ async function main(): Promise<void> {
 
     lines.unshift(`API              http://localhost:${port}  (OpenAPI: http://localhost:${port}/openapi.json)`);
     if (env.CAIRN_API_KEYS === DEV_API_KEY) lines.push(`API key          ${DEV_API_KEY}  (development default; set CAIRN_API_KEYS)`);
+    lines.push(`Metrics          http://localhost:${port}/metrics  (API; with the API key as bearer token)`);
+    lines.push(`                 http://${env.CAIRN_WORKER_METRICS_ADDRESS}/metrics  (worker: Cairn's and the Temporal SDK's)`);
     console.log(`\ncairn is running. Ctrl-C stops it.\n\n  ${lines.join('\n  ')}\n  Logs             ${logDir}\n`);
 
     // Either child dying takes the whole stack down, rather than leaving half of it running.
