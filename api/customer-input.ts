@@ -11,7 +11,8 @@ const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
 export const attributeValues = (max: number) =>
   z
     .record(attributeNameSchema, z.union([scalar, z.array(scalar).max(1000), z.null()]))
-    .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`);
+    .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`)
+    .meta({ maxProperties: max });
 
 export const customerFieldsSchema = z
   .object({
@@ -53,7 +54,8 @@ export const customerBatchSchema = z
       .array(customerFieldsSchema.extend({ id: idSchema }))
       .min(1)
       .max(MAX_BATCH)
-      .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'must not repeat a customer ID'),
+      .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'must not repeat a customer ID')
+      .meta({ description: 'Each customer ID at most once' }),
   })
   .strict();
 

@@ -15,6 +15,12 @@ const PART = /(\d+)([smhdw])/g;
 /** Largest duration a wait step may take: about ten years. */
 export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
 
+/** What JSON Schema can say of a duration (the OpenAPI document); the range needs parseDuration. */
+export const DURATION_DOC = {
+  pattern: DURATION.source,
+  description: 'A duration: whole numbers of s, m, h, d or w, such as "30m" or "1d12h"; more than zero and at most ten years (3650d)',
+};
+
 /** Milliseconds in a duration string, or undefined when the string is not one. */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION.test(text)) return undefined;

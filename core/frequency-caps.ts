@@ -3,7 +3,7 @@
 // the counts.
 import { z } from 'zod';
 import { CHANNELS, type Channel } from './channels';
-import { parseDuration } from './duration';
+import { DURATION_DOC, parseDuration } from './duration';
 import { idSchema } from './journey-steps';
 
 export const capRuleSchema = z
@@ -12,7 +12,10 @@ export const capRuleSchema = z
     /** The channels the rule counts and limits; all channels when absent. */
     channels: z.array(z.enum(CHANNELS)).min(1).optional(),
     limit: z.number().int().min(1).max(1000),
-    window: z.string().refine((w) => parseDuration(w) !== undefined, 'must be a duration such as "1d" or "1w"'),
+    window: z
+      .string()
+      .refine((w) => parseDuration(w) !== undefined, 'must be a duration such as "1d" or "1w"')
+      .meta(DURATION_DOC),
   })
   .strict();
 
@@ -21,7 +24,8 @@ export const capRulesSchema = z
     rules: z
       .array(capRuleSchema)
       .max(20)
-      .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule IDs must differ'),
+      .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule IDs must differ')
+      .meta({ description: 'Each rule ID at most once' }),
   })
   .strict();
 

@@ -40,7 +40,7 @@ export const settingsSchema = z
 
 export const journeyDefinitionSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).meta({ pattern: '\\S', description: 'Not blank' }),
     description: z.string().max(2000).optional(),
     entry: entrySchema.optional(),
     settings: settingsSchema.optional(),

@@ -2,16 +2,19 @@
 import { z } from 'zod';
 import { timeZoneSchema } from './locale';
 import { CHANNELS } from './channels';
-import { parseDuration } from './duration';
+import { DURATION_DOC, parseDuration } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
 import { attributeNameSchema, eventNameSchema } from './names';
 import { segmentRuleSchema } from './segment-rules';
 
 export const idSchema = z.string().regex(ID_PATTERN, `must use ${ID_RULE}`);
 
-export const durationSchema = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
-});
+export const durationSchema = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
+  })
+  .meta(DURATION_DOC);
 
 /** The step that follows; none ends the journey. */
 const next = idSchema.optional();

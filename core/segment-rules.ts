@@ -2,7 +2,7 @@
 // a UI). Validated here at the edge, stored with the segment, then compiled to a MongoDB filter
 // (segment-filter.ts) or evaluated against one customer (segment-match.ts). Pure: no I/O, no clock.
 import { z } from 'zod';
-import { parseDuration } from './duration';
+import { DURATION_DOC, parseDuration } from './duration';
 import { canonicalLocale, timeZoneSchema } from './locale';
 import { attributeNameSchema, eventNameSchema } from './names';
 import { CHANNELS } from './channels';
@@ -17,14 +17,19 @@ const MAX_VALUES = 500;
 export const PUSH_PLATFORMS = ['ios', 'android', 'web'] as const;
 
 // A NUL cannot travel in a BSON regex, and no real attribute value needs one.
-const text = z.string().max(1000).refine((s) => !s.includes('\0'), 'must not contain the NUL character');
+const text = z
+  .string()
+  .max(1000)
+  .refine((s) => !s.includes('\0'), 'must not contain the NUL character')
+  .meta({ pattern: '^[^\\u0000]*$' });
 const scalar = z.union([text, z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
 const orderable = z.union([text, z.number()], { error: 'must be a number or a string' });
 const attributeName = attributeNameSchema;
 const eventName = eventNameSchema;
 const duration = z
   .string()
-  .refine((t) => parseDuration(t) !== undefined, 'must be a duration such as "12h", "7d", "30d" or "2w", at most ten years');
+  .refine((t) => parseDuration(t) !== undefined, 'must be a duration such as "12h", "7d", "30d" or "2w", at most ten years')
+  .meta(DURATION_DOC);
 const list = <T extends z.ZodType>(item: T, max = MAX_VALUES) => z.array(item).min(1).max(max);
 
 export const attributeConditionSchema = z.discriminatedUnion(
