@@ -2,10 +2,19 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+/** The body of every error answer (the OpenAPI document's error shape). */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** Each wrong field of a 400 invalid_request. */
+    details: z.array(fieldErrorSchema).optional(),
+  }),
+});
+type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export class AppError extends Error {
   constructor(
@@ -45,7 +54,7 @@ export function fromZod(error: z.ZodError, prefix?: string): AppError {
 
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof AppError) {
-    res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+    res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } } satisfies ErrorBody);
     return;
   }
   // Errors raised by express.json(): malformed or oversized bodies.

@@ -1,13 +1,39 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { CHANNELS } from '../../core/channels';
+import { ID_PATTERN } from '../../core/ids';
 import type { CustomerDoc, Models } from '../../db/models';
 import { notFound } from '../errors';
 import { parse, pathId, requestBody } from '../validate';
 import { upsertById } from '../../db/upsert';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import { customerBatchSchema, customerBodySchema, customerUpdate } from '../customer-input';
-import { inboxMessageView } from '../inbox-schemas';
+import { inboxMessageSchema, inboxMessageView } from '../inbox-schemas';
+import { idParam, json, named, type Operation } from '../openapi-spec';
 
-export function customerView(doc: CustomerDoc) {
+const customerViewSchema = named(
+  'Customer',
+  z.object({
+    id: z.string(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    timeZone: z.string().optional(),
+    locale: z.string().optional(),
+    pushTokens: z.array(z.object({ token: z.string(), platform: z.enum(['ios', 'android', 'web']) })),
+    consent: z.partialRecord(z.enum(CHANNELS), z.boolean()),
+    attributes: z.record(z.string(), z.unknown()),
+    /** Per event name: count, first and last time. */
+    events: z.record(z.string(), z.object({ count: z.number().int(), first: z.date(), last: z.date() })),
+    lastSeenAt: z.date().optional(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  }),
+);
+
+const batchAnswerSchema = z.object({ created: z.number().int(), updated: z.number().int() });
+const customerInboxSchema = z.object({ messages: z.array(inboxMessageSchema.extend({ journeyId: z.string() })) });
+
+export function customerView(doc: CustomerDoc): z.infer<typeof customerViewSchema> {
   return {
     id: doc._id,
     email: doc.email,
@@ -43,7 +69,7 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
       { ordered: false, timestamps: false },
     );
     await entry.customersChanged(customers.map((c) => c.id));
-    res.json({ created: result.upsertedCount, updated: result.matchedCount });
+    res.json({ created: result.upsertedCount, updated: result.matchedCount } satisfies z.infer<typeof batchAnswerSchema>);
   });
 
   /** Identify: creates the customer or merges the given fields into it (`{}`: none). */
@@ -71,8 +97,53 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
     res.json({
       // The customer's own view, plus which journey sent each message.
       messages: messages.map((m) => ({ ...inboxMessageView(m), journeyId: m.journeyId })),
-    });
+    } satisfies z.infer<typeof customerInboxSchema>);
   });
 
   return router;
 }
+
+/** The batch route's path is no customer ID (see ONE_CUSTOMER). */
+const customerId = z.object({
+  id: idParam('Your ID for the customer (any but "batch")').meta({ pattern: `^(?![Bb][Aa][Tt][Cc][Hh]$)${ID_PATTERN.source.slice(1)}` }),
+});
+
+export const customerOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/customers/batch',
+    summary: 'Create or update up to 1,000 customers; all are validated before any is written',
+    description: 'Each customer ID at most once in a batch (else 400).',
+    auth: 'apiKey',
+    body: named('CustomerBatchInput', customerBatchSchema),
+    ok: { 200: json('Written', batchAnswerSchema) },
+  },
+  {
+    method: 'put',
+    path: '/v1/customers/{id}',
+    summary: 'Create a customer or merge fields into it (null removes a field; `{}` creates it with none)',
+    auth: 'apiKey',
+    params: customerId,
+    body: named('CustomerInput', customerBodySchema),
+    ok: { 200: json('Updated', customerViewSchema), 201: json('Created', customerViewSchema) },
+    errors: { 400: 'Invalid input, or no JSON body: `error.details` names each wrong field' },
+  },
+  {
+    method: 'get',
+    path: '/v1/customers/{id}',
+    summary: 'Read a customer',
+    auth: 'apiKey',
+    params: customerId,
+    ok: { 200: json('The customer', customerViewSchema) },
+    errors: { 404: 'No such customer' },
+  },
+  {
+    method: 'get',
+    path: '/v1/customers/{id}/inbox',
+    summary: "The customer's web inbox, newest first (100 at most), with the journey that sent each message",
+    auth: 'apiKey',
+    params: z.object({ id: idParam('Customer ID') }),
+    ok: { 200: json('Messages', customerInboxSchema) },
+    errors: { 404: 'No such customer' },
+  },
+];

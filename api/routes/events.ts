@@ -4,6 +4,7 @@ import { idSchema } from '../../core/journey-definition';
 import { eventNameSchema } from '../../core/names';
 import { attributeValues } from '../customer-input';
 import type { EventIngest } from '../../lib/event-ingest';
+import { json, named, type Operation } from '../openapi-spec';
 import { parse } from '../validate';
 
 const FUTURE_TOLERANCE_MS = 3_600_000;
@@ -19,6 +20,7 @@ export const eventSchema = z
       .datetime({ offset: true })
       .transform((t) => new Date(t))
       .refine((t) => t.getTime() <= Date.now() + FUTURE_TOLERANCE_MS, 'must not be more than an hour in the future')
+      .meta({ description: 'When it happened, ISO 8601 with an offset: at most an hour in the future (else 400); default: when it arrives' })
       .optional(),
     properties: attributeValues(100).optional(),
   })
@@ -32,7 +34,8 @@ export const eventBatchSchema = z
       .array(eventSchema)
       .min(1)
       .max(MAX_EVENT_BATCH)
-      .refine((list) => new Set(list.map((e) => e.id)).size === list.length, 'must not repeat an event ID'),
+      .refine((list) => new Set(list.map((e) => e.id)).size === list.length, 'must not repeat an event ID')
+      .meta({ description: 'Each event ID at most once' }),
   })
   .strict();
 
@@ -41,14 +44,43 @@ export function eventsRouter(events: Pick<EventIngest, 'ingest'>): Router {
 
   router.post('/', async (req, res) => {
     const event = parse(eventSchema, req.body);
-    res.status(202).json(await events.ingest([event]));
+    res.status(202).json((await events.ingest([event])) satisfies z.infer<typeof ingestResultSchema>);
   });
 
   /** Up to 1,000 events: all are validated before any is stored. */
   router.post('/batch', async (req, res) => {
     const { events: batch } = parse(eventBatchSchema, req.body);
-    res.status(202).json(await events.ingest(batch));
+    res.status(202).json((await events.ingest(batch)) satisfies z.infer<typeof ingestResultSchema>);
   });
 
   return router;
 }
+
+const ingestResultSchema = named(
+  'IngestResult',
+  z.object({
+    /** Events stored now. */
+    accepted: z.number().int(),
+    /** Events whose ID was already stored. */
+    duplicates: z.number().int(),
+  }),
+);
+
+export const eventOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/events',
+    summary: "Track one event; it updates the customer's roll-ups (a resent event ID is ignored)",
+    auth: 'apiKey',
+    body: named('EventInput', eventSchema),
+    ok: { 202: json('Stored', ingestResultSchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/events/batch',
+    summary: 'Track up to 1,000 events; all are validated before any is stored',
+    auth: 'apiKey',
+    body: named('EventBatchInput', eventBatchSchema),
+    ok: { 202: json('Stored', ingestResultSchema) },
+  },
+];

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { StreamPosition } from '../../core/inbox-cursor';
 import type { Models } from '../../db/models';
 import { createInboxFeed } from '../../lib/inbox-feed';
@@ -14,10 +14,12 @@ import {
   inboxListQuerySchema,
   inboxListResponseSchema,
   inboxMessageView,
+  inboxMessageSchema,
   inboxReadAllResponseSchema,
   inboxTokenBodySchema,
   inboxTokenResponseSchema,
 } from '../inbox-schemas';
+import { idParam, json, named, text, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 import { inboxStream } from './inbox-stream';
 
@@ -171,3 +173,67 @@ function snippet(): string {
   }
   return snippetSource;
 }
+
+const messages = named('InboxList', inboxListResponseSchema);
+named('InboxMessage', inboxMessageSchema);
+
+export const inboxOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/inbox/cairn-inbox.js',
+    summary: 'The browser snippet that shows the inbox (see docs/web-inbox.md)',
+    auth: 'none',
+    ok: { 200: text('JavaScript', 'application/javascript') },
+    errors: { 404: 'The snippet is not installed with this server' },
+  },
+  {
+    method: 'get',
+    path: '/inbox/messages',
+    summary: "The token's customer's inbox, newest first, with the unread count",
+    auth: 'inboxToken',
+    query: inboxListQuerySchema,
+    ok: { 200: json('The messages', messages) },
+    errors: { 400: 'Invalid query, or `before` is no message of this inbox' },
+  },
+  {
+    method: 'post',
+    path: '/inbox/messages/{id}/read',
+    summary: 'Mark one message read (the first time counts)',
+    auth: 'inboxToken',
+    params: z.object({ id: z.string().meta({ description: 'Message ID' }) }),
+    ok: { 200: json('The message', inboxMessageSchema) },
+    errors: { 404: 'No such message in this inbox' },
+  },
+  {
+    method: 'post',
+    path: '/inbox/read-all',
+    summary: 'Mark every message read',
+    auth: 'inboxToken',
+    ok: { 200: json('Marked', named('InboxReadAll', inboxReadAllResponseSchema)) },
+  },
+  {
+    method: 'get',
+    path: '/inbox/stream',
+    summary: 'Server-sent events: `message` (an InboxMessage) as each arrives, `read` (InboxReadEvent), `reset` (reload the list)',
+    auth: 'inboxToken',
+    query: z.object({
+      lastEventId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,4000}$/)
+        .optional()
+        .meta({ description: "Resume after this event (or send the Last-Event-ID header): the `lastEventId` of the list, or an event's ID" }),
+    }),
+    ok: { 200: text('The event stream; `read` events carry an InboxReadEvent', 'text/event-stream') },
+    errors: { 400: '`lastEventId` (or Last-Event-ID) is not an event ID of this stream' },
+  },
+  {
+    method: 'post',
+    path: '/v1/customers/{id}/inbox-token',
+    summary: "Issue a token for the customer's browser to read their web inbox (your server calls this, with the API key)",
+    auth: 'apiKey',
+    params: z.object({ id: idParam('Customer ID') }),
+    body: { mediaType: 'application/json', schema: named('InboxTokenInput', inboxTokenBodySchema), required: false },
+    ok: { 200: json('The token', named('InboxToken', inboxTokenResponseSchema)) },
+    errors: { 404: 'No such customer' },
+  },
+];

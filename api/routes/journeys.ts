@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Channel } from '../../core/channels';
 import { CHANNEL_SETUP } from '../../lib/config';
 import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
@@ -9,9 +10,11 @@ import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
 import { conflict, fieldPath, FieldError, invalid, notFound } from '../errors';
+import { journeyStatsSchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
+import { idParam, json, named, type Operation } from '../openapi-spec';
 import { pathId } from '../validate';
 
-export function journeyView(doc: JourneyDoc) {
+export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> {
   return {
     id: doc._id,
     version: doc.version,
@@ -134,7 +137,7 @@ export function journeysRouter(deps: {
   /** Checks a definition without saving anything: 200, or a 400 naming each problem. */
   router.post('/:id/validate', async (req, res) => {
     await validDefinition(pathId(req.params.id, 'id'), req.body);
-    res.json({ valid: true });
+    res.json({ valid: true } satisfies z.infer<typeof validSchema>);
   });
 
   /** Publishes the draft as the next version, checking its references again (templates may have changed). */
@@ -161,7 +164,7 @@ export function journeysRouter(deps: {
     const id = pathId(req.params.id, 'id');
     const doc = await models.journeys.findById(id).lean();
     if (!doc) throw notFound(`journey "${id}"`);
-    res.json(await stats(id, (doc.definition ?? { name: doc._id, steps: [] }) as JourneyDefinition));
+    res.json((await stats(id, (doc.definition ?? { name: doc._id, steps: [] }) as JourneyDefinition)) satisfies z.infer<typeof journeyStatsSchema>);
   });
 
   /** One customer's run: where it is, what it sent, what it waits for. */
@@ -170,8 +173,87 @@ export function journeysRouter(deps: {
     const customerId = pathId(req.params.customerId, 'customerId');
     const run = await runs.describe(id, customerId);
     if (!run) throw notFound(`a run of journey "${id}" for customer "${customerId}"`);
-    res.json(run);
+    res.json(run satisfies z.infer<typeof runViewSchema>);
   });
 
   return router;
 }
+
+const validSchema = z.object({ valid: z.literal(true) });
+const journeyId = z.object({ id: idParam('Journey ID') });
+const definition = named('JourneyDefinition', journeyDefinitionSchema);
+const archived = { 409: 'The journey is archived' };
+
+export const journeyOperations: Operation[] = [
+  {
+    method: 'put',
+    path: '/v1/journeys/{id}',
+    summary: 'Create a journey or save a new version of its definition (runs under way keep theirs)',
+    description: 'Besides the schema: the steps form a graph the checks accept (every `next` names a step, no step is unreachable), and every template and segment named exists (else 400).',
+    auth: 'apiKey',
+    params: journeyId,
+    body: definition,
+    ok: { 200: json('New version saved', journeyViewSchema), 201: json('Created', journeyViewSchema) },
+    errors: archived,
+  },
+  {
+    method: 'put',
+    path: '/v1/journeys/{id}/draft',
+    summary: 'Save a draft, checked like a publish; launches keep using the published version',
+    auth: 'apiKey',
+    params: journeyId,
+    body: definition,
+    ok: { 200: json('Draft saved', journeyViewSchema), 201: json('Journey created with a draft', journeyViewSchema) },
+    errors: archived,
+  },
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/validate',
+    summary: 'Check a definition without saving it (the journey need not exist)',
+    auth: 'apiKey',
+    params: journeyId,
+    body: definition,
+    ok: { 200: json('Valid', validSchema) },
+    errors: archived,
+  },
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/publish',
+    summary: 'Publish the draft as the next version, checking its references again',
+    auth: 'apiKey',
+    params: journeyId,
+    ok: { 200: json('Published', journeyViewSchema) },
+    errors: {
+      400: 'The draft names a template or segment that no longer fits: `error.details` names each',
+      404: 'No such journey',
+      409: 'The journey is archived, or has no draft',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/journeys/{id}',
+    summary: 'Read a journey and its current version',
+    auth: 'apiKey',
+    params: journeyId,
+    ok: { 200: json('The journey', journeyViewSchema) },
+    errors: { 404: 'No such journey' },
+  },
+  {
+    method: 'get',
+    path: '/v1/journeys/{id}/stats',
+    summary: 'Journey and per-step numbers: entered, on the step now, sends by outcome and by provider-reported status, statuses, conversions, split paths',
+    auth: 'apiKey',
+    params: journeyId,
+    ok: { 200: json('The numbers', journeyStatsSchema) },
+    errors: { 404: 'No such journey' },
+  },
+  {
+    method: 'get',
+    path: '/v1/journeys/{id}/runs/{customerId}',
+    summary: "One customer's run: Temporal status, current step, path, sends, wait deadline",
+    auth: 'apiKey',
+    params: journeyId.extend({ customerId: idParam('Customer ID') }),
+    ok: { 200: json('The run', runViewSchema) },
+    errors: { 404: 'No run of this journey for this customer' },
+  },
+];

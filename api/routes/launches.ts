@@ -8,6 +8,16 @@ import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
 import { conflict, invalid, notFound } from '../errors';
+import {
+  launchAnswerSchema,
+  launchProgressSchema,
+  pauseAnswerSchema,
+  runStopAnswerSchema,
+  stopAnswerSchema,
+  stopEntriesAnswerSchema,
+  type LaunchAnswer,
+} from '../journey-schemas';
+import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
@@ -18,7 +28,8 @@ export const customerIdsSchema = z
   .array(idSchema)
   .min(1)
   .max(MAX_LAUNCH_CUSTOMERS)
-  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer');
+  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer')
+  .meta({ uniqueItems: true, description: 'Customers who exist, each once' });
 
 export const launchBodySchema = z
   .object({
@@ -31,7 +42,8 @@ export const launchBodySchema = z
   .refine((b) => b.customerIds === undefined || b.segmentId === undefined, {
     message: 'give customerIds or segmentId, not both',
     path: ['customerIds'],
-  });
+  })
+  .meta({ not: { required: ['customerIds', 'segmentId'] } });
 
 /** Launching and stopping a journey: at listed customers, at a segment, or by its own entry (going live). */
 export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches; entry: Pick<JourneyEntry, 'journeysChanged'> }): Router {
@@ -56,7 +68,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
 
     if (body.customerIds) {
       const outcome = await enterCustomers(models, runs, { journeyId: id, journeyVersion: journey.version, definition }, body.customerIds);
-      res.status(202).json({ ...head, ...outcome });
+      res.status(202).json({ ...head, ...outcome } satisfies LaunchAnswer);
       return;
     }
 
@@ -71,7 +83,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     }
     const segmentId = body.segmentId ?? (entry.type === 'segment' ? entry.segmentId : undefined);
     if (segmentId === undefined) {
-      res.status(202).json({ ...head, live: true });
+      res.status(202).json({ ...head, live: true } satisfies LaunchAnswer);
       return;
     }
     const segment = await models.segments.findById(segmentId).lean();
@@ -94,7 +106,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
       ...head,
       ...(body.segmentId === undefined ? { live: true } : {}),
       launch: { ...launch, segmentId, progress: `/v1/journeys/${id}/launches/${segmentId}` },
-    });
+    } satisfies LaunchAnswer);
   });
 
   /** Stops new entries of a live journey; runs already under way go on. */
@@ -103,7 +115,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
     deps.entry.journeysChanged();
-    res.json({ journeyId: id, live: false });
+    res.json({ journeyId: id, live: false } satisfies z.infer<typeof stopEntriesAnswerSchema>);
   });
 
   /**
@@ -114,7 +126,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const id = pathId(req.params.id, 'id');
     const result = await models.journeys.updateOne({ _id: id }, { $set: { live: false, stopped: true } });
     if (result.matchedCount === 0) throw notFound(`journey "${id}"`);
-    res.status(202).json({ journeyId: id, live: false, ...(await stopped(id, 'journey stopped')) });
+    res.status(202).json({ journeyId: id, live: false, ...(await stopped(id, 'journey stopped')) } satisfies z.infer<typeof stopAnswerSchema>);
   });
 
   /** Pauses the journey: nobody enters, runs hold before their next send; waits go on. */
@@ -122,7 +134,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { paused: true });
     deps.entry.journeysChanged();
-    res.status(202).json({ journeyId: id, paused: true, signalled: await runs.pauseAll(id, true) });
+    res.status(202).json({ journeyId: id, paused: true, signalled: await runs.pauseAll(id, true) } satisfies z.infer<typeof pauseAnswerSchema>);
   });
 
   /** Resumes a paused journey: held sends go out, entries start again. */
@@ -130,14 +142,14 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { paused: false });
     deps.entry.journeysChanged();
-    res.status(202).json({ journeyId: id, paused: false, signalled: await runs.pauseAll(id, false) });
+    res.status(202).json({ journeyId: id, paused: false, signalled: await runs.pauseAll(id, false) } satisfies z.infer<typeof pauseAnswerSchema>);
   });
 
   /** Archives the journey: stopped for good, read-only, kept with its versions and numbers. */
   router.post('/:id/archive', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     await setFlag(models, id, { archived: true, live: false });
-    res.status(202).json({ journeyId: id, archived: true, ...(await stopped(id, 'journey archived')) });
+    res.status(202).json({ journeyId: id, archived: true, ...(await stopped(id, 'journey archived')) } satisfies z.infer<typeof stopAnswerSchema>);
   });
 
   /** Stops one customer's run. */
@@ -147,7 +159,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     if (!(await runs.stop(id, customerId, 'stopped through the API'))) {
       throw notFound(`a running run of journey "${id}" for customer "${customerId}"`);
     }
-    res.status(202).json({ journeyId: id, customerId, stopping: true });
+    res.status(202).json({ journeyId: id, customerId, stopping: true } satisfies z.infer<typeof runStopAnswerSchema>);
   });
 
   /**
@@ -171,7 +183,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const segmentId = pathId(req.params.segmentId, 'segmentId');
     const launch = await launches.describe(id, segmentId);
     if (!launch) throw notFound(`a launch of journey "${id}" at segment "${segmentId}"`);
-    res.json(launch);
+    res.json(launch satisfies z.infer<typeof launchProgressSchema>);
   });
 
   return router;
@@ -194,3 +206,72 @@ export async function enterCustomers(models: Models, runs: JourneyRuns, run: Par
   if (unknown.length > 0) throw invalid(unknown);
   return runs.launch(run, customerIds);
 }
+
+const journeyId = z.object({ id: idParam('Journey ID') });
+const stateChange = (summary: string, description: string, answer: z.ZodType): Operation => ({
+  method: 'post',
+  path: `/v1/journeys/{id}/${summary}`,
+  summary: description,
+  auth: 'apiKey',
+  params: journeyId,
+  ok: { 202: json('Done', answer) },
+  errors: { 404: 'No such journey', 409: 'The journey is archived' },
+});
+
+export const launchOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/launch',
+    summary: 'Enter up to 1,000 customers now, or a whole segment in the background, or (empty body) put a segment- or event-entry journey live; nobody enters twice',
+    auth: 'apiKey',
+    params: journeyId,
+    body: { mediaType: 'application/json', schema: named('LaunchInput', launchBodySchema), required: false },
+    ok: { 202: json('Runs started (customerIds), the launch started or joined (segmentId), or the journey is live', launchAnswerSchema) },
+    errors: {
+      400: 'Invalid input, a listed customer or the segment does not exist, or no body for a journey that enters through the API: `error.details` names each',
+      404: 'No such journey',
+      409: 'The journey is archived, paused or unpublished, or the segment holds a rule that no longer validates',
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/stop-entries',
+    summary: 'Stop new entries of a live journey (segment or event entry); runs under way go on',
+    auth: 'apiKey',
+    params: journeyId,
+    ok: { 200: json('Entries stopped', stopEntriesAnswerSchema) },
+    errors: { 404: 'No such journey' },
+  },
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/stop',
+    summary: 'Stop the journey until it is launched again: no new entries, its launches end, every run under way ends (status "stopped") and sends nothing more',
+    description:
+      'Answered once the stop holds (about two seconds): every process has seen it, the journey\'s segment launches have ended (status "stopped"; up to 30 s; `launchesStillRunning` counts those whose worker is down), and the runs Temporal lists were asked to stop. After the answer no run starts and no message is handed to a provider; a run the signal missed has its sends skipped with reason `journey-stopped`.',
+    auth: 'apiKey',
+    params: journeyId,
+    ok: { 202: json('Stopped: `stopping` runs were asked to end', stopAnswerSchema) },
+    errors: { 404: 'No such journey' },
+  },
+  stateChange('pause', 'Pause the journey: nobody enters, runs hold before their next send (waits go on)', pauseAnswerSchema),
+  stateChange('resume', 'Resume a paused journey: held sends go out, entries start again', pauseAnswerSchema),
+  stateChange('archive', 'Archive the journey: it stops as POST /v1/journeys/{id}/stop does, for good, and can no longer be edited or launched', stopAnswerSchema),
+  {
+    method: 'post',
+    path: '/v1/journeys/{id}/runs/{customerId}/stop',
+    summary: "Stop one customer's run",
+    auth: 'apiKey',
+    params: journeyId.extend({ customerId: idParam('Customer ID') }),
+    ok: { 202: json('Stopping', runStopAnswerSchema) },
+    errors: { 404: 'No running run of this journey for this customer' },
+  },
+  {
+    method: 'get',
+    path: '/v1/journeys/{id}/launches/{segmentId}',
+    summary: "A segment launch's progress: status, estimated total, entered, already entered, cursor",
+    auth: 'apiKey',
+    params: journeyId.extend({ segmentId: idParam('Segment ID') }),
+    ok: { 200: json('The launch', launchProgressSchema) },
+    errors: { 404: 'No launch of this journey at this segment' },
+  },
+];

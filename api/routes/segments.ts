@@ -4,15 +4,16 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
-import { segmentRuleSchema } from '../../core/segment-rules';
+import { segmentRuleSchema, segmentRuleShape } from '../../core/segment-rules';
 import { SegmentDoc, SegmentModels, storedRule } from '../../db/segment-model';
 import { upsertById } from '../../db/upsert';
 import { notFound } from '../errors';
+import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
 export const segmentBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).meta({ pattern: '\\S', description: 'Not blank' }),
     description: z.string().max(2000).optional(),
     rule: segmentRuleSchema,
   })
@@ -21,7 +22,21 @@ export const segmentBodySchema = z
 /** How many customer IDs a preview shows. */
 export const PREVIEW_SAMPLE_SIZE = 20;
 
-export function segmentView(doc: SegmentDoc) {
+const segmentViewSchema = named(
+  'Segment',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    rule: z.record(z.string(), z.unknown()).meta({ description: 'A SegmentRule, as saved' }),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  }),
+);
+const previewSchema = z.object({ count: z.number().int(), sample: z.array(z.string()) });
+const membershipSchema = z.object({ member: z.boolean() });
+
+export function segmentView(doc: SegmentDoc): z.infer<typeof segmentViewSchema> {
   return {
     id: doc._id,
     name: doc.name,
@@ -63,7 +78,7 @@ export function segmentsRouter(deps: SegmentModels): Router {
       deps.customers.countDocuments(filter),
       deps.customers.find(filter).sort({ _id: 1 }).limit(PREVIEW_SAMPLE_SIZE).select({ _id: 1 }).lean<{ _id: string }[]>(),
     ]);
-    res.json({ count, sample: sample.map((c) => c._id) });
+    res.json({ count, sample: sample.map((c) => c._id) } satisfies z.infer<typeof previewSchema>);
   });
 
   router.get('/:id/members/:customerId', async (req, res) => {
@@ -71,8 +86,51 @@ export function segmentsRouter(deps: SegmentModels): Router {
     const segment = await load(req.params.id);
     const customer = await deps.customers.findById(customerId).lean();
     if (!customer) throw notFound(`customer "${customerId}"`);
-    res.json({ member: matchesSegment(storedRule(segment), customer, new Date()) });
+    res.json({ member: matchesSegment(storedRule(segment), customer, new Date()) } satisfies z.infer<typeof membershipSchema>);
   });
 
   return router;
 }
+
+// The rule language is recursive: one component that segments and journey branches reference.
+named('SegmentRule', segmentRuleShape);
+const segmentId = z.object({ id: idParam('Segment ID') });
+
+export const segmentOperations: Operation[] = [
+  {
+    method: 'put',
+    path: '/v1/segments/{id}',
+    summary: 'Create a segment or replace it (name, description, rule)',
+    auth: 'apiKey',
+    params: segmentId,
+    body: named('SegmentInput', segmentBodySchema),
+    ok: { 200: json('Replaced', segmentViewSchema), 201: json('Created', segmentViewSchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/segments/{id}',
+    summary: 'Read a segment',
+    auth: 'apiKey',
+    params: segmentId,
+    ok: { 200: json('The segment', segmentViewSchema) },
+    errors: { 404: 'No such segment' },
+  },
+  {
+    method: 'post',
+    path: '/v1/segments/{id}/preview',
+    summary: `Count the customers in the segment now, with the first ${PREVIEW_SAMPLE_SIZE} IDs`,
+    auth: 'apiKey',
+    params: segmentId,
+    ok: { 200: json('The preview', previewSchema) },
+    errors: { 404: 'No such segment' },
+  },
+  {
+    method: 'get',
+    path: '/v1/segments/{id}/members/{customerId}',
+    summary: 'Whether the customer is in the segment now',
+    auth: 'apiKey',
+    params: segmentId.extend({ customerId: idParam('Customer ID') }),
+    ok: { 200: json('Membership', membershipSchema) },
+    errors: { 404: 'No such segment or customer' },
+  },
+];

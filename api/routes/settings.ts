@@ -4,6 +4,7 @@ import { accountQuietHoursSchema } from '../../core/journey-steps';
 import type { Models } from '../../db/models';
 import { CAPS_SETTING, QUIET_HOURS_SETTING, saveSetting } from '../../db/settings';
 import { notFound } from '../errors';
+import { json, named, type Operation } from '../openapi-spec';
 import { parse } from '../validate';
 
 /**
@@ -45,3 +46,47 @@ export function settingsRouter(models: Models): Router {
 
   return router;
 }
+
+const caps = named('FrequencyCaps', capRulesSchema);
+const quietHours = named('AccountQuietHours', accountQuietHoursSchema);
+
+export const settingsOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/settings/frequency-caps',
+    summary: 'The frequency caps: at most `limit` messages per customer per rolling `window`',
+    auth: 'apiKey',
+    ok: { 200: json('The rules (none when never set)', caps) },
+  },
+  {
+    method: 'put',
+    path: '/v1/settings/frequency-caps',
+    summary: 'Replace the frequency caps (applied to non-transactional sends of every journey)',
+    auth: 'apiKey',
+    body: caps,
+    ok: { 200: json('Saved', caps) },
+  },
+  {
+    method: 'get',
+    path: '/v1/settings/quiet-hours',
+    summary: "The account's quiet hours",
+    auth: 'apiKey',
+    ok: { 200: json('The quiet hours', quietHours) },
+    errors: { 404: 'No quiet hours are set' },
+  },
+  {
+    method: 'put',
+    path: '/v1/settings/quiet-hours',
+    summary: "Set the account's quiet hours, in each customer's time zone, for journeys without their own (transactional sends go anyway)",
+    auth: 'apiKey',
+    body: quietHours,
+    ok: { 200: json('Saved', quietHours) },
+  },
+  {
+    method: 'delete',
+    path: '/v1/settings/quiet-hours',
+    summary: "Remove the account's quiet hours (none set: nothing to do)",
+    auth: 'apiKey',
+    ok: { 204: { description: 'Removed' } },
+  },
+];

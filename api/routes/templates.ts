@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { CHANNELS } from '../../core/channels';
 import { checkTemplate, type TemplateNote } from '../../core/template-check';
 import { emailContentSchema, pushContentSchema, smsContentSchema, webContentSchema } from '../../core/template-content';
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
+import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId, requestBody } from '../validate';
 import { upsertById } from '../../db/upsert';
 
@@ -14,7 +16,25 @@ export const templateBodySchema = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('web'), content: webContentSchema }).strict(),
 ]);
 
-export function templateView(doc: TemplateDoc) {
+const templateViewSchema = named(
+  'Template',
+  z.object({
+    id: z.string(),
+    channel: z.enum(CHANNELS),
+    content: z.record(z.string(), z.unknown()).meta({ description: 'The fields of the channel, as given (see TemplateInput)' }),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  }),
+);
+const templateSavedSchema = named(
+  'TemplateSaved',
+  templateViewSchema.extend({
+    /** Variables outside the render context (`custmer.name`): saved, but they render empty. */
+    warnings: z.array(z.object({ field: z.string(), message: z.string() })),
+  }),
+);
+
+export function templateView(doc: TemplateDoc): z.infer<typeof templateViewSchema> {
   return { id: doc._id, channel: doc.channel, content: doc.content, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
 }
 
@@ -31,7 +51,7 @@ export function templatesRouter(models: Models): Router {
     const { doc, created } = await upsertById(models.templates, id, { $set: { channel: body.channel, content: body.content } });
     // Saved, with what may render empty: a variable outside the render context (a typo, or an
     // attribute no customer has yet).
-    res.status(created ? 201 : 200).json({ ...templateView(doc), warnings: inContent(warnings) });
+    res.status(created ? 201 : 200).json({ ...templateView(doc), warnings: inContent(warnings) } satisfies z.infer<typeof templateSavedSchema>);
   });
 
   router.get('/:id', async (req, res) => {
@@ -43,3 +63,31 @@ export function templatesRouter(models: Models): Router {
 
   return router;
 }
+
+const templateId = z.object({ id: idParam('Template ID') });
+
+export const templateOperations: Operation[] = [
+  {
+    method: 'put',
+    path: '/v1/templates/{id}',
+    summary: 'Create or replace a Handlebars template for one channel',
+    description:
+      'Checked before it is saved: each field must compile with the built-in helpers (if, unless, each, with, lookup) and read no prototype name (`__proto__`, `constructor`...), and `link` and `imageUrl` must be https: (http: for localhost and 127.0.0.1; a web `link` may be relative). A variable outside the render context is allowed, and named in `warnings`.',
+    auth: 'apiKey',
+    params: templateId,
+    body: named('TemplateInput', templateBodySchema),
+    ok: { 200: json('Replaced', templateSavedSchema), 201: json('Created', templateSavedSchema) },
+    errors: {
+      400: 'Invalid template, or no JSON body: `error.details` names each wrong field (it does not compile, calls an unknown helper, reads a prototype name, or has a link that is not https:)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/templates/{id}',
+    summary: 'Read a template',
+    auth: 'apiKey',
+    params: templateId,
+    ok: { 200: json('The template', templateViewSchema) },
+    errors: { 404: 'No such template' },
+  },
+];

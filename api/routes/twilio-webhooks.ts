@@ -2,11 +2,13 @@
 // the API-key check: each request proves it comes from Twilio by its X-Twilio-Signature instead.
 import express, { type RequestHandler, Router } from 'express';
 import twilio from 'twilio';
+import { z } from 'zod';
 import { STATUS_RANK } from '../../core/delivery-status';
 import { recordDeliveryStatus } from '../../db/delivery-reports';
 import type { Models } from '../../db/models';
 import { setConsent } from '../../lib/consent';
 import type { JourneyEntry } from '../../lib/journey-entry';
+import { text, type Operation } from '../openapi-spec';
 
 export interface TwilioWebhookDeps {
   models: Models;
@@ -93,3 +95,26 @@ function formOf(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object') return {};
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v)]));
 }
+
+const form = (schema: z.ZodObject) => ({ mediaType: 'application/x-www-form-urlencoded', schema });
+
+/** Served only when Twilio is configured (TWILIO_AUTH_TOKEN). */
+export const twilioWebhookOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/webhooks/twilio/status',
+    summary: "Twilio's message status callback: keeps the reported status for the send (delivery_reports)",
+    auth: 'twilioSignature',
+    query: z.object({ key: z.string().optional().meta({ description: "The send's idempotency key, set in the callback URL" }) }),
+    body: form(z.object({ MessageSid: z.string().optional(), MessageStatus: z.string().optional(), ErrorCode: z.string().optional() })),
+    ok: { 204: { description: 'Recorded (or an unknown key or status, ignored)' } },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/twilio/inbound',
+    summary: 'An inbound text: STOP and the other opt-out keywords set consent.sms to false, START and the others back to true',
+    auth: 'twilioSignature',
+    body: form(z.object({ From: z.string().optional(), Body: z.string().optional() })),
+    ok: { 200: text('Empty TwiML', 'text/xml') },
+  },
+];

@@ -3,12 +3,15 @@
 // scanners open every link; the opt-out happens on POST, from the page's button or from the
 // mailbox provider's one-click request (body `List-Unsubscribe=One-Click`).
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { CHANNELS } from '../../core/channels';
 import type { Channel } from '../../core/channels';
 import { TOKEN_PROBLEMS } from '../../core/signed-token';
 import { readUnsubscribeToken, type UnsubscribeRequest } from '../../core/unsubscribe-links';
 import type { CustomerDoc, Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
-import { AppError } from '../errors';
+import { AppError, errorBodySchema } from '../errors';
+import { text, type Operation } from '../openapi-spec';
 import { setConsent } from '../../lib/consent';
 
 export interface UnsubscribeRouterDeps {
@@ -50,7 +53,7 @@ export function unsubscribeRouter(deps: UnsubscribeRouterDeps): Router {
     const { customerId, channel } = found.request;
     await setConsent(deps, [customerId], channel, false);
     if (wantsHtml(req)) page(res, 200, 'Unsubscribed', [`<p>You are unsubscribed from ${WHAT[channel]}.</p>`]);
-    else res.json({ unsubscribed: true, channel });
+    else res.json({ unsubscribed: true, channel } satisfies z.infer<typeof unsubscribedSchema>);
   });
 
   return router;
@@ -116,3 +119,39 @@ ${body.join('\n')}
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+const unsubscribedSchema = z.object({ unsubscribed: z.literal(true), channel: z.enum(CHANNELS) });
+const token = z.object({ token: z.string().meta({ description: 'From the List-Unsubscribe link' }) });
+/** A page for browsers (Accept: text/html), the JSON error shape for the rest. */
+const refusal = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema }, 'text/html': { schema: z.string() } },
+});
+const refusals = { 400: refusal('The link is not valid (altered or expired)'), 404: refusal('The link is for a customer who no longer exists') };
+
+export const unsubscribeOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/unsubscribe/{token}',
+    summary: 'A confirmation page; changes nothing (link scanners follow links)',
+    auth: 'none',
+    params: token,
+    ok: { 200: text('The page', 'text/html'), ...refusals },
+  },
+  {
+    method: 'post',
+    path: '/unsubscribe/{token}',
+    summary: 'Unsubscribe from the channel (RFC 8058 one-click: body `List-Unsubscribe=One-Click`); JSON or HTML by Accept',
+    auth: 'none',
+    params: token,
+    body: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: z.object({ 'List-Unsubscribe': z.literal('One-Click').optional() }),
+      required: false,
+    },
+    ok: {
+      200: { description: 'Unsubscribed', content: { 'application/json': { schema: unsubscribedSchema }, 'text/html': { schema: z.string() } } },
+      ...refusals,
+    },
+  },
+];

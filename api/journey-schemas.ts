@@ -1,0 +1,150 @@
+// The JSON the journey routes answer with (api/routes/journeys.ts, launches.ts, code-journeys.ts),
+// for the OpenAPI document; the routes check their answers against these types.
+import { z } from 'zod';
+import { CHANNELS } from '../core/channels';
+import { named } from './openapi-spec';
+
+const storedDefinition = z.record(z.string(), z.unknown()).meta({ description: 'A JourneyDefinition, as saved' });
+
+export const journeyViewSchema = named(
+  'Journey',
+  z.object({
+    id: z.string(),
+    /** The published version; 0 until the first publish. */
+    version: z.number().int(),
+    live: z.boolean(),
+    paused: z.boolean(),
+    archived: z.boolean(),
+    definition: storedDefinition.optional(),
+    draft: storedDefinition.optional(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  }),
+);
+
+const countsSchema = z.record(z.string(), z.number().int());
+
+export const journeyStatsSchema = named(
+  'JourneyStats',
+  z.object({
+    journeyId: z.string(),
+    entered: z.number().int(),
+    running: z.number().int(),
+    waiting: z.number().int(),
+    completed: z.number().int(),
+    exited: z.number().int(),
+    stopped: z.number().int(),
+    converted: z.number().int(),
+    steps: z.record(
+      z.string(),
+      z.object({ entered: z.number().int(), now: z.number().int(), deliveries: countsSchema.optional(), provider: countsSchema.optional() }),
+    ),
+    /** Split step → path → customers assigned. */
+    splits: z.record(z.string(), countsSchema),
+  }),
+);
+
+export const runViewSchema = named(
+  'Run',
+  z.object({
+    workflowId: z.string(),
+    runId: z.string(),
+    /** Temporal's status of the workflow: RUNNING, COMPLETED, TERMINATED... */
+    status: z.string(),
+    startedAt: z.date().optional(),
+    closedAt: z.date().optional(),
+    /** The run's own state; absent if no worker answered the query. */
+    state: z
+      .object({
+        journeyId: z.string(),
+        journeyVersion: z.number().int(),
+        customerId: z.string(),
+        status: z.enum(['running', 'waiting', 'completed', 'exited', 'stopped']),
+        currentStep: z.string().optional(),
+        enteredAt: z.iso.datetime(),
+        path: z.array(z.string()),
+        sends: z.array(
+          z.object({
+            stepId: z.string(),
+            channel: z.enum(CHANNELS),
+            status: z.enum(['sent', 'skipped', 'failed']),
+            messageId: z.string().optional(),
+            reason: z.string().optional(),
+            at: z.iso.datetime(),
+          }),
+        ),
+        splits: z.record(z.string(), z.string()),
+        converted: z.object({ eventId: z.string(), at: z.iso.datetime() }).optional(),
+        exitReason: z.enum(['exit-event', 'left-segment', 'converted', 'exit-step', 'holdout', 'stopped']).optional(),
+        paused: z.boolean().optional(),
+        waitingUntil: z.iso.datetime().optional(),
+        waitingFor: z.object({ event: z.string(), match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() }).optional(),
+      })
+      .optional(),
+  }),
+);
+
+/** What entering listed customers answers (also for code-first journeys). */
+export const launchOutcomeSchema = z.object({
+  journeyId: z.string(),
+  /** Customers who entered now. */
+  entered: z.array(z.string()),
+  /** Customers who already had a run of this journey: not entered again. */
+  alreadyEntered: z.array(z.string()),
+  /** The customers after those above were not tried. */
+  halted: z.boolean().optional(),
+});
+
+export const launchAnswerSchema = named(
+  'LaunchAnswer',
+  z.object({
+    journeyId: z.string(),
+    version: z.number().int(),
+    entered: z.array(z.string()).optional(),
+    alreadyEntered: z.array(z.string()).optional(),
+    halted: z.boolean().optional(),
+    /** The journey now enters customers as they qualify (segment or event entry). */
+    live: z.literal(true).optional(),
+    /** The segment launch started or joined. */
+    launch: z.object({ workflowId: z.string(), segmentId: z.string(), progress: z.string().meta({ description: 'Where to read its progress' }) }).optional(),
+  }),
+);
+export type LaunchAnswer = z.infer<typeof launchAnswerSchema>;
+
+export const launchProgressSchema = named(
+  'Launch',
+  z.object({
+    workflowId: z.string(),
+    /** Temporal's status of the launch workflow. */
+    status: z.string(),
+    /** Absent if no worker answered the query. */
+    progress: z
+      .object({
+        status: z.enum(['counting', 'entering', 'completed', 'stopped']),
+        estimatedTotal: z.number().int().optional(),
+        entered: z.number().int(),
+        alreadyEntered: z.number().int(),
+        pages: z.number().int(),
+        cursor: z.string().optional(),
+        startedAt: z.iso.datetime(),
+        completedAt: z.iso.datetime().optional(),
+        stoppedAt: z.iso.datetime().optional(),
+      })
+      .optional(),
+  }),
+);
+
+export const stopAnswerSchema = z.object({
+  journeyId: z.string(),
+  /** Stop: entries stopped. */
+  live: z.literal(false).optional(),
+  /** Archive: for good. */
+  archived: z.literal(true).optional(),
+  /** Runs asked to end. */
+  stopping: z.number().int(),
+  /** Launches still running after 30 s (their worker is down). */
+  launchesStillRunning: z.number().int().optional(),
+});
+export const stopEntriesAnswerSchema = z.object({ journeyId: z.string(), live: z.literal(false) });
+export const runStopAnswerSchema = z.object({ journeyId: z.string(), customerId: z.string(), stopping: z.literal(true) });
+export const pauseAnswerSchema = z.object({ journeyId: z.string(), paused: z.boolean(), signalled: z.number().int() });
