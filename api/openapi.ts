@@ -31,6 +31,13 @@ const serviceOperations: Operation[] = [
     ok: { 200: json('Ready', readinessSchema), 503: json('A dependency does not answer', readinessSchema) },
   },
   { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', ok: { 200: json('The OpenAPI 3.1 document', z.record(z.string(), z.unknown())) } },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: "The API process's metrics for Prometheus (README, Metrics)",
+    auth: 'apiKey',
+    ok: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+  },
 ];
 
 /** Every operation of the app, by tag. */
