@@ -111,6 +111,7 @@ type Attempt = FinalOutcome | Deferral | Extract<SendResult, { status: 'rerouted
 async function sendOnce(deps: SendDeps, input: SendInput, lease: Lease): Promise<SendResult> {
   const outcome = await attempt(deps, input, lease);
   if (outcome.status === 'deferred') sendDeferrals.inc({ channel: input.channel, reason: reasonLabel(outcome.reason) });
+  logOutcome(input, outcome);
   if (outcome.status === 'failed') {
     // An expected outcome, recorded in the ledger: BENIGN keeps it out of error logs and metrics.
     throw ApplicationFailure.create({
@@ -121,6 +122,18 @@ async function sendOnce(deps: SendDeps, input: SendInput, lease: Lease): Promise
     });
   }
   return outcome;
+}
+
+/**
+ * One line per attempt, naming the send; the activity's logger adds the run's workflowId.
+ * A failure here is expected (recorded, not retried) but needs someone: a warning.
+ */
+function logOutcome(input: SendInput, outcome: Attempt): void {
+  const log = activityContext()?.log;
+  const fields = { journeyId: input.journeyId, customerId: input.customerId, sendKey: input.key, stepId: input.stepId, channel: input.channel, ...outcome };
+  if (outcome.status === 'failed') log?.warn(`message failed: ${outcome.reason}`, fields);
+  else if (outcome.status === 'rerouted') log?.debug(`message rerouted to ${outcome.channel}`, fields);
+  else log?.info(`message ${outcome.status}`, fields);
 }
 
 const identityOf = (input: SendInput): SendIdentity => ({

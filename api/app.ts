@@ -4,7 +4,9 @@ import { CHANNELS, type Channel } from '../core/channels';
 import type { Models } from '../db/models';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
+import { noteMatchedRoute } from './matched-route';
 import { serveMetrics, timeRequests } from './metrics';
+import { requestLog } from './request-log';
 import type { EventIngest } from '../lib/event-ingest';
 import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyStatsReader } from '../lib/journey-stats';
@@ -53,7 +55,9 @@ export function createApp(deps: AppDeps): CairnApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(noteMatchedRoute);
   app.use(timeRequests());
+  app.use(requestLog);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,6 +1,8 @@
 // Application errors carry their HTTP status; one middleware turns every error into JSON.
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
+import { logger } from '../lib/logger';
+import { requestFields } from './request-log';
 
 const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 export type FieldError = z.infer<typeof fieldErrorSchema>;
@@ -52,7 +54,7 @@ export function fromZod(error: z.ZodError, prefix?: string): AppError {
   );
 }
 
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof AppError) {
     res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } } satisfies ErrorBody);
     return;
@@ -72,6 +74,6 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
     return;
   }
-  console.error('cairn api: unhandled error', err);
+  logger.error({ err, ...requestFields(req, res) }, 'unhandled error');
   res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
 };

@@ -3,12 +3,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/connect';
 import { ConfigError, configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
+import { logger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
 import { createServices } from '../lib/services';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  logger.level = config.logLevel;
   if (config.apiKeys.length === 0) throw new ConfigError('invalid configuration:\n  CAIRN_API_KEYS: set at least one API key');
   const signingSecret = requireSigningSecret(config);
   const db = await connectDatabase(config.mongodbUri);
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
       },
     },
   });
-  const server = app.listen(config.port, () => console.log(`cairn api: listening on http://localhost:${config.port}`));
+  const server = app.listen(config.port, () => logger.info({ port: config.port }, `listening on http://localhost:${config.port}`));
 
   const stop = () => {
     app.closeStreams();
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  // A configuration error says all in its message; anything else keeps its stack.
+  logger.fatal(err instanceof ConfigError ? {} : { err }, err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

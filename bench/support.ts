@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort, ManagedProcess, REPO_ROOT, startMongoStore, startTemporalDevServer } from '../dev/servers';
+import { logger } from '../lib/logger';
 
 export const BENCH_ROOT = path.join(REPO_ROOT, '.cairn', 'bench');
 
@@ -72,6 +73,8 @@ export function runBench(name: string, timeoutS: number, main: (bench: Bench) =>
   if (storage !== 'fast' && storage !== 'durable') throw new Error(`BENCH_TEMPORAL_STORAGE must be fast or durable, not "${storage}"`);
   const storeBackend = process.env.BENCH_STORE ?? 'h2';
   if (storeBackend !== 'h2' && storeBackend !== 'memory') throw new Error(`BENCH_STORE must be h2 or memory, not "${storeBackend}"`);
+  // The API and activities run in this process: a log line per request would be measured too.
+  logger.level = 'warn';
   measuredCode = codeVersion();
   const dir = path.join(BENCH_ROOT, `${name}-${Date.now().toString(36)}-${process.pid}`);
   mkdirSync(dir, { recursive: true });

@@ -12,6 +12,12 @@ export function journeyWorkflowId(journeyId: string, customerId: string, entry =
   return `journey:${journeyId}:${customerId}:${entry}`;
 }
 
+/** The journey and customer a journey run's workflow ID names; undefined for other workflows. IDs hold no ":". */
+export function journeyRunOf(workflowId: string): { journeyId: string; customerId: string } | undefined {
+  const match = /^journey:([^:]+):([^:]+):\d+$/.exec(workflowId);
+  return match ? { journeyId: match[1], customerId: match[2] } : undefined;
+}
+
 /**
  * The idempotency key of one send: stable across activity retries, worker crashes, replays
  * and resets, and distinct for each visit of a step in a looping journey.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_CLI_TYPE, SEARCH_ATTRIBUTES } from '../core/journey-contract';
+import { prettyLine } from './pretty-logs';
 
 /** The checkout: the nearest folder above this file (source or compiled) with a package.json. */
 export const REPO_ROOT = (() => {
@@ -31,7 +32,7 @@ function binaryFile(name: string): string {
 
 export { freePort } from '../lib/free-port';
 
-/** Where a child's output goes: a log file, or this terminal with the child's name before each line. */
+/** Where a child's output goes: a log file, or this terminal with the child's name before each line (JSON lines made readable). */
 type Output = { logFile: string } | { prefix: string };
 
 export function runProcess(name: string, file: string, args: string[], output: Output, env?: NodeJS.ProcessEnv): ManagedProcess {
@@ -46,7 +47,7 @@ export function runProcess(name: string, file: string, args: string[], output: O
     closeLog = () => log.end();
   } else {
     for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => console.log(`${output.prefix} ${line}`));
+      createInterface({ input: stream }).on('line', (line) => console.log(prettyLine(output.prefix, line)));
     }
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CHANNELS, type Channel } from '../core/channels';
 import { JOURNEY_TASK_QUEUE } from '../core/journey-contract';
+import { LOG_LEVELS, type LogLevelName } from './logger';
 
 /**
  * Journey runs one worker keeps cached (Temporal's sticky cache), about 0.25 MB of resident
@@ -17,6 +18,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 const schema = z.object({
   PORT: port.default(3000),
+  /** The least severe log lines written (JSON lines on stdout). */
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. */
   CAIRN_API_KEYS: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -66,6 +69,7 @@ export const DEFAULT_SEND_RATES: Record<Channel, number> = { email: 100, sms: 10
 
 export interface Config {
   port: number;
+  logLevel: LogLevelName;
   apiKeys: string[];
   temporal: {
     address: string;
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rates = e as unknown as Record<string, number | undefined>;
   return {
     port: e.PORT,
+    logLevel: e.LOG_LEVEL,
     apiKeys: (e.CAIRN_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -4,6 +4,7 @@
 import type { Channel } from '../core/channels';
 import type { Models } from '../db/models';
 import type { JourneyEntry } from './journey-entry';
+import { logger } from './logger';
 
 export async function setConsent(
   deps: { models: Pick<Models, 'customers'>; entry?: Pick<JourneyEntry, 'customersChanged'> },
@@ -13,5 +14,7 @@ export async function setConsent(
 ): Promise<void> {
   await deps.models.customers.updateMany({ _id: { $in: customerIds } }, { $set: { [`consent.${channel}`]: consent } });
   // Consent itself is already stored: a failure here only delays segment re-evaluation.
-  await deps.entry?.customersChanged(customerIds).catch((err) => console.error(`cairn: segment re-evaluation after a ${channel} consent change failed`, err));
+  await deps.entry
+    ?.customersChanged(customerIds)
+    .catch((err) => logger.error({ err, channel, customerIds }, `segment re-evaluation after a ${channel} consent change failed`));
 }

@@ -13,6 +13,7 @@ import type { EventDoc, Models } from '../db/models';
 import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
 import { SETTINGS_CACHE_MS } from '../db/settings';
 import { foldBatch, markerOf } from './event-rollups';
+import { logger } from './logger';
 import { eventsIngested } from './metrics';
 import { refreshedEvery } from './refreshed';
 
@@ -63,7 +64,7 @@ export type EventIngest = ReturnType<typeof createEventIngest>;
 export function createEventIngest(
   models: IngestModels,
   dispatch: EventDispatch = NO_DISPATCH,
-  onDispatchError: (err: unknown) => void = (err) => console.error('cairn: event dispatch failed; the sweep will finish it', err),
+  onDispatchError: (err: unknown) => void = (err) => logger.error({ err }, 'event dispatch failed; the sweep will finish it'),
 ) {
   // Only decides which old roll-up markers may go, so it may lag.
   const sweptThrough = refreshedEvery(SETTINGS_CACHE_MS, async () => new Date((await sweepState(models)) ?? 0));

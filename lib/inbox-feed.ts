@@ -6,6 +6,7 @@
 // while someone listens.
 import type { Model } from 'mongoose';
 import type { InboxMessageDoc } from '../db/models';
+import { logger } from './logger';
 
 export interface InboxRead {
   id: string;
@@ -59,7 +60,7 @@ export function createInboxFeed(inbox: Model<InboxMessageDoc>, options: InboxFee
       try {
         listener(batch);
       } catch (err) {
-        console.error('cairn inbox feed: a listener failed', err);
+        logger.error({ err, customerId }, 'inbox feed: a listener failed');
       }
     }
   }
@@ -109,7 +110,7 @@ export function createInboxFeed(inbox: Model<InboxMessageDoc>, options: InboxFee
       polling = true;
       const startedAt = Date.now();
       poll()
-        .catch((err) => console.error('cairn inbox feed: poll failed; retrying', err))
+        .catch((err) => logger.error({ err }, 'inbox feed: poll failed; retrying'))
         .finally(() => {
           polling = false;
           if (listeners.size > 0) schedule(Math.max(0, interval - (Date.now() - startedAt)));

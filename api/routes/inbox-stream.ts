@@ -6,6 +6,7 @@ import type { Model } from 'mongoose';
 import { StreamPosition } from '../../core/inbox-cursor';
 import type { InboxMessageDoc } from '../../db/models';
 import type { InboxBatch, InboxFeed } from '../../lib/inbox-feed';
+import { logger } from '../../lib/logger';
 import { invalid } from '../errors';
 import { inboxAuth } from '../inbox-auth';
 import { inboxMessageView } from '../inbox-schemas';
@@ -107,7 +108,7 @@ export function inboxStream({ inbox, feed, openStreams, heartbeatMs }: InboxStre
       for (const batch of buffered) deliver(batch);
     } catch (err) {
       // The browser reconnects with its last event ID and loses nothing.
-      console.error('cairn inbox stream: replay failed', err);
+      logger.error({ err, customerId }, 'inbox stream: replay failed');
       end();
     }
   };

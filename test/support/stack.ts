@@ -11,6 +11,7 @@ import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
 import { DEFAULT_SEND_RATES } from '../../lib/config';
 import { ensureEventSweep, eventSweepScheduleId, removeEventSweep } from '../../lib/event-sweep';
+import { logger } from '../../lib/logger';
 import { createServices } from '../../lib/services';
 import { connectDatabase, Database } from '../../db/connect';
 import { FcmServer, startFcmServer } from '../../dev/fcm-server';
@@ -69,6 +70,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
+  // The API in this process logs a line per request: warnings and errors are enough here.
+  logger.level = 'warn';
   const env = testEnv();
   const unique = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const mongoUri = `${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`;

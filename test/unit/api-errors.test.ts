@@ -1,11 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, errorHandler, fieldPath, fromZod, invalid, notFound } from '../../api/errors';
+import { logger } from '../../lib/logger';
 
 /** A plain fake of the parts of an express response the handler uses. */
 function fakeResponse() {
   const sent: { status?: number; body?: unknown } = {};
   const res = {
+    locals: {},
     status(code: number) {
       sent.status = code;
       return res;
@@ -118,25 +120,25 @@ describe('errorHandler', () => {
   });
 
   it('when the error is unknown, then it answers 500 without leaking the message and logs it', () => {
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logError = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
       const err = new Error('database password is hunter2');
       const sent = handle(err);
       expect(sent).toEqual({ status: 500, body: { error: { code: 'internal', message: 'internal error' } } });
       expect(JSON.stringify(sent.body)).not.toContain('hunter2');
-      expect(consoleError).toHaveBeenCalledWith('cairn api: unhandled error', err);
+      expect(logError).toHaveBeenCalledWith(expect.objectContaining({ err }), 'unhandled error');
     } finally {
-      consoleError.mockRestore();
+      logError.mockRestore();
     }
   });
 
   it('when an unknown error carries a 5xx status, then it still answers 500 internal', () => {
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logError = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
       const sent = handle(Object.assign(new Error('upstream down'), { status: 503 }));
       expect(sent).toEqual({ status: 500, body: { error: { code: 'internal', message: 'internal error' } } });
     } finally {
-      consoleError.mockRestore();
+      logError.mockRestore();
     }
   });
 });

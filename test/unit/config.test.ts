@@ -16,6 +16,7 @@ describe('loadConfig', () => {
   it('when the environment is empty, then every setting takes its default', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
+      logLevel: 'info',
       apiKeys: [],
       temporal: {
         address: '127.0.0.1:7233',
@@ -79,6 +80,11 @@ describe('loadConfig', () => {
       expect(configErrorOf({ CAIRN_WORKFLOW_CACHE_SIZE: bad }).message).toContain('CAIRN_WORKFLOW_CACHE_SIZE');
     }
     expect(configErrorOf({ CAIRN_WORKER_METRICS_ADDRESS: '9464' }).message).toContain('CAIRN_WORKER_METRICS_ADDRESS: must be host:port');
+  });
+
+  it('when LOG_LEVEL names a level, then it is used; another value is refused with the levels', () => {
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(configErrorOf({ LOG_LEVEL: 'verbose' }).message).toContain('LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent');
   });
 
   it('when PORT is a number, then it is used as a number', () => {

@@ -1,5 +1,5 @@
 import { emailMessageId } from '../../activities/channels/email';
-import { ID_PATTERN, journeyWorkflowId, sendKey } from '../../core/ids';
+import { ID_PATTERN, journeyRunOf, journeyWorkflowId, launchWorkflowId, sendKey } from '../../core/ids';
 
 describe('journeyWorkflowId', () => {
   it('when called twice with the same journey, customer and entry, then it returns the same ID', () => {
@@ -72,5 +72,16 @@ describe('emailMessageId', () => {
 
   it('when built, then it is an angle-bracketed 40-hex-digit local part at the given domain', () => {
     expect(emailMessageId('any-key', 'mail.example.com')).toMatch(/^<[0-9a-f]{40}@mail\.example\.com>$/);
+  });
+});
+
+describe('journeyRunOf', () => {
+  it('when given a journey run\'s workflow ID, then it returns the journey and customer it was made from', () => {
+    expect(journeyRunOf(journeyWorkflowId('welcome', 'a.b@c+d', 3))).toEqual({ journeyId: 'welcome', customerId: 'a.b@c+d' });
+  });
+
+  it('when given another workflow\'s ID, then it returns undefined', () => {
+    expect(journeyRunOf(launchWorkflowId('welcome', 'vips'))).toBeUndefined();
+    expect(journeyRunOf('finish-events:cairn')).toBeUndefined();
   });
 });
