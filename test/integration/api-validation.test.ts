@@ -192,6 +192,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/inbox/messages/{id}/read',
     '/inbox/read-all',
     '/inbox/stream',
+    '/metrics',
     '/openapi.json',
     '/readyz',
     '/unsubscribe/{token}',

@@ -75,30 +75,30 @@ test('when journeys have sent on every channel, entered by launch, segment launc
 
   // Launched at listed customers: Ada gets all four channels, Bo (no phone) is skipped.
   const journeys: [string, object[]][] = [
-    ['welcome', [send('text', 'sms', 'm-sms', 'push'), send('push', 'push', 'm-push', 'web'), send('web', 'web', 'm-web', 'mail'), send('mail', 'email', 'm-email')]],
-    ['text-only', [send('text', 'sms', 'm-sms')]],
+    ['metrics-welcome', [send('text', 'sms', 'm-sms', 'push'), send('push', 'push', 'm-push', 'web'), send('web', 'web', 'm-web', 'mail'), send('mail', 'email', 'm-email')]],
+    ['metrics-text-only', [send('text', 'sms', 'm-sms')]],
   ];
   for (const [id, steps] of journeys) expect((await stack.api('PUT', `/v1/journeys/${id}`, { name: id, steps })).status).toBe(201);
-  expect((await stack.api('POST', '/v1/journeys/welcome/launch', { customerIds: ['ada'] })).status).toBe(202);
-  expect((await stack.api('POST', '/v1/journeys/text-only/launch', { customerIds: ['bo'] })).status).toBe(202);
-  expect((await stack.run('welcome', 'ada').result()).sends.map((s) => s.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
-  expect((await stack.run('text-only', 'bo').result()).sends.map((s) => [s.status, s.reason])).toEqual([['skipped', 'unreachable']]);
+  expect((await stack.api('POST', '/v1/journeys/metrics-welcome/launch', { customerIds: ['ada'] })).status).toBe(202);
+  expect((await stack.api('POST', '/v1/journeys/metrics-text-only/launch', { customerIds: ['bo'] })).status).toBe(202);
+  expect((await stack.run('metrics-welcome', 'ada').result()).sends.map((s) => s.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+  expect((await stack.run('metrics-text-only', 'bo').result()).sends.map((s) => [s.status, s.reason])).toEqual([['skipped', 'unreachable']]);
 
   // A segment launch, run by the worker.
   await stack.api('PUT', '/v1/segments/vip', { name: 'VIP', rule: { attribute: 'plan', op: 'eq', value: 'vip' } });
-  expect((await stack.api('PUT', '/v1/journeys/vip-note', { name: 'vip-note', steps: [{ id: 'done', type: 'exit' }] })).status).toBe(201);
-  expect((await stack.api('POST', '/v1/journeys/vip-note/launch', { segmentId: 'vip' })).status).toBe(202);
-  expect(await stack.client.workflow.getHandle(launchWorkflowId('vip-note', 'vip')).result()).toMatchObject({ status: 'completed', entered: 1 });
+  expect((await stack.api('PUT', '/v1/journeys/metrics-vip-note', { name: 'metrics-vip-note', steps: [{ id: 'done', type: 'exit' }] })).status).toBe(201);
+  expect((await stack.api('POST', '/v1/journeys/metrics-vip-note/launch', { segmentId: 'vip' })).status).toBe(202);
+  expect(await stack.client.workflow.getHandle(launchWorkflowId('metrics-vip-note', 'vip')).result()).toMatchObject({ status: 'completed', entered: 1 });
 
   // Entered by an event, sent twice: once accepted, once a duplicate.
-  const onEvent = { name: 'on-signup', entry: { type: 'event', event: 'signed_up' }, steps: [{ id: 'done', type: 'exit' }] };
-  expect((await stack.api('PUT', '/v1/journeys/on-signup', onEvent)).status).toBe(201);
-  expect((await stack.api('POST', '/v1/journeys/on-signup/launch', {})).body.live).toBe(true);
+  const onEvent = { name: 'metrics-on-signup', entry: { type: 'event', event: 'signed_up' }, steps: [{ id: 'done', type: 'exit' }] };
+  expect((await stack.api('PUT', '/v1/journeys/metrics-on-signup', onEvent)).status).toBe(201);
+  expect((await stack.api('POST', '/v1/journeys/metrics-on-signup/launch', {})).body.live).toBe(true);
   await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
   const signUp = { id: 'cy-signup', customerId: 'cy', name: 'signed_up' };
   expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 1, duplicates: 0 });
   expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 0, duplicates: 1 });
-  await stack.run('on-signup', 'cy').result();
+  await stack.run('metrics-on-signup', 'cy').result();
 
   // A route that throws: counted under its pattern, not as unmatched.
   expect((await stack.api('POST', '/v1/journeys/ghost/launch', { customerIds: ['ada'] })).status).toBe(404);
@@ -121,9 +121,9 @@ test('when journeys have sent on every channel, entered by launch, segment launc
   expect(a.filter((s) => 'route' in s.labels && /welcome|ada|ghost|no-such-thing/.test(s.labels.route))).toEqual([]);
   expect(valueOf(a, 'cairn_events_ingested_total', { outcome: 'accepted' })).toBe(1);
   expect(valueOf(a, 'cairn_events_ingested_total', { outcome: 'duplicate' })).toBe(1);
-  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'welcome', source: 'launch', outcome: 'entered' })).toBe(1);
-  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'text-only', source: 'launch', outcome: 'entered' })).toBe(1);
-  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'on-signup', source: 'event', outcome: 'entered' })).toBe(1);
+  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'metrics-welcome', source: 'launch', outcome: 'entered' })).toBe(1);
+  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'metrics-text-only', source: 'launch', outcome: 'entered' })).toBe(1);
+  expect(valueOf(a, 'cairn_journey_entries_total', { journey: 'metrics-on-signup', source: 'event', outcome: 'entered' })).toBe(1);
   // The API sends nothing: sends are the worker's.
   expect(a.filter((s) => s.name === 'cairn_sends_total')).toEqual([]);
   await eventually(async () => expect(valueOf(samples((await scrape(`${stack.baseUrl}/metrics`, API_KEY)).text), 'cairn_launches_running')).toBe(0));
@@ -138,8 +138,8 @@ test('when journeys have sent on every channel, entered by launch, segment launc
   // Time to first send: Ada's text, her run's first message; Bo's run sent nothing.
   expect(valueOf(w, 'cairn_first_send_seconds_count', { channel: 'sms' })).toBe(1);
   expect(valueOf(w, 'cairn_first_send_seconds_count', { channel: 'email' })).toBeUndefined();
-  expect(valueOf(w, 'cairn_journey_entries_total', { journey: 'vip-note', source: 'launch', outcome: 'entered' })).toBe(1);
-  expect(valueOf(w, 'cairn_launches_ended_total', { journey: 'vip-note', outcome: 'completed' })).toBe(1);
+  expect(valueOf(w, 'cairn_journey_entries_total', { journey: 'metrics-vip-note', source: 'launch', outcome: 'entered' })).toBe(1);
+  expect(valueOf(w, 'cairn_launches_ended_total', { journey: 'metrics-vip-note', outcome: 'completed' })).toBe(1);
   // The Temporal SDK's own metrics, on the same endpoint.
   expect(w.filter((s) => s.name.startsWith('temporal_')).length).toBeGreaterThan(0);
   expect(w.some((s) => s.name.startsWith('temporal_sticky_cache'))).toBe(true);
