@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './errors';
 import { noteMatchedRoute } from './matched-route';
 import { serveMetrics, timeRequests } from './metrics';
 import { requestLog } from './request-log';
+import { methodNotAllowed } from './method-not-allowed';
 import type { EventIngest } from '../lib/event-ingest';
 import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyStatsReader } from '../lib/journey-stats';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): CairnApp {
   app.use(noteMatchedRoute);
   app.use(timeRequests());
   app.use(requestLog);
+  app.use(methodNotAllowed(openApiDocument() as { paths: Record<string, object> }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -63,7 +63,7 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
   router.use(cors);
 
   router.get('/cairn-inbox.js', (_req, res) => {
-    res.type('application/javascript').set('Cache-Control', 'public, max-age=300').send(snippet());
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=300').send(snippet());
   });
 
   router.use(requireInboxToken(deps.secret));
