@@ -15,14 +15,22 @@ export function issueInboxToken(secret: string, customerId: string, expiresAt: D
   return sign(secret, INBOX_TOKEN_PURPOSE, { customerId }, expiresAt);
 }
 
-/** `Authorization: Bearer <token>`, or `?token=` for EventSource, which cannot set headers. */
+/**
+ * `Authorization: Bearer <token>`, or `?token=` for EventSource, which cannot set headers. A
+ * request with an Authorization header is judged by it alone: a bad header is refused even
+ * beside a good query token.
+ */
 export function requireInboxToken(secret: string): RequestHandler {
   return (req, res, next) => {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
-    const token = bearer ?? (typeof req.query.token === 'string' ? req.query.token : undefined);
+    const header = req.get('authorization');
+    const token = header !== undefined ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : typeof req.query.token === 'string' ? req.query.token : undefined;
     const verified = token ? verify(secret, INBOX_TOKEN_PURPOSE, token) : undefined;
     if (!verified?.ok || !verified.payload.customerId) {
-      const problem = !verified ? 'is missing: send Authorization: Bearer <inbox token>' : TOKEN_PROBLEMS[verified.ok ? 'malformed' : verified.reason];
+      const problem = !verified
+        ? header !== undefined
+          ? 'is not in the Authorization header as Bearer <inbox token>'
+          : 'is missing: send Authorization: Bearer <inbox token>'
+        : TOKEN_PROBLEMS[verified.ok ? 'malformed' : verified.reason];
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       next(new AppError(401, 'unauthorized', `the inbox token ${problem}`));
       return;

@@ -10,6 +10,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'tr
 interface PathTemplate {
   pattern: RegExp;
   methods: string[];
+  templated: boolean;
 }
 
 /** `/v1/journeys/{id}/runs/{customerId}` → a RegExp matching one segment per parameter. */
@@ -26,12 +27,16 @@ export function methodNotAllowed(document: { paths: Record<string, object> }): R
     const methods = Object.keys(item).filter((key) => METHODS.includes(key)).map((m) => m.toUpperCase());
     // Express answers HEAD with the GET handler.
     if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
-    return { pattern: templatePattern(template), methods };
+    return { pattern: templatePattern(template), methods, templated: template.includes('{') };
   });
   return (req, res, next) => {
     // OPTIONS is CORS preflight (the inbox answers it) or falls through to 404 as before.
     if (req.method === 'OPTIONS') return next();
-    const matching = templates.filter((t) => t.pattern.test(req.path));
+    // A path without parameters wins over a template that also matches it (/v1/customers/batch
+    // over /v1/customers/{id}), as OpenAPI and the routes order them.
+    const all = templates.filter((t) => t.pattern.test(req.path));
+    const exact = all.filter((t) => !t.templated);
+    const matching = exact.length > 0 ? exact : all;
     if (matching.length === 0 || matching.some((t) => t.methods.includes(req.method))) return next();
     const allowed = [...new Set(matching.flatMap((t) => t.methods))];
     res.set('Allow', allowed.join(', '));

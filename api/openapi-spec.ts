@@ -86,6 +86,8 @@ export function routeConfig(op: Operation, tag: string): RouteConfig {
     },
     responses: {
       ...Object.fromEntries(Object.entries(errors).map(([status, description]) => [status, json(description, errorBodySchema)])),
+      // Node's HTTP server refuses a request line and headers over 16 KB itself, without a body.
+      ...(op.params || op.query ? { 431: { description: 'The URL and headers exceed 16 KB (answered by the HTTP server, without a body)' } } : {}),
       ...op.ok,
     },
   };

@@ -183,7 +183,7 @@ export const inboxOperations: Operation[] = [
     path: '/inbox/cairn-inbox.js',
     summary: 'The browser snippet that shows the inbox (see docs/web-inbox.md)',
     auth: 'none',
-    ok: { 200: text('JavaScript', 'application/javascript') },
+    ok: { 200: text('JavaScript', 'text/javascript') },
     errors: { 404: 'The snippet is not installed with this server' },
   },
   {
@@ -219,9 +219,9 @@ export const inboxOperations: Operation[] = [
     query: z.object({
       lastEventId: z
         .string()
-        .regex(/^[A-Za-z0-9_-]{1,4000}$/)
+        .regex(/^[A-Za-z0-9_-]{0,4000}$/)
         .optional()
-        .meta({ description: "Resume after this event (or send the Last-Event-ID header): the `lastEventId` of the list, or an event's ID" }),
+        .meta({ description: "Resume after this event (or send the Last-Event-ID header): the `lastEventId` of the list, or an event's ID; empty or absent: from now" }),
     }),
     ok: { 200: text('The event stream; `read` events carry an InboxReadEvent', 'text/event-stream') },
     errors: { 400: '`lastEventId` (or Last-Event-ID) is not an event ID of this stream' },

@@ -210,6 +210,9 @@ describe('inbox tokens', () => {
     const token = await customer('query-token');
     const res = await fetch(`${baseUrl}/inbox/messages?token=${encodeURIComponent(token)}`);
     expect(res.status).toBe(200);
+    // An Authorization header decides alone: a bad one is refused beside a good query token.
+    const both = await fetch(`${baseUrl}/inbox/messages?token=${encodeURIComponent(token)}`, { headers: { authorization: 'Basic c3B5OnNweQ==' } });
+    expect(both.status).toBe(401);
   });
 });
 
