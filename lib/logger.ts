@@ -36,12 +36,18 @@ const LEVELS: Record<LogLevel, Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 
  * (workflowId, activityType, attempt...) become fields, with the journeyId and customerId that a
  * journey run's workflowId names, so every line of a run carries them.
  */
+/**
+ * What the SDK says at start about workers as Cairn builds them (the per-channel send workers run
+ * activities only; nothing uses Nexus): true of every start, so debug, not warnings to act on.
+ */
+const EXPECTED_AT_START = ['No workflows registered, not polling for workflow tasks', 'No Nexus services registered, not polling for Nexus tasks'];
+
 export function temporalLogger(base: Logger = logger): TemporalLogger {
   const log = (level: LogLevel, message: string, meta: LogMetadata = {}) => {
     // The task token is long and says nothing the activity fields do not.
     const { taskToken, ...fields } = meta;
     const run = typeof fields.workflowId === 'string' ? journeyRunOf(fields.workflowId) : undefined;
-    base[LEVELS[level]]({ ...run, ...fields }, message);
+    base[EXPECTED_AT_START.some((start) => message.startsWith(start)) ? 'debug' : LEVELS[level]]({ ...run, ...fields }, message);
   };
   return {
     log,

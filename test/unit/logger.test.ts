@@ -45,6 +45,14 @@ describe('temporalLogger', () => {
     expect(lines[1].error).toEqual(expect.objectContaining({ message: 'provider down', stack: expect.stringContaining('provider down') }));
   });
 
+  it('when the SDK says at start what is true of every Cairn worker, then it is debug, not a warning', () => {
+    const { logger, lines } = capture('info');
+    temporalLogger(logger).warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'cairn-journeys.send.email' });
+    temporalLogger(logger).info('No Nexus services registered, not polling for Nexus tasks');
+    temporalLogger(logger).warn('Slow poll');
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([['warn', 'Slow poll']]);
+  });
+
   it('when a line names another workflow, then no journey or customer is added', () => {
     const { logger, lines } = capture('info');
     temporalLogger(logger).info('Workflow completed', { workflowId: 'launch:welcome:vips' });
