@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
-import { JOURNEY_STOPPED } from '../core/journey-contract';
+import { JOURNEY_STOPPED, type TemplateEvents } from '../core/journey-contract';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
@@ -16,7 +16,8 @@ import type { CapReserver, Reservation } from './caps';
 import type { QuietHoursCheck } from './quiet-hours';
 import { type Claim, type DeliveryLedger, type FinalOutcome, HAND_OFF_LEASE_MS, type SendIdentity } from './ledger';
 
-export interface SendInput {
+/** `event` and `events` (TemplateEvents): the run's events, as the template reads them. */
+export interface SendInput extends TemplateEvents {
   /** Idempotency key of this send (see core/ids.ts sendKey). */
   key: string;
   journeyId: string;
@@ -307,7 +308,7 @@ async function prepare(
   }
   const unsubscribeUrl = route.channel === 'email' ? deps.unsubscribeUrl?.(customer._id, input.journeyId) : undefined;
   try {
-    const content = renderContent(template.content, { ...renderContext(customer, input.journeyId), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
+    const content = renderContent(template.content, { ...renderContext(customer, input.journeyId, input), ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
     // A blank message or an unsafe link never goes out; this customer's data will render it the same on a retry.
     const problem = renderedProblem(route.channel, content);
     if (problem) return { status: 'failed', reason: problem, type: FailureType.TemplateRenderError };

@@ -27,8 +27,8 @@ export interface JourneyRunInput {
   resume?: RunResume;
 }
 
-/** What a run carries across continue-as-new. */
-export interface RunResume {
+/** What a run carries across continue-as-new (the events its templates read, too). */
+export interface RunResume extends TemplateEvents {
   stepId: string;
   visits: Record<string, number>;
   enteredAt: string;
@@ -101,6 +101,35 @@ export interface CustomerEvent {
   /** ISO 8601. */
   timestamp: string;
   properties?: Record<string, unknown>;
+}
+
+/**
+ * An event as templates read it: the entry event (`{{event.name}}`) or the one that ended a
+ * waitForEvent step (`{{events.<stepId>.properties.x}}`). No ID: templates have no use for it,
+ * and every send's input carries these.
+ */
+export interface TemplateEvent {
+  name: string;
+  /** ISO 8601. */
+  timestamp: string;
+  properties?: Record<string, unknown>;
+}
+
+/** The events a run's templates read, in the send activity's input and the render context. */
+export interface TemplateEvents {
+  /** The event that entered the customer (event-entry journeys). */
+  event?: TemplateEvent;
+  /** By waitForEvent step ID: the event that ended the step's latest wait. */
+  events?: Record<string, TemplateEvent>;
+}
+
+export function templateEvent({ name, timestamp, properties }: CustomerEvent): TemplateEvent {
+  return { name, timestamp, ...(properties ? { properties } : {}) };
+}
+
+/** Only the fields that hold something: each send's input carries them, and history stays small. */
+export function heldTemplateEvents({ event, events }: TemplateEvents): TemplateEvents {
+  return { ...(event ? { event } : {}), ...(events && Object.keys(events).length > 0 ? { events } : {}) };
 }
 
 export type JourneyRunResult = Pick<JourneyRunState, 'status' | 'path' | 'sends' | 'splits' | 'converted' | 'exitReason'>;

@@ -2,35 +2,56 @@
 // core/template-check.ts to check templates before they are saved.
 import Handlebars from 'handlebars';
 import type { Channel } from './channels';
+import type { TemplateEvents } from './journey-contract';
 import type { TemplateContent } from './template-content';
 
 /** Fields holding HTML are escaped; every other field is plain text and is not. */
 const HTML_FIELDS = new Set(['html']);
 
-export interface RenderContext {
+export interface RenderContext extends TemplateEvents {
   customer: Record<string, unknown>;
   journey: { id: string };
 }
 
+/** `events`: the run's entry event and waitForEvent events, as the send activity got them. */
 export function renderContext(
   customer: { _id: string; email?: string; timeZone?: string; attributes: Record<string, unknown> },
   journeyId: string,
+  events: TemplateEvents = {},
 ): RenderContext {
   return {
     customer: { ...customer.attributes, id: customer._id, email: customer.email, timeZone: customer.timeZone },
     journey: { id: journeyId },
+    ...(events.event ? { event: events.event } : {}),
+    events: events.events ?? {},
   };
 }
 
-/** What a template can read: named fields, `value` for a leaf, `free` where any name may follow. */
-export type ContextShape = 'free' | 'value' | { readonly [name: string]: ContextShape };
+/** Stands for any name in a ContextShape: `events.<stepId>`, whatever the step's ID. */
+export const ANY_NAME: unique symbol = Symbol('any name');
+
+/**
+ * What a template can read: named fields (or ANY_NAME), `value` for a leaf, `free` where any
+ * name may follow.
+ */
+export type ContextShape = 'free' | 'value' | { readonly [name: string]: ContextShape; readonly [ANY_NAME]?: ContextShape };
+
+/** An event as templates read it (journey-contract TemplateEvent); its properties are free-form. */
+const EVENT_SHAPE: ContextShape = { name: 'value', timestamp: 'value', properties: 'free' };
 
 /**
  * The shape of the context a send renders with (renderContext, plus `unsubscribeUrl` for email):
- * the API warns of variables outside it. Customer attributes are free-form.
+ * the API warns of variables outside it. Customer attributes and event properties are free-form;
+ * a template cannot know which journeys use it, so any step ID may follow `events`.
  */
 export function renderContextShape(channel: Channel): { readonly [name: string]: ContextShape } {
-  return { customer: 'free', journey: { id: 'value' }, ...(channel === 'email' ? { unsubscribeUrl: 'value' } : {}) };
+  return {
+    customer: 'free',
+    journey: { id: 'value' },
+    event: EVENT_SHAPE,
+    events: { [ANY_NAME]: EVENT_SHAPE },
+    ...(channel === 'email' ? { unsubscribeUrl: 'value' } : {}),
+  };
 }
 
 /**

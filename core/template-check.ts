@@ -3,7 +3,7 @@
 // they render empty, but customer attributes are free-form, so only a typo outside them is sure.
 import Handlebars from 'handlebars';
 import type { Channel } from './channels';
-import { COMPILE_OPTIONS, firstLine, renderContextShape, TEMPLATE_HELPERS, type ContextShape } from './render';
+import { ANY_NAME, COMPILE_OPTIONS, firstLine, renderContextShape, TEMPLATE_HELPERS, type ContextShape } from './render';
 import { LINK_FIELDS, linkProblem } from './template-content';
 
 export interface TemplateNote {
@@ -168,13 +168,13 @@ class Walk {
     }
     for (const part of parts) {
       if (shape === 'free' || shape === 'unknown') return shape;
-      if (shape === 'value' || !Object.hasOwn(shape, part)) {
+      if (shape === 'value' || !(Object.hasOwn(shape, part) || shape[ANY_NAME])) {
         const where = reached ? `"${reached}"` : shape === this.root ? 'the render context' : 'this block';
         const has = shape === 'value' ? 'is a value, with no fields' : `has no "${part}" (it has ${Object.keys(shape).join(', ')})`;
         this.warnings.add(`"${path.original}" renders empty: ${where} ${has}`);
         return 'unknown';
       }
-      shape = shape[part];
+      shape = Object.hasOwn(shape, part) ? shape[part] : shape[ANY_NAME]!;
       reached = reached ? `${reached}.${part}` : part;
     }
     return shape;

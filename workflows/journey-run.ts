@@ -21,6 +21,9 @@ import {
   SA_STEP,
   SA_VISITED,
   stopSignal,
+  heldTemplateEvents,
+  templateEvent,
+  type TemplateEvent,
 } from '../core/journey-contract';
 import type { JourneySettings, Step } from '../core/journey-definition';
 import { EventInbox } from './event-inbox';
@@ -39,9 +42,12 @@ export class JourneyRun {
   private readonly control = new RunControl(() => this.waiting());
   private readonly events: EventInbox;
   private readonly visits: Map<string, number>;
+  /** What templates read of the run's events (steps/send.ts passes it to the send activity). */
+  private readonly templateEvents: { event?: TemplateEvent; events: Record<string, TemplateEvent> };
 
   constructor(
-    private readonly identity: RunIdentity & { journeyVersion: number; settings?: JourneySettings },
+    /** `entryEvent`: the event name of an event-entry journey. */
+    private readonly identity: RunIdentity & { journeyVersion: number; settings?: JourneySettings; entryEvent?: string },
     resume?: RunResume,
   ) {
     this.state = {
@@ -59,8 +65,18 @@ export class JourneyRun {
     this.control.paused = resume?.paused === true;
     this.visits = new Map(Object.entries(resume?.visits ?? {}));
     this.events = new EventInbox(this.control, (event) => this.watch(event), resume?.eventIds);
+    this.templateEvents = { event: resume?.event, events: { ...resume?.events } };
     setHandler(journeyStateQuery, () => this.state);
-    setHandler(customerEventSignal, (event) => this.events.deliver(event));
+    // Signal-with-start's event is in the run's first activation, before the workflow function
+    // runs: the SDK buffers it and hands it to this handler as it is set, so `entering` holds
+    // only for it (and any event signalled before the first workflow task). A run the API
+    // launched has no entry event, even when one of that name comes later.
+    let entering = resume === undefined && identity.entryEvent !== undefined;
+    setHandler(customerEventSignal, (event) => {
+      if (entering && !this.templateEvents.event && event.name === identity.entryEvent) this.templateEvents.event = templateEvent(event);
+      this.events.deliver(event);
+    });
+    entering = false;
     setHandler(stopSignal, () => this.control.end('stopped'));
     setHandler(leftSegmentSignal, () => {
       if (this.identity.settings?.exitOnLeavingSegment) this.control.end('left-segment');
@@ -95,6 +111,7 @@ export class JourneyRun {
       state: this.state,
       visit,
       events: this.events,
+      templateEvents: this.templateEvents,
       control: this.control,
     });
     if (this.state.sends.length > 2 * KEEP) this.state.sends.splice(0, KEEP);
@@ -113,6 +130,8 @@ export class JourneyRun {
       converted: this.state.converted,
       ...(this.control.paused ? { paused: true } : {}),
       eventIds: this.events.recentIds,
+      // Continue-as-new input is no command: carrying these changes no history shape, no patch.
+      ...heldTemplateEvents(this.templateEvents),
     };
   }
 

@@ -10,7 +10,13 @@ const MAX_STEPS_PER_RUN = 1_000;
 
 export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRunResult> {
   const run = new JourneyRun(
-    { journeyId: input.journeyId, journeyVersion: input.journeyVersion, customerId: input.customerId, settings: input.definition.settings },
+    {
+      journeyId: input.journeyId,
+      journeyVersion: input.journeyVersion,
+      customerId: input.customerId,
+      settings: input.definition.settings,
+      entryEvent: input.definition.entry?.type === 'event' ? input.definition.entry.event : undefined,
+    },
     input.resume,
   );
   const steps = new Map<string, Step>(input.definition.steps.map((step) => [step.id, step]));

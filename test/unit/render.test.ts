@@ -20,7 +20,17 @@ describe('renderContext', () => {
         timeZone: 'Europe/London',
       },
       journey: { id: 'welcome' },
+      events: {},
     });
+  });
+
+  it('when the run carries events, then the entry event is `event` and waitForEvent events are `events`', () => {
+    const event = { name: 'cart_abandoned', timestamp: '2026-01-02T03:04:05.000Z', properties: { cartTotal: 42 } };
+    const paid = { name: 'payment_added', timestamp: '2026-01-02T04:00:00.000Z' };
+    const context = renderContext(customer, 'cart', { event, events: { 'wait-pay': paid } });
+    expect(context).toMatchObject({ event, events: { 'wait-pay': paid } });
+    const out = renderContent({ body: '{{event.name}} {{event.properties.cartTotal}} {{events.wait-pay.name}} {{event.timestamp}}' }, context);
+    expect(out.body).toBe('cart_abandoned 42 payment_added 2026-01-02T03:04:05.000Z');
   });
 
   it('when an attribute is named id, then the customer ID wins', () => {
@@ -169,17 +179,21 @@ describe('checkTemplate', () => {
     ["{{lookup customer 'first name'}} {{customer.[first name]}} {{@root.customer.plan}} {{this.journey.id}}"],
     ['{{#customer.vip}}VIP {{customer.plan}}{{/customer.vip}}{{^customer.vip}}basic{{/customer.vip}}'],
     ['{{!-- a note --}}{{{customer.bio}}} \\{{literal}}'],
+    ['{{event.name}} {{event.timestamp}} {{event.properties.cartTotal}} {{#each event.properties.items}}{{name}}{{/each}}'],
+    ['{{events.wait-pay.name}} {{events.[wait-pay].properties.method}} {{#with events.paid}}{{timestamp}}{{/with}}'],
   ])('when %s reads the render context, then it is accepted without warnings', (source) => {
     expect(checkTemplate('email', { subject: 'Fine', text: source })).toEqual({ errors: [], warnings: [] });
   });
 
   it.each([
-    ['{{custmer.name}}', 'email', '"custmer.name" renders empty: the render context has no "custmer" (it has customer, journey, unsubscribeUrl)'],
+    ['{{custmer.name}}', 'email', '"custmer.name" renders empty: the render context has no "custmer" (it has customer, journey, event, events, unsubscribeUrl)'],
+    ['{{event.cartTotal}}', 'sms', '"event.cartTotal" renders empty: "event" has no "cartTotal" (it has name, timestamp, properties)'],
+    ['{{events.wait-pay.total}}', 'web', '"events.wait-pay.total" renders empty: "events.wait-pay" has no "total" (it has name, timestamp, properties)'],
     ['{{journey.name}}', 'email', '"journey.name" renders empty: "journey" has no "name" (it has id)'],
     ['{{journey.id.value}}', 'email', '"journey.id.value" renders empty: "journey.id" is a value, with no fields'],
     ['{{#with journey}}{{name}}{{/with}}', 'email', '"name" renders empty: this block has no "name" (it has id)'],
-    ['{{unsubscribeUrl}}', 'sms', '"unsubscribeUrl" renders empty: the render context has no "unsubscribeUrl" (it has customer, journey)'],
-    ['{{#if firstName}}x{{/if}}', 'email', '"firstName" renders empty: the render context has no "firstName" (it has customer, journey, unsubscribeUrl)'],
+    ['{{unsubscribeUrl}}', 'sms', '"unsubscribeUrl" renders empty: the render context has no "unsubscribeUrl" (it has customer, journey, event, events)'],
+    ['{{#if firstName}}x{{/if}}', 'email', '"firstName" renders empty: the render context has no "firstName" (it has customer, journey, event, events, unsubscribeUrl)'],
   ] as const)('when %s on %s reads outside the render context, then it is saved with a warning naming the variable', (source, channel, message) => {
     const field = channel === 'email' ? 'subject' : 'body';
     expect(checkTemplate(channel, { [field]: source })).toEqual({ errors: [], warnings: [{ field, message }] });

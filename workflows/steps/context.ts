@@ -1,4 +1,4 @@
-import type { JourneyRunState } from '../../core/journey-contract';
+import type { JourneyRunState, TemplateEvent } from '../../core/journey-contract';
 import type { JourneySettings, Step } from '../../core/journey-definition';
 import type { EventInbox } from '../event-inbox';
 import type { RunControl } from '../run-control';
@@ -18,6 +18,8 @@ export interface StepContext {
   visit: number;
   /** The customer's events as they arrive. */
   events: EventInbox;
+  /** The events templates read: the entry event, and by waitForEvent step the one that ended it. */
+  templateEvents: { event?: TemplateEvent; events: Record<string, TemplateEvent> };
   /** Early ends, and the waits that end with them. */
   control: RunControl;
 }

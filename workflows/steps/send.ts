@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflow
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
-import { channelTaskQueue, JOURNEY_STOPPED } from '../../core/journey-contract';
+import { channelTaskQueue, heldTemplateEvents, JOURNEY_STOPPED } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import { patchedSince } from '../patches';
@@ -43,7 +43,7 @@ const { resolveWait } = proxyActivities<Activities>(DECIDE_OPTIONS);
  * cap defers it. A send that cannot go out (skipped or failed for good) is recorded in the run's
  * state and the journey goes on: one bad message does not strand the customer.
  */
-export const sendStep: StepHandler<SendStep> = async (step, { run, settings, state, visit, control }) => {
+export const sendStep: StepHandler<SendStep> = async (step, { run, settings, state, visit, control, templateEvents }) => {
   // A paused journey sends nothing: the run holds here until it resumes (or is stopped).
   if (!(await control.unlessPaused())) return undefined;
   if (settings?.quietHours && !step.transactional && !patchedSince(QUIET_HOURS_IN_SEND)) {
@@ -78,6 +78,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       ...(settings?.timeZone ? { timeZone: settings.timeZone } : {}),
       // For the time-to-first-send metric; an activity input, so histories replay as before.
       ...(state.sends.some((s) => s.status === 'sent') ? {} : { enteredAt: state.enteredAt }),
+      // What `{{event.*}}` and `{{events.<stepId>.*}}` read; activity input too, so no patch.
+      ...heldTemplateEvents(templateEvents),
     };
     let via = step.channel;
     let reroutes = 0;
