@@ -98,7 +98,7 @@ describe('templates', () => {
     expect(res.status).toBe(201);
     expect(res.body.content).toEqual(content);
     expect(res.body.warnings).toEqual([
-      { field: 'content.subject', message: '"custmer.name" renders empty: the render context has no "custmer" (it has customer, journey, unsubscribeUrl)' },
+      { field: 'content.subject', message: '"custmer.name" renders empty: the render context has no "custmer" (it has customer, journey, event, events, unsubscribeUrl)' },
       { field: 'content.text', message: '"journey.name" renders empty: "journey" has no "name" (it has id)' },
     ]);
     const clean = await stack.api('PUT', '/v1/templates/t-warned', { channel: 'email', content: { subject: 'Hi {{customer.name}}', text: 'x' } });
