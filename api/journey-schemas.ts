@@ -2,23 +2,39 @@
 // for the OpenAPI document; the routes check their answers against these types.
 import { z } from 'zod';
 import { CHANNELS } from '../core/channels';
+import { JOURNEY_STATUSES } from '../core/journey-status';
 import { named } from './openapi-spec';
 
 const storedDefinition = z.record(z.string(), z.unknown()).meta({ description: 'A JourneyDefinition, as saved' });
 
+export const journeyStatusSchema = z.enum(JOURNEY_STATUSES).meta({
+  description:
+    'The first that holds: archived; stopped (until launched again); paused; live (segment or event entry, entering customers as they qualify); draft (never published: version 0); published (published, and entering customers only when launched)',
+});
+
+const journeySummaryShape = z.object({
+  id: z.string(),
+  /** The published version's name, else the draft's. */
+  name: z.string().optional(),
+  status: journeyStatusSchema,
+  /** The published version; 0 until the first publish. */
+  version: z.number().int(),
+  live: z.boolean(),
+  paused: z.boolean(),
+  stopped: z.boolean(),
+  archived: z.boolean(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+/** A journey in a list: the single view without its definitions. */
+export const journeySummarySchema = named('JourneySummary', journeySummaryShape);
+
 export const journeyViewSchema = named(
   'Journey',
-  z.object({
-    id: z.string(),
-    /** The published version; 0 until the first publish. */
-    version: z.number().int(),
-    live: z.boolean(),
-    paused: z.boolean(),
-    archived: z.boolean(),
+  journeySummaryShape.extend({
     definition: storedDefinition.optional(),
     draft: storedDefinition.optional(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
   }),
 );
 

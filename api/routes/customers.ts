@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { CHANNELS } from '../../core/channels';
 import { ID_PATTERN } from '../../core/ids';
 import type { CustomerDoc, Models } from '../../db/models';
+import { compileSegment } from '../../core/segment-filter';
 import { notFound } from '../errors';
+import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
+import { queryableRule } from '../segment-rule';
 import { parse, pathId, requestBody } from '../validate';
 import { upsertById } from '../../db/upsert';
 import type { JourneyEntry } from '../../lib/journey-entry';
@@ -29,6 +32,11 @@ const customerViewSchema = named(
     updatedAt: z.date(),
   }),
 );
+
+const customerListQuerySchema = pageQuerySchema.extend({
+  segmentId: idParam("Only the segment's members now (its rule as it matches at the request)").optional(),
+});
+const customerPageSchema = named('CustomerPage', pageSchema(customerViewSchema));
 
 const batchAnswerSchema = z.object({ created: z.number().int(), updated: z.number().int() });
 const customerInboxSchema = z.object({ messages: z.array(inboxMessageSchema.extend({ journeyId: z.string() })) });
@@ -82,6 +90,19 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
     res.status(created ? 201 : 200).json(customerView(doc));
   });
 
+  /** Every customer, or a segment's members now, in ID order. */
+  router.get('/', async (req, res) => {
+    const query = parse(customerListQuerySchema, req.query);
+    let filter = {};
+    if (query.segmentId !== undefined) {
+      const segment = await models.segments.findById(query.segmentId).lean();
+      if (!segment) throw notFound(`segment "${query.segmentId}"`);
+      filter = compileSegment(queryableRule(segment, 'listing its members'), new Date());
+    }
+    const { docs, next } = await listPage(models.customers, filter, query);
+    res.json({ items: docs.map(customerView), next } satisfies z.infer<typeof customerPageSchema>);
+  });
+
   router.get(ONE_CUSTOMER, async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const doc = await models.customers.findById(id).lean();
@@ -109,6 +130,17 @@ const customerId = z.object({
 });
 
 export const customerOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/customers',
+    summary: `Customers in ID order, a page at a time (${DEFAULT_PAGE_SIZE} unless \`limit\` says otherwise): all, or a segment's members`,
+    description:
+      "With `segmentId`, each page applies the segment's rule as it stands when the page is read: a customer who joins or leaves between pages is listed or not by the page their ID falls in.",
+    auth: 'apiKey',
+    query: customerListQuerySchema,
+    ok: { 200: json('A page of customers', customerPageSchema) },
+    errors: { 404: 'No such segment', 409: 'The segment holds a rule that no longer validates: save it again' },
+  },
   {
     method: 'post',
     path: '/v1/customers/batch',

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Channel } from '../../core/channels';
 import { CHANNEL_SETUP } from '../../lib/config';
 import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
+import { segmentUses, templateUses } from '../../core/journey-references';
+import { journeyStatus, journeyStatusFilter } from '../../core/journey-status';
 import { saveJourneyVersion } from '../../db/journey-versions';
 import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
@@ -10,16 +12,21 @@ import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
 import { conflict, fieldPath, FieldError, invalid, notFound } from '../errors';
-import { journeyStatsSchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
+import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
+import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
-import { pathId } from '../validate';
+import { parse, pathId } from '../validate';
 
 export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> {
+  const name = (doc.definition ?? doc.draft)?.name;
   return {
     id: doc._id,
+    ...(typeof name === 'string' ? { name } : {}),
+    status: journeyStatus(doc),
     version: doc.version,
     live: doc.live ?? false,
     paused: doc.paused ?? false,
+    stopped: doc.stopped ?? false,
     archived: doc.archived ?? false,
     definition: doc.definition,
     draft: doc.draft,
@@ -28,19 +35,18 @@ export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> 
   };
 }
 
+/** The single view without its definitions, so a list and a read agree. */
+function journeySummary(doc: JourneyDoc): z.infer<typeof journeySummarySchema> {
+  const { definition, draft, ...summary } = journeyView(doc);
+  return summary;
+}
+
+const journeyListQuerySchema = pageQuerySchema.extend({ status: journeyStatusSchema.optional() });
+const journeyPageSchema = named('JourneyPage', pageSchema(journeySummarySchema));
+
 /** Checks what the schema cannot: the templates and segments a definition names exist. */
 async function checkReferences(models: Models, definition: JourneyDefinition, channels: readonly Channel[]): Promise<FieldError[]> {
-  // Each send names a template for its channel, and maybe one for its fallback channel.
-  const uses = definition.steps.flatMap((step, i) =>
-    step.type !== 'send'
-      ? []
-      : [
-          { field: `steps[${i}].template`, stepId: step.id, template: step.template, channel: step.channel },
-          ...(step.fallback
-            ? [{ field: `steps[${i}].fallback.template`, stepId: step.id, template: step.fallback.template, channel: step.fallback.channel }]
-            : []),
-        ],
-  );
+  const uses = templateUses(definition);
   const found = await models.templates.find({ _id: { $in: [...new Set(uses.map((u) => u.template))] } }, { channel: 1 }).lean();
   const channelOf = new Map(found.map((t) => [t._id, t.channel]));
   const errors: FieldError[] = [];
@@ -59,15 +65,7 @@ async function checkReferences(models: Models, definition: JourneyDefinition, ch
       errors.push({ field: use.field, message: `step "${use.stepId}": template "${use.template}" is for ${channel}, not ${use.channel}` });
     }
   }
-  // Every segment the definition names: the entry segment and those branch cases test.
-  const segmentRefs: { field: string; segmentId: string; stepId?: string }[] = [];
-  if (definition.entry?.type === 'segment') segmentRefs.push({ field: 'entry.segmentId', segmentId: definition.entry.segmentId });
-  definition.steps.forEach((step, i) => {
-    if (step.type !== 'branch') return;
-    step.cases.forEach((c, j) => {
-      if ('segment' in c.when) segmentRefs.push({ field: `steps[${i}].cases[${j}].when.segment`, segmentId: c.when.segment, stepId: step.id });
-    });
-  });
+  const segmentRefs = segmentUses(definition);
   const known = new Set(
     (await models.segments.find({ _id: { $in: segmentRefs.map((r) => r.segmentId) } }, { _id: 1 }).lean()).map((d) => d._id),
   );
@@ -152,6 +150,13 @@ export function journeysRouter(deps: {
     res.json(journeyView(doc));
   });
 
+  /** Every journey, or those of one status, in ID order. */
+  router.get('/', async (req, res) => {
+    const query = parse(journeyListQuerySchema, req.query);
+    const { docs, next } = await listPage(models.journeys, query.status ? journeyStatusFilter(query.status) : {}, query);
+    res.json({ items: docs.map(journeySummary), next } satisfies z.infer<typeof journeyPageSchema>);
+  });
+
   router.get('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const doc = await models.journeys.findById(id).lean();
@@ -185,6 +190,14 @@ const definition = named('JourneyDefinition', journeyDefinitionSchema);
 const archived = { 409: 'The journey is archived' };
 
 export const journeyOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/journeys',
+    summary: `Journeys in ID order, a page at a time (${DEFAULT_PAGE_SIZE} unless \`limit\` says otherwise), optionally of one status`,
+    auth: 'apiKey',
+    query: journeyListQuerySchema,
+    ok: { 200: json('A page of journeys', journeyPageSchema) },
+  },
   {
     method: 'put',
     path: '/v1/journeys/{id}',

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { idSchema, JourneyDefinition } from '../../core/journey-definition';
 import { JOURNEY_STATE_REFRESH_MS } from '../../db/journey-state';
 import type { Models } from '../../db/models';
-import { InvalidStoredRule, storedRule } from '../../db/segment-model';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
@@ -18,6 +17,7 @@ import {
   type LaunchAnswer,
 } from '../journey-schemas';
 import { idParam, json, named, type Operation } from '../openapi-spec';
+import { queryableRule } from '../segment-rule';
 import { parse, pathId } from '../validate';
 
 export const MAX_LAUNCH_CUSTOMERS = 1000;
@@ -88,13 +88,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     }
     const segment = await models.segments.findById(segmentId).lean();
     if (!segment) throw invalid([{ field: 'segmentId', message: `segment "${segmentId}" does not exist` }]);
-    let rule;
-    try {
-      rule = storedRule(segment);
-    } catch (err) {
-      if (!(err instanceof InvalidStoredRule)) throw err;
-      throw conflict(`${err.message}: save the segment again before launching at it`);
-    }
+    const rule = queryableRule(segment, 'launching at it');
     const launch = await launches.start({
       journeyId: id,
       journeyVersion: journey.version,

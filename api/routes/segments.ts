@@ -2,12 +2,16 @@
 // MongoDB filter over every customer; a membership check evaluates it in memory for one.
 import { Router } from 'express';
 import { z } from 'zod';
+import { segmentUses } from '../../core/journey-references';
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
 import { segmentRuleSchema, segmentRuleShape } from '../../core/segment-rules';
 import { SegmentDoc, SegmentModels, storedRule } from '../../db/segment-model';
+import type { Models } from '../../db/models';
 import { upsertById } from '../../db/upsert';
 import { notFound } from '../errors';
+import { refuseIfNamed } from '../in-use';
+import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
@@ -47,7 +51,19 @@ export function segmentView(doc: SegmentDoc): z.infer<typeof segmentViewSchema> 
   };
 }
 
-export function segmentsRouter(deps: SegmentModels): Router {
+/** A segment in a list: the single view without its rule. */
+const segmentSummarySchema = named('SegmentSummary', segmentViewSchema.omit({ rule: true }));
+function segmentSummary(doc: SegmentDoc): z.infer<typeof segmentSummarySchema> {
+  const { rule, ...summary } = segmentView(doc);
+  return summary;
+}
+
+const segmentPageSchema = named('SegmentPage', pageSchema(segmentSummarySchema));
+
+/** Segments and their customers, and the journeys that may name a segment (deleting one checks them). */
+export type SegmentRouterModels = SegmentModels & Pick<Models, 'journeys'>;
+
+export function segmentsRouter(deps: SegmentRouterModels): Router {
   const router = Router();
 
   async function load(rawId: unknown): Promise<SegmentDoc> {
@@ -67,8 +83,22 @@ export function segmentsRouter(deps: SegmentModels): Router {
     res.status(created ? 201 : 200).json(segmentView(doc));
   });
 
+  /** Every segment, in ID order. */
+  router.get('/', async (req, res) => {
+    const { docs, next } = await listPage(deps.segments, {}, parse(pageQuerySchema, req.query));
+    res.json({ items: docs.map(segmentSummary), next } satisfies z.infer<typeof segmentPageSchema>);
+  });
+
   router.get('/:id', async (req, res) => {
     res.json(segmentView(await load(req.params.id)));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    if (!(await deps.segments.exists({ _id: id }))) throw notFound(`segment "${id}"`);
+    await refuseIfNamed(deps.journeys, 'segment', id, (definition) => segmentUses(definition).map((use) => use.segmentId));
+    await deps.segments.deleteOne({ _id: id });
+    res.status(204).end();
   });
 
   /** How many customers are in the segment now, and the first few of them by ID. */
@@ -98,6 +128,14 @@ const segmentId = z.object({ id: idParam('Segment ID') });
 
 export const segmentOperations: Operation[] = [
   {
+    method: 'get',
+    path: '/v1/segments',
+    summary: `Segments in ID order, without their rules, a page at a time (${DEFAULT_PAGE_SIZE} unless \`limit\` says otherwise)`,
+    auth: 'apiKey',
+    query: pageQuerySchema,
+    ok: { 200: json('A page of segments', segmentPageSchema) },
+  },
+  {
     method: 'put',
     path: '/v1/segments/{id}',
     summary: 'Create a segment or replace it (name, description, rule)',
@@ -114,6 +152,16 @@ export const segmentOperations: Operation[] = [
     params: segmentId,
     ok: { 200: json('The segment', segmentViewSchema) },
     errors: { 404: 'No such segment' },
+  },
+  {
+    method: 'delete',
+    path: '/v1/segments/{id}',
+    summary: 'Delete a segment that no journey uses',
+    description: 'Refused while a journey that is not archived names it in its published definition or its draft (its entry segment, or a branch case).',
+    auth: 'apiKey',
+    params: segmentId,
+    ok: { 204: { description: 'Deleted' } },
+    errors: { 404: 'No such segment', 409: 'Journeys use the segment: the message names them' },
   },
   {
     method: 'post',

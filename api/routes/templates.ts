@@ -8,6 +8,9 @@ import { invalid, notFound } from '../errors';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId, requestBody } from '../validate';
 import { upsertById } from '../../db/upsert';
+import { templateUses } from '../../core/journey-references';
+import { refuseIfNamed } from '../in-use';
+import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 
 export const templateBodySchema = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
@@ -38,6 +41,16 @@ export function templateView(doc: TemplateDoc): z.infer<typeof templateViewSchem
   return { id: doc._id, channel: doc.channel, content: doc.content, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
 }
 
+/** A template in a list: the single view without its content. */
+const templateSummarySchema = named('TemplateSummary', templateViewSchema.omit({ content: true }));
+function templateSummary(doc: TemplateDoc): z.infer<typeof templateSummarySchema> {
+  const { content, ...summary } = templateView(doc);
+  return summary;
+}
+
+const templateListQuerySchema = pageQuerySchema.extend({ channel: z.enum(CHANNELS).optional().meta({ description: 'Only templates for this channel' }) });
+const templatePageSchema = named('TemplatePage', pageSchema(templateSummarySchema));
+
 export function templatesRouter(models: Models): Router {
   const router = Router();
 
@@ -54,11 +67,26 @@ export function templatesRouter(models: Models): Router {
     res.status(created ? 201 : 200).json({ ...templateView(doc), warnings: inContent(warnings) } satisfies z.infer<typeof templateSavedSchema>);
   });
 
+  /** Every template, or those of one channel, in ID order. */
+  router.get('/', async (req, res) => {
+    const query = parse(templateListQuerySchema, req.query);
+    const { docs, next } = await listPage(models.templates, query.channel ? { channel: query.channel } : {}, query);
+    res.json({ items: docs.map(templateSummary), next } satisfies z.infer<typeof templatePageSchema>);
+  });
+
   router.get('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const doc = await models.templates.findById(id).lean();
     if (!doc) throw notFound(`template "${id}"`);
     res.json(templateView(doc));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    if (!(await models.templates.exists({ _id: id }))) throw notFound(`template "${id}"`);
+    await refuseIfNamed(models.journeys, 'template', id, (definition) => templateUses(definition).map((use) => use.template));
+    await models.templates.deleteOne({ _id: id });
+    res.status(204).end();
   });
 
   return router;
@@ -67,6 +95,14 @@ export function templatesRouter(models: Models): Router {
 const templateId = z.object({ id: idParam('Template ID') });
 
 export const templateOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/v1/templates',
+    summary: `Templates in ID order, without their content, a page at a time (${DEFAULT_PAGE_SIZE} unless \`limit\` says otherwise), optionally for one channel`,
+    auth: 'apiKey',
+    query: templateListQuerySchema,
+    ok: { 200: json('A page of templates', templatePageSchema) },
+  },
   {
     method: 'put',
     path: '/v1/templates/{id}',
@@ -89,5 +125,15 @@ export const templateOperations: Operation[] = [
     params: templateId,
     ok: { 200: json('The template', templateViewSchema) },
     errors: { 404: 'No such template' },
+  },
+  {
+    method: 'delete',
+    path: '/v1/templates/{id}',
+    summary: 'Delete a template that no journey uses',
+    description: 'Refused while a journey that is not archived names it in its published definition or its draft (a send step, or its fallback).',
+    auth: 'apiKey',
+    params: templateId,
+    ok: { 204: { description: 'Deleted' } },
+    errors: { 404: 'No such template', 409: 'Journeys use the template: the message names them' },
   },
 ];

@@ -1,0 +1,45 @@
+// The templates and segments a journey definition names, each with where it is named: saving a
+// journey checks they exist, and deleting a template or segment checks no journey names it. Pure.
+import type { Channel } from './channels';
+import type { JourneyDefinition } from './journey-definition';
+
+export interface TemplateUse {
+  field: string;
+  stepId: string;
+  template: string;
+  channel: Channel;
+}
+
+export interface SegmentUse {
+  field: string;
+  segmentId: string;
+  /** Absent for the entry segment (which exitOnLeavingSegment also watches). */
+  stepId?: string;
+}
+
+/** Each send names a template for its channel, and maybe one for its fallback channel. */
+export function templateUses(definition: JourneyDefinition): TemplateUse[] {
+  return definition.steps.flatMap((step, i) =>
+    step.type !== 'send'
+      ? []
+      : [
+          { field: `steps[${i}].template`, stepId: step.id, template: step.template, channel: step.channel },
+          ...(step.fallback
+            ? [{ field: `steps[${i}].fallback.template`, stepId: step.id, template: step.fallback.template, channel: step.fallback.channel }]
+            : []),
+        ],
+  );
+}
+
+/** The entry segment and those branch cases test. */
+export function segmentUses(definition: JourneyDefinition): SegmentUse[] {
+  const uses: SegmentUse[] = [];
+  if (definition.entry?.type === 'segment') uses.push({ field: 'entry.segmentId', segmentId: definition.entry.segmentId });
+  definition.steps.forEach((step, i) => {
+    if (step.type !== 'branch') return;
+    step.cases.forEach((c, j) => {
+      if ('segment' in c.when) uses.push({ field: `steps[${i}].cases[${j}].when.segment`, segmentId: c.when.segment, stepId: step.id });
+    });
+  });
+  return uses;
+}
