@@ -6,10 +6,11 @@ import { segmentUses } from '../../core/journey-references';
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
 import { segmentRuleSchema, segmentRuleShape } from '../../core/segment-rules';
-import { SegmentDoc, SegmentModels, storedRule } from '../../db/segment-model';
+import { SegmentDoc, SegmentModels } from '../../db/segment-model';
 import type { Models } from '../../db/models';
 import { upsertById } from '../../db/upsert';
 import { notFound } from '../errors';
+import { queryableRule } from '../segment-rule';
 import { refuseIfNamed } from '../in-use';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
@@ -103,7 +104,7 @@ export function segmentsRouter(deps: SegmentRouterModels): Router {
 
   /** How many customers are in the segment now, and the first few of them by ID. */
   router.post('/:id/preview', async (req, res) => {
-    const filter = compileSegment(storedRule(await load(req.params.id)), new Date());
+    const filter = compileSegment(queryableRule(await load(req.params.id), 'previewing it'), new Date());
     const [count, sample] = await Promise.all([
       deps.customers.countDocuments(filter),
       deps.customers.find(filter).sort({ _id: 1 }).limit(PREVIEW_SAMPLE_SIZE).select({ _id: 1 }).lean<{ _id: string }[]>(),
@@ -116,7 +117,7 @@ export function segmentsRouter(deps: SegmentRouterModels): Router {
     const segment = await load(req.params.id);
     const customer = await deps.customers.findById(customerId).lean();
     if (!customer) throw notFound(`customer "${customerId}"`);
-    res.json({ member: matchesSegment(storedRule(segment), customer, new Date()) } satisfies z.infer<typeof membershipSchema>);
+    res.json({ member: matchesSegment(queryableRule(segment, 'asking who is in it'), customer, new Date()) } satisfies z.infer<typeof membershipSchema>);
   });
 
   return router;
@@ -170,7 +171,7 @@ export const segmentOperations: Operation[] = [
     auth: 'apiKey',
     params: segmentId,
     ok: { 200: json('The preview', previewSchema) },
-    errors: { 404: 'No such segment' },
+    errors: { 404: 'No such segment', 409: 'The stored rule no longer validates: save the segment again' },
   },
   {
     method: 'get',
@@ -179,6 +180,6 @@ export const segmentOperations: Operation[] = [
     auth: 'apiKey',
     params: segmentId.extend({ customerId: idParam('Customer ID') }),
     ok: { 200: json('Membership', membershipSchema) },
-    errors: { 404: 'No such segment or customer' },
+    errors: { 404: 'No such segment or customer', 409: 'The stored rule no longer validates: save the segment again' },
   },
 ];

@@ -161,6 +161,11 @@ describe("a segment's members", () => {
     const res = await stack.api('GET', '/v1/customers?segmentId=stale');
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain('save the segment again');
+    // So do the segment's own preview and membership (they answered 500).
+    for (const [method, path] of [['POST', '/v1/segments/stale/preview'], ['GET', `/v1/segments/stale/members/${(await stack.db.models.customers.findOne().lean())!._id}`]] as const) {
+      const other = await stack.api(method, path);
+      expect([path, other.status]).toEqual([path, 409]);
+    }
   });
 });
 
