@@ -97,7 +97,7 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
     const now = new Date();
     const previous = await deliveries.findOneAndUpdate(
       { _id: key },
-      { $setOnInsert: { ...identity, state: 'claimed', createdAt: now }, $set: { updatedAt: now }, $inc: { attempts: 1 } },
+      { $setOnInsert: { ...identity, plannedChannel: identity.channel, state: 'claimed', createdAt: now }, $set: { updatedAt: now }, $inc: { attempts: 1 } },
       { upsert: true, returnDocument: 'before' },
     );
     return claimOf(previous);
@@ -128,7 +128,7 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
         const previous = await deliveries.findOneAndUpdate(
           { _id: key, state: 'claimed', handOff: { $exists: false } },
           {
-            $setOnInsert: { ...identity, createdAt: now },
+            $setOnInsert: { ...identity, plannedChannel: identity.channel, createdAt: now },
             $set: { handOff: { ...handOff, at: now }, lease: leaseFrom(owner, now), updatedAt: now },
             $inc: { attempts: 1 },
           },

@@ -53,7 +53,14 @@ export const journeyStatsSchema = named(
     converted: z.number().int(),
     steps: z.record(
       z.string(),
-      z.object({ entered: z.number().int(), now: z.number().int(), deliveries: countsSchema.optional(), provider: countsSchema.optional() }),
+      z.object({
+        entered: z.number().int(),
+        now: z.number().int(),
+        deliveries: countsSchema.optional(),
+        byChannelUsed: countsSchema.optional().meta({ description: 'Sent messages per channel they went out on: a fallback counts on its own channel' }),
+        fallbacks: z.number().int().optional().meta({ description: "Sent messages that went out on the step's fallback channel" }),
+        provider: countsSchema.optional(),
+      }),
     ),
     /** Split step → path → customers assigned. */
     splits: z.record(z.string(), countsSchema),

@@ -114,7 +114,10 @@ export type DeliveryState = 'claimed' | 'sent' | 'skipped' | 'failed';
 export interface DeliveryDoc {
   _id: string;
   state: DeliveryState;
+  /** The step's channel until the message goes out; then the channel used (the fallback, maybe). */
   channel: Channel;
+  /** The step's channel, kept when a fallback is used (absent on rows written before it was kept). */
+  plannedChannel?: Channel;
   customerId: string;
   journeyId: string;
   stepId: string;
@@ -260,7 +263,9 @@ export function createModels(conn: Connection) {
         _id: { type: String, required: true },
         state: { type: String, required: true },
         channel: { type: String, required: true },
-        customerId: { type: String, required: true },
+        plannedChannel: String,
+        // A customer's messages, newest first (an index on MongoDB; the embedded store scans).
+        customerId: { type: String, required: true, index: true },
         // Journey stats read a journey's rows (an index on MongoDB; the embedded store scans).
         journeyId: { type: String, required: true, index: true },
         stepId: { type: String, required: true },

@@ -21,6 +21,9 @@ export interface StepStats {
   now: number;
   /** Ledger outcomes of the step's sends: sent, skipped, failed, and skip reasons. */
   deliveries?: Record<string, number>;
+  /** Sent messages per channel they went out on; `fallbacks`: those sent on the step's fallback. */
+  byChannelUsed?: Record<string, number>;
+  fallbacks?: number;
   /** What the provider last reported for the step's sent messages (SMS: delivered, undelivered...). */
   provider?: Record<string, number>;
 }
@@ -69,7 +72,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
         steps[step.id] = {
           entered: stepEntered,
           now,
-          ...(deliveries[step.id] ? { deliveries: deliveries[step.id] } : {}),
+          ...deliveries[step.id],
           ...(provider[step.id] ? { provider: provider[step.id] } : {}),
         };
         if (step.type === 'split') {
@@ -83,17 +86,25 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
   };
 }
 
-/** Ledger outcomes per step: { stepId: { sent: n, skipped: n, 'skipped:unreachable': n, ... } }. */
+/**
+ * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, ... },
+ * byChannelUsed: { web: n }, fallbacks: n } }. A row's `channel` is the one used once sent;
+ * `plannedChannel` is the step's (rows written before it was kept count as planned).
+ */
 async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string) {
-  const rows = await models.deliveries.aggregate<{ _id: { stepId: string; state: string; reason?: string }; n: number }>([
+  const rows = await models.deliveries.aggregate<{ _id: { stepId: string; state: string; reason?: string; channel: string; planned?: string }; n: number }>([
     { $match: { journeyId } },
-    { $group: { _id: { stepId: '$stepId', state: '$state', reason: '$reason' }, n: { $sum: 1 } } },
+    { $group: { _id: { stepId: '$stepId', state: '$state', reason: '$reason', channel: '$channel', planned: '$plannedChannel' }, n: { $sum: 1 } } },
   ]);
-  const out: Record<string, Record<string, number>> = {};
+  const out: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>> = {};
+  const add = (counts: Record<string, number>, key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
   for (const { _id, n } of rows) {
-    const step = (out[_id.stepId] ??= {});
-    step[_id.state] = (step[_id.state] ?? 0) + n;
-    if (_id.state === 'skipped' && _id.reason) step[`skipped:${_id.reason}`] = (step[`skipped:${_id.reason}`] ?? 0) + n;
+    const step = (out[_id.stepId] ??= { deliveries: {} });
+    add(step.deliveries!, _id.state, n);
+    if (_id.state === 'skipped' && _id.reason) add(step.deliveries!, `skipped:${_id.reason}`, n);
+    if (_id.state !== 'sent') continue;
+    add((step.byChannelUsed ??= {}), _id.channel, n);
+    if (_id.planned && _id.planned !== _id.channel) step.fallbacks = (step.fallbacks ?? 0) + n;
   }
   return out;
 }
