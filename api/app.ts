@@ -17,6 +17,7 @@ import { gaugeRunningLaunches } from '../lib/metrics';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
 import { customersRouter } from './routes/customers';
+import { deliveriesRouter } from './routes/deliveries';
 import { customerInboxTokenRouter, inboxRouter } from './routes/inbox';
 import { twilioWebhooksRouter } from './routes/twilio-webhooks';
 import { unsubscribeRouter } from './routes/unsubscribe';
@@ -97,6 +98,8 @@ export function createApp(deps: AppDeps): CairnApp {
   v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launchesRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter(deps));
   v1.use('/settings', settingsRouter(deps.models));
+  // Sends explained: a customer's messages and a journey's deliveries, both from the ledger.
+  v1.use(deliveriesRouter(deps.models));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(notFound(`route ${req.method} ${req.path}`)));

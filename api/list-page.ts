@@ -1,8 +1,10 @@
 // Lists, a page at a time: in `_id` order, continued from an opaque cursor (`after`, from the
 // previous page's `next`). Keyset paging on `_id` is stable: an item added or removed meanwhile
-// moves no other across a page boundary, so none is missed or repeated.
+// moves no other across a page boundary, so none is missed or repeated. Histories (a customer's
+// messages) page newest first the same way, on (createdAt, _id): listNewestFirst.
 import type { Model } from 'mongoose';
 import { z } from 'zod';
+import { invalid } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -50,4 +52,31 @@ export async function listPage<D extends { _id: string }>(
   const found = await model.find(from, projection).sort({ _id: 1 }).limit(query.limit + 1).lean<D[]>();
   const docs = found.slice(0, query.limit);
   return { docs, ...(found.length > query.limit ? { next: encode(docs[docs.length - 1]._id) } : {}) };
+}
+
+/** A newest-first cursor: the last item's createdAt (ms) and `_id`; undefined when it is none. */
+function decodeNewest(cursor: string): { at: Date; id: string } | undefined {
+  const match = /^(\d{1,15})\|(.+)$/s.exec(decode(cursor));
+  return match ? { at: new Date(Number(match[1])), id: match[2] } : undefined;
+}
+
+/**
+ * One page of the documents that match `filter`, newest first (`createdAt`, then `_id`, both
+ * descending: keyset paging as listPage). A cursor this order did not write is a 400 naming `after`.
+ */
+export async function listNewestFirst<D extends { _id: string; createdAt: Date }>(
+  model: Model<D>,
+  filter: Record<string, unknown>,
+  query: PageQuery,
+): Promise<{ docs: D[]; next?: string }> {
+  let from = filter;
+  if (query.after !== undefined) {
+    const last = decodeNewest(query.after);
+    if (!last) throw invalid([{ field: 'after', message: 'must be the `next` of a previous page' }]);
+    from = { $and: [filter, { $or: [{ createdAt: { $lt: last.at } }, { createdAt: last.at, _id: { $lt: last.id } }] }] };
+  }
+  const found = await model.find(from).sort({ createdAt: -1, _id: -1 }).limit(query.limit + 1).lean<D[]>();
+  const docs = found.slice(0, query.limit);
+  const last = docs[docs.length - 1];
+  return { docs, ...(found.length > query.limit ? { next: encode(`${last.createdAt.getTime()}|${last._id}`) } : {}) };
 }

@@ -8,6 +8,7 @@ import { inboxReadEventSchema } from './inbox-schemas';
 import { json, named, routeConfig, type Operation } from './openapi-spec';
 import { codeJourneyOperations } from './routes/code-journeys';
 import { customerOperations } from './routes/customers';
+import { deliveryOperations } from './routes/deliveries';
 import { eventOperations } from './routes/events';
 import { inboxOperations } from './routes/inbox';
 import { journeyOperations } from './routes/journeys';
@@ -49,6 +50,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   Segments: segmentOperations,
   Journeys: journeyOperations,
   Launches: launchOperations,
+  'Sends explained': deliveryOperations,
   'Code-first journeys': codeJourneyOperations,
   Settings: settingsOperations,
   Inbox: inboxOperations,

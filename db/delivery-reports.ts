@@ -37,7 +37,19 @@ export interface DeliveryReport {
 
 export async function readDeliveryReport(reports: Model<DeliveryReportDoc>, key: string): Promise<DeliveryReport> {
   const docs = await Promise.all(Object.keys(STATUS_RANK).map((status) => reports.findById(reportId(key, status)).lean()));
-  const found = docs.filter((d) => d !== null);
+  return reportOf(docs.filter((d) => d !== null));
+}
+
+/** The reports of many sends at once (a page of them), by exact `_id`; sends with none are absent. */
+export async function readDeliveryReports(reports: Model<DeliveryReportDoc>, keys: string[]): Promise<Map<string, DeliveryReport>> {
+  if (keys.length === 0) return new Map();
+  const ids = keys.flatMap((key) => Object.keys(STATUS_RANK).map((status) => reportId(key, status)));
+  const bySend = new Map<string, DeliveryReportDoc[]>();
+  for (const doc of await reports.find({ _id: { $in: ids } }).lean()) bySend.set(doc.key, [...(bySend.get(doc.key) ?? []), doc]);
+  return new Map([...bySend].map(([key, docs]) => [key, reportOf(docs)]));
+}
+
+function reportOf(found: DeliveryReportDoc[]): DeliveryReport {
   const statuses = Object.fromEntries(found.map((d) => [d.status, d.at]));
   const errorCode = found.find((d) => d.errorCode)?.errorCode;
   const providerMessageId = found.find((d) => d.providerMessageId)?.providerMessageId;

@@ -1,0 +1,111 @@
+// Why a send ended as it did, in words: one ledger row (activities/ledger.ts) and what the
+// provider reported later, read back for people. Pure; the words for every reason the send
+// activity records (activities/send.ts) live here and nowhere else.
+import type { Channel } from './channels';
+import { FailureType } from './failures';
+import { JOURNEY_STOPPED } from './journey-contract';
+
+/** `pending`: claimed, no outcome recorded yet (deferrals are not recorded, see explainSend). */
+export const SEND_OUTCOMES = ['sent', 'skipped', 'failed', 'pending'] as const;
+export type SendOutcome = (typeof SEND_OUTCOMES)[number];
+
+export interface SendFacts {
+  state: 'claimed' | 'sent' | 'skipped' | 'failed';
+  /** The step's channel. */
+  plannedChannel: Channel;
+  /** The channel the message went out on (sent), or is being handed to (pending). */
+  usedChannel?: Channel;
+  reason?: string;
+  failureType?: string;
+  /** The provider's latest status for a sent message (core/delivery-status.ts), and its error code. */
+  providerStatus?: string;
+  providerErrorCode?: string;
+  /** The window of the cap rule a `capped:<rule>` names, when the rule still exists. */
+  capWindow?: string;
+}
+
+export interface SendExplanation {
+  outcome: SendOutcome;
+  /** The machine reason: a skip reason, a failure's `rendered-*` code, or its failure type. */
+  reason?: string;
+  explanation: string;
+}
+
+const outcomeOf = (state: SendFacts['state']): SendOutcome => (state === 'claimed' ? 'pending' : state);
+
+/** Skip reasons with fixed words; `capped:<rule>` is worded by explainSkip. */
+const SKIPS: Record<string, string> = {
+  unsubscribed: 'the customer unsubscribed from (or never consented to) the channel, and from the fallback if any',
+  unreachable: 'the customer has no address on the channel (no email, phone or push token), nor on the fallback if any',
+  'customer-not-found': 'the customer was deleted before the message went out',
+  [JOURNEY_STOPPED]: 'the journey was stopped or archived before the message went out',
+};
+
+function explainSkip(reason: string | undefined, capWindow: string | undefined): string {
+  if (reason?.startsWith('capped:')) {
+    const rule = reason.slice('capped:'.length);
+    return `frequency cap "${rule}" ${capWindow ? `(per ${capWindow}) ` : ''}already allowed the customer all its messages in its window`;
+  }
+  return (reason && SKIPS[reason]) ?? `skipped: ${reason ?? 'no reason recorded'}`;
+}
+
+/** The code of a failure: a template's `rendered-*:<field>`, else its failure type. */
+function failureCode(facts: SendFacts): string | undefined {
+  return facts.reason && /^rendered-(empty|bad-link):/.test(facts.reason) ? facts.reason : facts.failureType;
+}
+
+function explainFailure(facts: SendFacts): string {
+  const reason = facts.reason ?? 'no reason recorded';
+  const field = reason.slice(reason.indexOf(':') + 1);
+  if (reason.startsWith('rendered-empty:')) return `the template rendered an empty "${field}" with this customer's data, so nothing went out`;
+  if (reason.startsWith('rendered-bad-link:')) return `the template rendered a link in "${field}" that is not allowed, so nothing went out`;
+  switch (facts.failureType) {
+    case FailureType.TemplateNotFound:
+      return `template missing: ${reason}`;
+    case FailureType.TemplateRenderError:
+      return `the template does not render: ${reason}`;
+    case FailureType.ChannelNotConfigured:
+      return `channel not configured: ${reason}`;
+    case FailureType.ChannelPermanentRejection:
+      return `the provider refused the message: ${reason}`;
+    default:
+      return `failed: ${reason}`;
+  }
+}
+
+function explainSent(facts: SendFacts): string {
+  const used = facts.usedChannel ?? facts.plannedChannel;
+  const how =
+    used === facts.plannedChannel
+      ? `sent on ${used}`
+      : `fallback taken: sent on ${used}, as the customer could not be reached on ${facts.plannedChannel} (no address, or unsubscribed)`;
+  if (!facts.providerStatus) return how;
+  const code = facts.providerErrorCode ? ` (error ${facts.providerErrorCode})` : '';
+  return `${how}; the provider reports it ${facts.providerStatus}${code}`;
+}
+
+/**
+ * The outcome and its words. A deferred send (quiet hours, a pause, a cap that defers) is not
+ * final and leaves no outcome: it shows as pending while its row exists, else not at all.
+ */
+export function explainSend(facts: SendFacts): SendExplanation {
+  const outcome = outcomeOf(facts.state);
+  switch (facts.state) {
+    case 'sent':
+      return { outcome, explanation: explainSent(facts) };
+    case 'skipped':
+      return { outcome, ...(facts.reason ? { reason: facts.reason } : {}), explanation: explainSkip(facts.reason, facts.capWindow) };
+    case 'failed': {
+      const reason = failureCode(facts);
+      return { outcome, ...(reason ? { reason } : {}), explanation: explainFailure(facts) };
+    }
+    case 'claimed':
+      return {
+        outcome,
+        explanation: facts.usedChannel
+          ? `being handed to the provider on ${facts.usedChannel}, or an attempt died doing so and a retry will settle it`
+          : 'no outcome yet: deferred (quiet hours, a pause, or a cap that defers) or still being attempted; deferrals are not recorded until the send goes out or is skipped',
+      };
+  }
+}
+
