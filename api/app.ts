@@ -13,6 +13,7 @@ import type { JourneyEntry } from '../lib/journey-entry';
 import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
+import type { ChannelAdapters } from '../lib/delivery-channels';
 import { gaugeRunningLaunches } from '../lib/metrics';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
@@ -27,6 +28,7 @@ import { launchesRouter } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
 import { settingsRouter } from './routes/settings';
 import { templatesRouter } from './routes/templates';
+import { templateTriesRouter } from './routes/template-tries';
 
 export interface AppDeps {
   apiKeys: string[];
@@ -46,6 +48,8 @@ export interface AppDeps {
   twilioAuthToken?: string;
   /** The channels with a provider configured; journeys may send only on these (default: all). */
   channels?: readonly Channel[];
+  /** Their adapters (lib/delivery-channels.ts), for test sends; absent, test sends are refused. */
+  adapters?: ChannelAdapters;
 }
 
 export type CairnApp = Express & {
@@ -93,7 +97,11 @@ export function createApp(deps: AppDeps): CairnApp {
   v1.use(express.json({ limit: '1mb' }));
   v1.use('/customers', customersRouter(deps.models, deps.entry), customerInboxTokenRouter({ models: deps.models, secret: deps.signingSecret }));
   v1.use('/events', eventsRouter(deps.events));
-  v1.use('/templates', templatesRouter(deps.models));
+  v1.use(
+    '/templates',
+    templatesRouter(deps.models),
+    templateTriesRouter({ models: deps.models, channels: deps.channels ?? CHANNELS, adapters: deps.adapters, publicUrl: deps.publicUrl }),
+  );
   v1.use('/segments', segmentsRouter(deps.models));
   v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launchesRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter(deps));

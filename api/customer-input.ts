@@ -14,15 +14,16 @@ export const attributeValues = (max: number) =>
     .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`)
     .meta({ maxProperties: max });
 
+export const emailSchema = z.email().max(254);
+export const phoneSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as "+447700900123"');
+/** A device's FCM registration token. */
+export const pushTokenSchema = z.string().min(1).max(4096);
+
 export const customerFieldsSchema = z
   .object({
     // null removes a field.
-    email: z.email().max(254).nullable().optional(),
-    phone: z
-      .string()
-      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as "+447700900123"')
-      .nullable()
-      .optional(),
+    email: emailSchema.nullable().optional(),
+    phone: phoneSchema.nullable().optional(),
     timeZone: timeZoneSchema.nullable().optional(),
     locale: z
       .string()
@@ -33,7 +34,7 @@ export const customerFieldsSchema = z
       .optional(),
     /** Replaces the customer's push tokens. */
     pushTokens: z
-      .array(z.object({ token: z.string().min(1).max(4096), platform: z.enum(['ios', 'android', 'web']) }).strict())
+      .array(z.object({ token: pushTokenSchema, platform: z.enum(['ios', 'android', 'web']) }).strict())
       .max(20)
       .nullable()
       .optional(),

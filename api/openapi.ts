@@ -16,6 +16,7 @@ import { launchOperations } from './routes/launches';
 import { segmentOperations } from './routes/segments';
 import { settingsOperations } from './routes/settings';
 import { templateOperations } from './routes/templates';
+import { templateTryOperations } from './routes/template-tries';
 import { twilioWebhookOperations } from './routes/twilio-webhooks';
 import { unsubscribeOperations } from './routes/unsubscribe';
 
@@ -46,7 +47,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   Service: serviceOperations,
   Customers: customerOperations,
   Events: eventOperations,
-  Templates: templateOperations,
+  Templates: [...templateOperations, ...templateTryOperations],
   Segments: segmentOperations,
   Journeys: journeyOperations,
   Launches: launchOperations,

@@ -7,6 +7,7 @@ import { logger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { createApp } from './app';
 import { createServices } from '../lib/services';
+import { createChannelAdapters } from '../lib/delivery-channels';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const db = await connectDatabase(config.mongodbUri);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  // Test sends (POST /v1/templates/{id}/test-send) reach the providers as the worker does.
+  const adapters = createChannelAdapters(db.models, { ...config, signingSecret });
 
   const app = createApp({
     apiKeys: config.apiKeys,
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
     signingSecret,
     publicUrl: config.publicUrl,
     channels: configuredChannels(config),
+    adapters: adapters.channels,
     ...(config.sms ? { twilioAuthToken: config.sms.authToken } : {}),
     ...createServices(client, config.temporal.taskQueue, db.models),
     readiness: {
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
   const stop = () => {
     app.closeStreams();
     server.close(async () => {
+      await adapters.close();
       await connection.close();
       await db.close();
       process.exit(0);

@@ -92,13 +92,22 @@ export function linkProblem(channel: Channel, value: string): string | undefined
  * that renders to nothing is left out of the message.
  */
 export function renderedProblem(channel: Channel, content: Readonly<Record<string, string | undefined>>): string | undefined {
-  for (const [field, value] of Object.entries(content)) {
-    if (value === undefined) continue;
-    if (!LINK_FIELDS.has(field)) {
-      if (value.trim() === '') return `rendered-empty:${field}`;
-    } else if (value !== '' && linkProblem(channel, value)) {
-      return `rendered-bad-link:${field}`;
-    }
-  }
-  return undefined;
+  const [first] = renderedProblems(channel, content);
+  return first && `rendered-${first.problem}:${first.field}`;
+}
+
+export interface RenderedProblem {
+  field: string;
+  problem: 'empty' | 'bad-link';
+  message: string;
+}
+
+/** Every field renderedProblem would refuse, in field order (a preview shows them all). */
+export function renderedProblems(channel: Channel, content: Readonly<Record<string, string | undefined>>): RenderedProblem[] {
+  return Object.entries(content).flatMap(([field, value]): RenderedProblem[] => {
+    if (value === undefined) return [];
+    if (!LINK_FIELDS.has(field)) return value.trim() === '' ? [{ field, problem: 'empty' as const, message: 'renders empty' }] : [];
+    const bad = value === '' ? undefined : linkProblem(channel, value);
+    return bad ? [{ field, problem: 'bad-link' as const, message: `renders to a link that cannot go out: ${bad}` }] : [];
+  });
 }

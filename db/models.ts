@@ -166,6 +166,8 @@ export interface InboxMessageDoc {
   title: string;
   body: string;
   link?: string;
+  /** A test send from the API, not a journey's. */
+  test?: boolean;
   createdAt: Date;
   readAt?: Date;
 }
@@ -310,6 +312,7 @@ export function createModels(conn: Connection) {
         title: { type: String, required: true },
         body: { type: String, required: true },
         link: String,
+        test: Boolean,
         createdAt: { type: Date, required: true },
         readAt: Date,
       },

@@ -200,3 +200,6 @@ export const CHANNEL_SETUP: Record<Channel, string> = {
   push: 'FIREBASE_PROJECT_ID',
   web: '',
 };
+
+/** Why nothing can go out on a channel: the journeys API refuses such steps, and test sends. */
+export const notConfiguredMessage = (channel: Channel) => `no provider is configured for channel ${channel} (set ${CHANNEL_SETUP[channel]})`;

@@ -22,6 +22,8 @@ export interface OutboundMessage {
    * device collapses); README "Delivery guarantee" says what each channel does.
    */
   earlierAttempt?: { at: Date; digest: string };
+  /** A test send from the API (README "Preview and test send"): the adapter marks it so in the provider's terms. */
+  test?: boolean;
   /** Progress within one send that has several parts (push: one per device), kept in the ledger. */
   parts: DeliveryParts;
 }

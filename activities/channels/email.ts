@@ -37,7 +37,7 @@ export function createEmailChannel(transport: Transporter, settings: EmailSettin
           // An HTML-only template still gets a text part, as mail clients and filters expect.
           text: content.text ?? (content.html ? htmlToText(content.html) : undefined),
           messageId,
-          headers: { 'X-Cairn-Journey': message.journeyId, ...(message.transactional || !message.unsubscribeUrl ? {} : unsubscribeHeaders(message.unsubscribeUrl)) },
+          headers: { 'X-Cairn-Journey': message.journeyId, ...(message.test ? { 'X-Cairn-Test': '1' } : {}), ...(message.transactional || !message.unsubscribeUrl ? {} : unsubscribeHeaders(message.unsubscribeUrl)) },
         });
       } catch (err) {
         throw classifySmtpError(err);

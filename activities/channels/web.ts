@@ -22,6 +22,7 @@ export function createWebChannel(inbox: Model<InboxMessageDoc>): ChannelAdapter 
             title: content.title,
             body: content.body,
             ...(content.link ? { link: content.link } : {}),
+            ...(message.test ? { test: true } : {}),
             createdAt: new Date(),
           },
         },

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Channel } from '../../core/channels';
-import { CHANNEL_SETUP } from '../../lib/config';
+import { notConfiguredMessage } from '../../lib/config';
 import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
 import { segmentUses, templateUses } from '../../core/journey-references';
 import { journeyStatus, journeyStatusFilter } from '../../core/journey-status';
@@ -54,7 +54,7 @@ async function checkReferences(models: Models, definition: JourneyDefinition, ch
     if (!channels.includes(use.channel)) {
       errors.push({
         field: use.field.replace(/template$/, 'channel'),
-        message: `step "${use.stepId}": no provider is configured for channel ${use.channel} (set ${CHANNEL_SETUP[use.channel]})`,
+        message: `step "${use.stepId}": ${notConfiguredMessage(use.channel)}`,
       });
       continue;
     }

@@ -18,6 +18,7 @@ import { FcmServer, startFcmServer } from '../../dev/fcm-server';
 import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { startTwilioServer, TwilioServer } from '../../dev/twilio-server';
 import { createRealActivities } from '../../workers/activity-deps';
+import { createChannelAdapters } from '../../lib/delivery-channels';
 import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv, testRunDir } from './test-env';
 
@@ -116,8 +117,11 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     };
   }
 
+  // The API's own adapters, for test sends, as api/server.ts builds them.
+  const apiAdapters = createChannelAdapters(db.models, delivery);
   const app = createApp({
     apiKeys: [API_KEY],
+    adapters: apiAdapters.channels,
     models: db.models,
     signingSecret: SIGNING_SECRET,
     publicUrl: baseUrl,
@@ -186,6 +190,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();
+      await apiAdapters.close();
       await connection.close();
       await db.connection.dropDatabase();
       await db.close();
