@@ -230,6 +230,8 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/settings/quiet-hours',
     '/v1/templates',
     '/v1/templates/{id}',
+    '/v1/templates/{id}/preview',
+    '/v1/templates/{id}/test-send',
     '/webhooks/twilio/inbound',
     '/webhooks/twilio/status',
   ]);
