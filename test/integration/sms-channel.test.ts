@@ -13,7 +13,7 @@ import { FailureType } from '../../core/failures';
 import { connectDatabase, Database } from '../../db/connect';
 import { readDeliveryReport } from '../../db/delivery-reports';
 import type { CustomerDoc } from '../../db/models';
-import { startTwilioServer, TwilioServer } from '../../dev/twilio-server';
+import { ReceivedSms, startTwilioServer, TwilioServer } from '../../dev/twilio-server';
 import { createTwilioClient, TwilioClient } from '../../lib/twilio-client';
 import { testEnv } from '../support/test-env';
 
@@ -30,6 +30,8 @@ let baseUrl: string;
 let client: TwilioClient;
 let sms: ChannelAdapter;
 let sequence = 0;
+/** Each message as Twilio first stored it, before its status moved on (20 ms later). */
+const asReceived = new Map<string, ReceivedSms>();
 
 beforeAll(async () => {
   db = await connectDatabase(`${testEnv().mongoBaseUri}/cairn_sms_channel_${process.pid}`);
@@ -37,6 +39,7 @@ beforeAll(async () => {
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,
     deliveryError: (to) => (to === UNREACHABLE ? 30003 : undefined),
+    onMessage: (message) => asReceived.set(message.sid, { ...message }),
   });
   // Listening first: the router signs against its own public URL, which needs the port.
   const app = express();
@@ -119,7 +122,7 @@ describe('SMS channel', () => {
     const to = newNumber();
     const startedAt = new Date();
     const first = await service.deliver(outbound(to, 'Sent by the service'));
-    expect(sentTo(to)[0]).toMatchObject({ messagingServiceSid: `MG${'fedcba9876543210'.repeat(2)}`, status: 'accepted', from: null });
+    expect(asReceived.get(sentTo(to)[0].sid)).toMatchObject({ messagingServiceSid: `MG${'fedcba9876543210'.repeat(2)}`, status: 'accepted', from: null });
     // The same text from another sender is not this channel's message.
     const other = createSmsChannel(client, { from: '+15017122661', statusCallbackUrl: `${baseUrl}/webhooks/twilio/status` });
     expect((await other.deliver(outbound(to, 'Sent by the service', earlierAt(startedAt, 'Sent by the service')))).messageId).not.toBe(first.messageId);
