@@ -4,7 +4,6 @@
 // messages) page newest first the same way, on (createdAt, _id): listNewestFirst.
 import type { Model } from 'mongoose';
 import { z } from 'zod';
-import { invalid } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -54,29 +53,41 @@ export async function listPage<D extends { _id: string }>(
   return { docs, ...(found.length > query.limit ? { next: encode(docs[docs.length - 1]._id) } : {}) };
 }
 
-/** A newest-first cursor: the last item's createdAt (ms) and `_id`; undefined when it is none. */
-function decodeNewest(cursor: string): { at: Date; id: string } | undefined {
-  const match = /^(\d{1,15})\|(.+)$/s.exec(decode(cursor));
-  return match ? { at: new Date(Number(match[1])), id: match[2] } : undefined;
+/**
+ * A newest-first cursor: the last item's createdAt (ms, base 36: nine digits reach past the year
+ * 5000, still a valid Date) and its `_id` (base64url), joined by a dot. Any string of the pattern
+ * decodes to a position, so none is refused.
+ */
+const newestCursorSchema = z
+  .string()
+  .regex(/^[0-9a-z]{1,9}\.[A-Za-z0-9_-]{1,1000}$/, 'must be the `next` of a previous page')
+  .meta({ description: 'The `next` of the previous page: the items older than it' });
+
+export const newestPageQuerySchema = pageQuerySchema.extend({ after: newestCursorSchema.optional() });
+export type NewestPageQuery = z.infer<typeof newestPageQuerySchema>;
+
+const encodeNewest = (at: Date, id: string) => `${at.getTime().toString(36)}.${encode(id)}`;
+function decodeNewest(cursor: string): { at: Date; id: string } {
+  const [at, id] = cursor.split('.');
+  return { at: new Date(parseInt(at, 36)), id: decode(id) };
 }
 
 /**
  * One page of the documents that match `filter`, newest first (`createdAt`, then `_id`, both
- * descending: keyset paging as listPage). A cursor this order did not write is a 400 naming `after`.
+ * descending: keyset paging as listPage).
  */
 export async function listNewestFirst<D extends { _id: string; createdAt: Date }>(
   model: Model<D>,
   filter: Record<string, unknown>,
-  query: PageQuery,
+  query: NewestPageQuery,
 ): Promise<{ docs: D[]; next?: string }> {
   let from = filter;
   if (query.after !== undefined) {
     const last = decodeNewest(query.after);
-    if (!last) throw invalid([{ field: 'after', message: 'must be the `next` of a previous page' }]);
     from = { $and: [filter, { $or: [{ createdAt: { $lt: last.at } }, { createdAt: last.at, _id: { $lt: last.id } }] }] };
   }
   const found = await model.find(from).sort({ createdAt: -1, _id: -1 }).limit(query.limit + 1).lean<D[]>();
   const docs = found.slice(0, query.limit);
   const last = docs[docs.length - 1];
-  return { docs, ...(found.length > query.limit ? { next: encode(`${last.createdAt.getTime()}|${last._id}`) } : {}) };
+  return { docs, ...(found.length > query.limit ? { next: encodeNewest(last.createdAt, last._id) } : {}) };
 }

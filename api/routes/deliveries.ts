@@ -10,7 +10,7 @@ import { readDeliveryReports } from '../../db/delivery-reports';
 import type { DeliveryDoc, Models } from '../../db/models';
 import { CAPS_SETTING } from '../../db/settings';
 import { notFound } from '../errors';
-import { DEFAULT_PAGE_SIZE, listNewestFirst, pageQuerySchema, pageSchema } from '../list-page';
+import { DEFAULT_PAGE_SIZE, listNewestFirst, newestPageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
@@ -42,7 +42,7 @@ const reasonFilter = z
   .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be a reason such as unsubscribed, capped or capped:<rule>')
   .meta({ description: 'Exactly, or by its part before `:` (`capped` matches every `capped:<rule>`)' });
 
-const deliveriesQuerySchema = pageQuerySchema.extend({
+const deliveriesQuerySchema = newestPageQuerySchema.extend({
   outcome: z.enum(SEND_OUTCOMES).optional(),
   reason: reasonFilter.optional(),
   stepId: idParam('Only this step’s sends').optional(),
@@ -107,7 +107,7 @@ export function deliveriesRouter(models: Models): Router {
 
   router.get('/customers/:id/messages', async (req, res) => {
     const id = pathId(req.params.id, 'id');
-    const query = parse(pageQuerySchema, req.query);
+    const query = parse(newestPageQuerySchema, req.query);
     if (!(await models.customers.exists({ _id: id }))) throw notFound(`customer "${id}"`);
     const { docs, next } = await listNewestFirst(models.deliveries, { customerId: id }, query);
     res.json({ items: await views(docs), next } satisfies z.infer<typeof sendPageSchema>);
@@ -135,7 +135,7 @@ export const deliveryOperations: Operation[] = [
       'Channel planned and used (a fallback shows as a different `channelUsed`), outcome, reason and its words, and what the provider reported. A deferred send (quiet hours, a pause, a cap that defers) records no outcome: it shows as `pending` while its row exists.',
     auth: 'apiKey',
     params: z.object({ id: idParam('Customer ID') }),
-    query: pageQuerySchema,
+    query: newestPageQuerySchema,
     ok: { 200: json('A page of sends', sendPageSchema) },
     errors: { 404: 'No such customer' },
   },
