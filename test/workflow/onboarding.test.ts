@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
+import * as workflow from '@temporalio/workflow';
+import * as kit from '../../workflows/code-first/kit';
 import { onboardingWorkflow } from '../../workflows/code-first/onboarding';
 import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
 
@@ -76,4 +78,9 @@ test('when the account is deleted mid-way, then the journey exits and sends noth
   });
   expect(sent).toEqual(['welcome:email:onboarding-welcome']);
   expect(result).toMatchObject({ status: 'exited', exitReason: 'exit-event', path: ['welcome', 'first-project'] });
+});
+
+test('when a type needs versioning, then the kit gives it Temporal\'s own patched and deprecatePatch', () => {
+  expect(kit.patched).toBe(workflow.patched);
+  expect(kit.deprecatePatch).toBe(workflow.deprecatePatch);
 });

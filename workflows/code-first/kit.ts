@@ -66,3 +66,8 @@ export class JourneyKit {
 }
 
 export type { CustomerEvent };
+/**
+ * Versioning a type with runs under way (docs/code-first-journeys.md, Rules): Temporal's own
+ * `patched` and `deprecatePatch`, re-exported so a type needs nothing but the kit.
+ */
+export { deprecatePatch, patched } from '@temporalio/workflow';
