@@ -1,20 +1,11 @@
 // The import rules ARCHITECTURE.md states ("Layers"), checked on the source files.
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readSource, sourceFiles as sources } from '../support/source-files';
 
-const ROOT = path.join(__dirname, '..', '..');
 
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'public' ? [] : sources(rel);
-    return entry.name.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 /** Each import of the file: the module named, and whether it is `import type`. */
 function importsOf(file: string): { from: string; typeOnly: boolean }[] {
-  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  const text = readSource(file);
   return [...text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)].map((m) => ({ from: m[2], typeOnly: Boolean(m[1]) }));
 }
 

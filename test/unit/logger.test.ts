@@ -1,10 +1,9 @@
 // The logger writes JSON lines, the Temporal SDK's lines reach it with their metadata, and the
 // server code logs through it rather than the console.
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { journeyWorkflowId } from '../../core/ids';
 import { createLogger, temporalLogger } from '../../lib/logger';
+import { readSource, sourceFiles as sources } from '../support/source-files';
 
 /** A logger at `level` whose lines are collected, parsed. */
 function capture(level: Parameters<typeof createLogger>[0]) {
@@ -61,21 +60,12 @@ describe('temporalLogger', () => {
   });
 });
 
-const ROOT = path.join(__dirname, '..', '..');
-
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sources(rel);
-    return entry.name.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 test('when the server code is read, then api/, lib/, activities/ and workers/ log through lib/logger.ts, never the console', () => {
   const files = ['api', 'lib', 'activities', 'workers'].flatMap(sources);
   expect(files.length).toBeGreaterThan(40);
   const calls = files.flatMap((file) =>
-    readFileSync(path.join(ROOT, file), 'utf8')
+    readSource(file)
       .split('\n')
       .flatMap((line, i) => (/\bconsole\s*\.\s*\w+/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
   );
