@@ -23,6 +23,7 @@ import { customerInboxTokenRouter, inboxRouter } from './routes/inbox';
 import { twilioWebhooksRouter } from './routes/twilio-webhooks';
 import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
+import { journeyPictureRouter } from './routes/journey-picture';
 import { journeysRouter } from './routes/journeys';
 import { launchesRouter } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
@@ -91,6 +92,9 @@ export function createApp(deps: AppDeps): CairnApp {
   if (deps.twilioAuthToken) {
     app.use('/webhooks/twilio', twilioWebhooksRouter({ models: deps.models, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, entry: deps.entry }));
   }
+
+  // The journey picture's page and files: static, so without a key; the page asks for one.
+  app.use(journeyPictureRouter());
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));

@@ -11,6 +11,7 @@ import { customerOperations } from './routes/customers';
 import { deliveryOperations } from './routes/deliveries';
 import { eventOperations } from './routes/events';
 import { inboxOperations } from './routes/inbox';
+import { journeyPictureOperations } from './routes/journey-picture';
 import { journeyOperations } from './routes/journeys';
 import { launchOperations } from './routes/launches';
 import { segmentOperations } from './routes/segments';
@@ -50,6 +51,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   Templates: [...templateOperations, ...templateTryOperations],
   Segments: segmentOperations,
   Journeys: journeyOperations,
+  'Journey picture': journeyPictureOperations,
   Launches: launchOperations,
   'Sends explained': deliveryOperations,
   'Code-first journeys': codeJourneyOperations,

@@ -50,7 +50,7 @@ function explainSkip(reason: string | undefined, capWindow: string | undefined):
 }
 
 /** The code of a failure: a template's `rendered-*:<field>`, else its failure type. */
-function failureCode(facts: SendFacts): string | undefined {
+export function failureCode(facts: Pick<SendFacts, 'reason' | 'failureType'>): string | undefined {
   return facts.reason && /^rendered-(empty|bad-link):/.test(facts.reason) ? facts.reason : facts.failureType;
 }
 

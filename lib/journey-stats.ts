@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
 import type { JourneyDefinition } from '../core/journey-definition';
+import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
@@ -19,7 +20,7 @@ export interface StepStats {
    * and runs on their way from it to the next wait.
    */
   now: number;
-  /** Ledger outcomes of the step's sends: sent, skipped, failed, and skip reasons. */
+  /** Ledger outcomes of the step's sends: sent, skipped, failed, and `skipped:<reason>`, `failed:<reason>`. */
   deliveries?: Record<string, number>;
   /** Sent messages per channel they went out on; `fallbacks`: those sent on the step's fallback. */
   byChannelUsed?: Record<string, number>;
@@ -87,14 +88,23 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
 }
 
 /**
- * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, ... },
+ * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, failed: n,
+ * 'failed:ChannelPermanentRejection': n, ... },
  * byChannelUsed: { web: n }, fallbacks: n } }. A row's `channel` is the one used once sent;
  * `plannedChannel` is the step's (rows written before it was kept count as planned).
  */
 async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string) {
-  const rows = await models.deliveries.aggregate<{ _id: { stepId: string; state: string; reason?: string; channel: string; planned?: string }; n: number }>([
+  const rows = await models.deliveries.aggregate<{
+    _id: { stepId: string; state: string; reason?: string; failureType?: string; channel: string; planned?: string };
+    n: number;
+  }>([
     { $match: { journeyId } },
-    { $group: { _id: { stepId: '$stepId', state: '$state', reason: '$reason', channel: '$channel', planned: '$plannedChannel' }, n: { $sum: 1 } } },
+    {
+      $group: {
+        _id: { stepId: '$stepId', state: '$state', reason: '$reason', failureType: '$failureType', channel: '$channel', planned: '$plannedChannel' },
+        n: { $sum: 1 },
+      },
+    },
   ]);
   const out: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>> = {};
   const add = (counts: Record<string, number>, key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
@@ -102,6 +112,9 @@ async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: str
     const step = (out[_id.stepId] ??= { deliveries: {} });
     add(step.deliveries!, _id.state, n);
     if (_id.state === 'skipped' && _id.reason) add(step.deliveries!, `skipped:${_id.reason}`, n);
+    // A failure's reason is the provider's or renderer's words: counted by its code instead.
+    const failure = _id.state === 'failed' ? failureCode(_id) : undefined;
+    if (failure) add(step.deliveries!, `failed:${failure}`, n);
     if (_id.state !== 'sent') continue;
     add((step.byChannelUsed ??= {}), _id.channel, n);
     if (_id.planned && _id.planned !== _id.channel) step.fallbacks = (step.fallbacks ?? 0) + n;

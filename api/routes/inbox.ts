@@ -1,14 +1,13 @@
 // The web inbox as the customer's browser sees it, authenticated by a signed inbox token rather
 // than an API key: the site's server issues the token (POST /v1/customers/:id/inbox-token) and
 // hands it to the page. Called cross-origin from the customer's site.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { StreamPosition } from '../../core/inbox-cursor';
 import type { Models } from '../../db/models';
 import { createInboxFeed } from '../../lib/inbox-feed';
 import { AppError, notFound } from '../errors';
+import { publicFile } from '../public-files';
 import { inboxAuth, issueInboxToken, requireInboxToken } from '../inbox-auth';
 import {
   inboxListQuerySchema,
@@ -63,7 +62,7 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
   router.use(cors);
 
   router.get('/cairn-inbox.js', (_req, res) => {
-    res.type('text/javascript').set('Cache-Control', 'public, max-age=300').send(snippet());
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=300').send(publicFile('cairn-inbox.js'));
   });
 
   router.use(requireInboxToken(deps.secret));
@@ -156,22 +155,6 @@ export function customerInboxTokenRouter(deps: { models: Models; secret: string 
     res.json({ token: issueInboxToken(deps.secret, id, expiresAt), expiresAt: expiresAt.toISOString() } satisfies z.infer<typeof inboxTokenResponseSchema>);
   });
   return router;
-}
-
-let snippetSource: string | undefined;
-
-/**
- * api/public/cairn-inbox.js, found beside the compiled router (when the build copies it) or in
- * the checkout the build came from.
- */
-function snippet(): string {
-  if (snippetSource === undefined) {
-    const candidates = [path.join(__dirname, '../public/cairn-inbox.js'), path.join(__dirname, '../../../api/public/cairn-inbox.js')];
-    const file = candidates.find((f) => existsSync(f));
-    if (!file) throw new AppError(404, 'not_found', 'cairn-inbox.js is not installed with this server: copy api/public next to the compiled api/');
-    snippetSource = readFileSync(file, 'utf8');
-  }
-  return snippetSource;
 }
 
 const messages = named('InboxList', inboxListResponseSchema);

@@ -186,12 +186,14 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
   expect(res.status).toBe(200);
   const doc = await SwaggerParser.validate(structuredClone(res.body));
   expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+    '/assets/{file}',
     '/healthz',
     '/inbox/cairn-inbox.js',
     '/inbox/messages',
     '/inbox/messages/{id}/read',
     '/inbox/read-all',
     '/inbox/stream',
+    '/journeys/{id}',
     '/metrics',
     '/openapi.json',
     '/readyz',
