@@ -56,7 +56,10 @@ export const journeyStatsSchema = named(
       z.object({
         entered: z.number().int(),
         now: z.number().int(),
-        deliveries: countsSchema.optional(),
+        deliveries: countsSchema.optional().meta({
+          description:
+            "Outcomes of the step's sends in the ledger: `sent`, `skipped`, `failed`, `claimed` (pending), and skips and failures by reason: `skipped:<reason>` (`skipped:unreachable`, `skipped:capped:<rule>`), `failed:<code>` (`failed:ChannelPermanentRejection`, `failed:rendered-empty:subject`)",
+        }),
         byChannelUsed: countsSchema.optional().meta({ description: 'Sent messages per channel they went out on: a fallback counts on its own channel' }),
         fallbacks: z.number().int().optional().meta({ description: "Sent messages that went out on the step's fallback channel" }),
         provider: countsSchema.optional(),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { JourneyDefinition, Step } from '../../core/journey-definition';
+import type { JourneyStats } from '../../lib/journey-stats';
 import { API_KEY, eventually, REJECTED_DOMAIN, Stack, startStack } from '../support/stack';
 
 // The browser's globals, for the functions playwright runs in the page (the project compiles
@@ -94,7 +95,7 @@ afterAll(async () => {
 });
 
 /** A browser tab of its own (its own session storage), recording every URL it asks for and every error it shows. */
-async function openTab(viewport = { width: 1280, height: 860 }) {
+async function openTab(viewport = SHOT ? { width: 1100, height: 800 } : { width: 1280, height: 860 }) {
   const context: BrowserContext = await browser.newContext({ viewport, deviceScaleFactor: SHOT ? 2 : 1 });
   const page = await context.newPage();
   const urls: string[] = [];
@@ -145,26 +146,6 @@ function readPicture(page: Page): Promise<Drawn> {
 }
 
 type Counts = Record<string, number>;
-interface StepNumbers {
-  entered: number;
-  now: number;
-  deliveries?: Counts;
-  byChannelUsed?: Counts;
-  fallbacks?: number;
-  provider?: Counts;
-}
-interface Stats {
-  entered: number;
-  running: number;
-  waiting: number;
-  completed: number;
-  exited: number;
-  stopped: number;
-  converted: number;
-  steps: Record<string, StepNumbers>;
-  splits: Record<string, Counts>;
-}
-
 const prefixed = (prefix: string, counts: Counts = {}) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}.${k}`, v]));
 
 /**
@@ -172,7 +153,7 @@ const prefixed = (prefix: string, counts: Counts = {}) => Object.fromEntries(Obj
  * three outcomes even when 0. Its sends per channel only beside a fallback (else they repeat
  * `sent`).
  */
-function expectedStep(step: Step, stats: Stats): Counts {
+function expectedStep(step: Step, stats: JourneyStats): Counts {
   const s = stats.steps[step.id];
   const out: Counts = { entered: s.entered, now: s.now };
   if (step.type === 'send') {
@@ -186,14 +167,14 @@ function expectedStep(step: Step, stats: Stats): Counts {
   return out;
 }
 
-const stats = async (journeyId: string): Promise<Stats> => (await stack.api('GET', `/v1/journeys/${journeyId}/stats`)).body;
+const stats = async (journeyId: string): Promise<JourneyStats> => (await stack.api('GET', `/v1/journeys/${journeyId}/stats`)).body;
 
 /**
  * Reads the stats, waits for the page to refresh after that, reads the picture, reads the stats
  * again: when the two reads agree, the numbers held still throughout and the picture must show
  * exactly them. When they differ, runs moved meanwhile: look again.
  */
-async function expectPictureEqualsStats(page: Page, journeyId: string, definition: JourneyDefinition): Promise<Stats> {
+async function expectPictureEqualsStats(page: Page, journeyId: string, definition: JourneyDefinition): Promise<JourneyStats> {
   for (let look = 1; ; look++) {
     const before = await stats(journeyId);
     const askedAt = Date.now();
@@ -290,6 +271,8 @@ test('when a journey with a branch, a split and an event wait is open, then ever
     ['hold-b', 'Wait'],
     ['bye', 'Exit'],
   ]);
+
+  if (SHOT) await page.screenshot({ path: SHOT.replace(/\.png$/, '-paths.png'), fullPage: true });
 
   // A reload keeps the key for the tab's session: no form, the picture again.
   await page.reload();
