@@ -539,6 +539,8 @@
       cache: 'no-store',
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
+      // A request that hangs must not end the refreshes: it fails, and the next look comes.
+      signal: AbortSignal.timeout(15000),
     }).then(function (res) {
       return res.json().then(
         function (body) { return { status: res.status, body: body }; },

@@ -18,7 +18,7 @@ interface PageElement {
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): Iterable<PageElement>;
 }
-declare const document: PageElement & { getElementById(id: string): PageElement | null };
+declare const document: PageElement & { getElementById(id: string): (PageElement & { clientWidth: number }) | null };
 declare const sessionStorage: { length: number };
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -274,6 +274,21 @@ test('when a journey with a branch, a split and an event wait is open, then ever
 
   if (SHOT) await page.screenshot({ path: SHOT.replace(/\.png$/, '-paths.png'), fullPage: true });
 
+  // Fitted to the width to begin with; zoomed in, wider than the window, and scrolling sideways.
+  const widths = () => page.evaluate(() => [document.getElementById('canvas')!.clientWidth, Number(document.querySelector('#canvas svg')!.getAttribute('width'))]);
+  const [room, fitted] = await widths();
+  expect(fitted).toBeLessThanOrEqual(room);
+  for (let i = 0; i < 4; i++) await page.click('#zoom-in');
+  const [, zoomed] = await widths();
+  expect(zoomed).toBeGreaterThan(room);
+  await page.click('#zoom-fit');
+  expect((await widths())[1]).toBe(fitted);
+
+  // The status follows the journey.
+  expect((await stack.api('POST', `/v1/journeys/${PATHS}/pause`)).status).toBe(202);
+  await page.locator('#journey-status', { hasText: 'paused' }).waitFor({ timeout: 30_000 });
+  expect((await stack.api('POST', `/v1/journeys/${PATHS}/resume`)).status).toBe(202);
+
   // A reload keeps the key for the tab's session: no form, the picture again.
   await page.reload();
   await page.locator('#canvas g[data-step="ab"]').waitFor();
@@ -285,7 +300,7 @@ test('when a journey with a branch, a split and an event wait is open, then ever
   await context.close();
 });
 
-test('when the journey does not exist, or is a code-first journey, then the page says so', async () => {
+test('when the journey does not exist, is a code-first journey or only a draft, then the page says so, and draws the draft once published', async () => {
   const { context, page, errors } = await openTab();
   await page.goto(`${stack.baseUrl}/journeys/no-such-journey`);
   await enterKey(page, API_KEY);
@@ -296,6 +311,14 @@ test('when the journey does not exist, or is a code-first journey, then the page
   expect(await page.textContent('#notice')).toContain('"onboarding" is a code-first journey');
   expect(await page.textContent('#notice')).toContain('no step graph');
   expect(await page.isVisible('#key-form')).toBe(false);
+
+  // A draft is not drawn until it is published; the page looks again by itself.
+  expect((await stack.api('PUT', '/v1/journeys/picture-draft/draft', { name: 'Draft', steps: [{ id: 'only', type: 'send', channel: 'web', template: 'tips-web' }] })).status).toBe(201);
+  await page.goto(`${stack.baseUrl}/journeys/picture-draft`);
+  await page.locator('#notice', { hasText: 'has no published version yet' }).waitFor();
+  expect((await stack.api('POST', '/v1/journeys/picture-draft/publish')).status).toBe(200);
+  await page.locator('#canvas g[data-step="only"]').waitFor({ timeout: 30_000 });
+  expect(await page.isVisible('#notice')).toBe(false);
   expect(errors).toEqual([]);
   await context.close();
 });
