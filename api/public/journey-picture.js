@@ -16,6 +16,9 @@
 
   var KEY_STORE = 'cairn.apiKey';
   var REFRESH_MS = 5000;
+  // The stats cost a few visibility counts per step: a journey whose stats take long to read is
+  // read less often (three times the time its last read took), so open pages cannot pile up load.
+  var delay = REFRESH_MS;
   var SVG = 'http://www.w3.org/2000/svg';
   var PAD = 12;
   var ROW = 19;
@@ -598,7 +601,7 @@
 
   function schedule(gen) {
     if (gen !== generation) return;
-    timer = setTimeout(function () { refresh(gen); }, REFRESH_MS);
+    timer = setTimeout(function () { refresh(gen); }, delay);
   }
 
   function refreshedLine(error) {
@@ -608,7 +611,7 @@
       line.textContent = 'Could not refresh: ' + error + (at ? '. Showing the numbers of ' + at + '.' : '.');
       line.className = 'refreshed stale';
     } else {
-      line.textContent = 'Updated ' + at + ' · refreshes every ' + REFRESH_MS / 1000 + ' s';
+      line.textContent = 'Updated ' + at + ' · refreshes every ' + Math.round(delay / 1000) + ' s';
       line.className = 'refreshed';
       line.setAttribute('data-refreshed-at', String(lastGood.getTime()));
     }
@@ -643,6 +646,7 @@
         renderTotals(stats.body);
         render(journey.body.definition, stats.body);
         lastGood = started;
+        delay = Math.max(REFRESH_MS, 3 * (Date.now() - started.getTime()));
         refreshedLine();
         schedule(gen);
       })

@@ -14,6 +14,7 @@ import { API_KEY, eventually, REJECTED_DOMAIN, Stack, startStack } from '../supp
 // without the DOM library).
 interface PageElement {
   textContent: string | null;
+  setAttribute(name: string, value: string): void;
   getAttribute(name: string): string | null;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): Iterable<PageElement>;
@@ -341,12 +342,15 @@ test("when the README's example journey runs, then the picture shows its stats a
   });
   expect(through.steps.tips.deliveries).toEqual({ sent: 4, skipped: 1, 'skipped:unsubscribed': 1 });
 
-  // Another customer: the numbers move without a reload once the run waits on the pause.
+  // Another customer: the numbers move without a reload once the run waits on the pause, in
+  // place (the same drawing, not a new one swapped in: nothing flickers).
+  await page.evaluate(() => document.querySelector('#canvas svg')!.setAttribute('data-probe', 'first drawing'));
   expect((await stack.api('POST', `/v1/journeys/${WELCOME}/launch`, { customerIds: [latecomer.id] })).status).toBe(202);
   await page.waitForFunction(() => document.querySelector('#canvas g[data-step="pause"] [data-stat="now"]')?.textContent === '1', undefined, { timeout: 60_000 });
   const moved = await expectPictureEqualsStats(page, WELCOME, welcome);
   expect(moved.steps.welcome.deliveries?.sent).toBe(4);
   expect(moved.steps.pause.now).toBe(1);
+  expect(await page.getAttribute('#canvas svg', 'data-probe')).toBe('first drawing');
 
   if (SHOT) {
     await page.screenshot({ path: SHOT, fullPage: true });
