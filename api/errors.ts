@@ -1,6 +1,7 @@
 // Application errors carry their HTTP status; one middleware turns every error into JSON.
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
+import { fieldPath } from '../core/field-path';
 import { logger } from '../lib/logger';
 import { requestFields } from './request-log';
 
@@ -35,14 +36,6 @@ export const conflict = (message: string) => new AppError(409, 'conflict', messa
 export function invalid(details: FieldError[]): AppError {
   const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
   return new AppError(400, 'invalid_request', summary, details);
-}
-
-/** "steps.2.next" → "steps[2].next": the way people write paths into JSON. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === 'number') return `${out}[${key}]`;
-    return out ? `${out}.${String(key)}` : String(key);
-  }, '');
 }
 
 export function fromZod(error: z.ZodError, prefix?: string): AppError {

@@ -64,3 +64,26 @@ export const journeyDefinitionSchema = z
 export type JourneyEntry = z.infer<typeof entrySchema>;
 export type JourneySettings = z.infer<typeof settingsSchema>;
 export type JourneyDefinition = z.infer<typeof journeyDefinitionSchema>;
+
+export interface DefinitionIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * Parses a definition; a problem inside a step names the step by its ID as well as its place,
+ * so a message still says which step after the steps are reordered.
+ */
+export function parseJourneyDefinition(body: unknown): { definition: JourneyDefinition; issues?: undefined } | { issues: DefinitionIssue[] } {
+  const result = journeyDefinitionSchema.safeParse(body);
+  if (result.success) return { definition: result.data };
+  const steps = (body as { steps?: unknown })?.steps;
+  return {
+    issues: result.error.issues.map((issue) => {
+      const [head, index] = issue.path;
+      const id = head === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown })?.id : undefined;
+      const message = typeof id === 'string' && !issue.message.startsWith('step') ? `step "${id}": ${issue.message}` : issue.message;
+      return { path: issue.path, message };
+    }),
+  };
+}

@@ -120,6 +120,15 @@ export const segmentRuleSchema = z.preprocess((value, ctx) => {
   return value;
 }, segmentRuleShape);
 
+/** A segment as the API takes it (and the cairn CLI reads it from a file): a name and a rule. */
+export const segmentBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).meta({ pattern: '\\S', description: 'Not blank' }),
+    description: z.string().max(2000).optional(),
+    rule: segmentRuleSchema,
+  })
+  .strict();
+
 interface RuleIssue {
   path: (string | number)[];
   message: string;

@@ -39,6 +39,15 @@ export const pushContentSchema = z
   })
   .strict();
 
+/** A template as the API takes it (and the cairn CLI reads it from a file): a channel and its content. */
+export const templateBodySchema = z.discriminatedUnion('channel', [
+  z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
+  z.object({ channel: z.literal('sms'), content: smsContentSchema }).strict(),
+  z.object({ channel: z.literal('push'), content: pushContentSchema }).strict(),
+  z.object({ channel: z.literal('web'), content: webContentSchema }).strict(),
+]);
+export type TemplateBody = z.infer<typeof templateBodySchema>;
+
 export type EmailContent = z.infer<typeof emailContentSchema>;
 export type SmsContent = z.infer<typeof smsContentSchema>;
 export type PushContent = z.infer<typeof pushContentSchema>;

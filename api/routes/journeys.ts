@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Channel } from '../../core/channels';
 import { notConfiguredMessage } from '../../lib/config';
-import { JourneyDefinition, journeyDefinitionSchema } from '../../core/journey-definition';
+import { JourneyDefinition, journeyDefinitionSchema, parseJourneyDefinition } from '../../core/journey-definition';
+import { fieldPath } from '../../core/field-path';
 import { segmentUses, templateUses } from '../../core/journey-references';
 import { journeyStatus, journeyStatusFilter } from '../../core/journey-status';
 import { saveJourneyVersion } from '../../db/journey-versions';
@@ -11,7 +12,7 @@ import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { JourneyStatsReader } from '../../lib/journey-stats';
-import { conflict, fieldPath, FieldError, invalid, notFound } from '../errors';
+import { conflict, FieldError, invalid, notFound } from '../errors';
 import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
@@ -77,19 +78,11 @@ async function checkReferences(models: Models, definition: JourneyDefinition, ch
   return errors;
 }
 
-/** Parses a definition; a problem inside a step names the step by its ID as well as its place. */
+/** Parses a definition, or answers 400 naming each problem. */
 function parseDefinition(body: unknown): JourneyDefinition {
-  const result = journeyDefinitionSchema.safeParse(body);
-  if (result.success) return result.data;
-  const steps = (body as { steps?: unknown })?.steps;
-  throw invalid(
-    result.error.issues.map((issue) => {
-      const [head, index] = issue.path;
-      const id = head === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown })?.id : undefined;
-      const named = typeof id === 'string' && !issue.message.startsWith('step') ? `step "${id}": ${issue.message}` : issue.message;
-      return { field: fieldPath(issue.path), message: named };
-    }),
-  );
+  const parsed = parseJourneyDefinition(body);
+  if (parsed.issues) throw invalid(parsed.issues.map((issue) => ({ field: fieldPath(issue.path), message: issue.message })));
+  return parsed.definition;
 }
 
 export function journeysRouter(deps: {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { segmentUses } from '../../core/journey-references';
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
-import { segmentRuleSchema, segmentRuleShape } from '../../core/segment-rules';
+import { segmentBodySchema, segmentRuleShape } from '../../core/segment-rules';
 import { SegmentDoc, SegmentModels } from '../../db/segment-model';
 import type { Models } from '../../db/models';
 import { upsertById } from '../../db/upsert';
@@ -15,14 +15,6 @@ import { refuseIfNamed } from '../in-use';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
-
-export const segmentBodySchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).meta({ pattern: '\\S', description: 'Not blank' }),
-    description: z.string().max(2000).optional(),
-    rule: segmentRuleSchema,
-  })
-  .strict();
 
 /** How many customer IDs a preview shows. */
 export const PREVIEW_SAMPLE_SIZE = 20;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../../core/channels';
 import { checkTemplate, type TemplateNote } from '../../core/template-check';
-import { emailContentSchema, pushContentSchema, smsContentSchema, webContentSchema } from '../../core/template-content';
+import { templateBodySchema } from '../../core/template-content';
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
 import { idParam, json, named, type Operation } from '../openapi-spec';
@@ -11,13 +11,6 @@ import { upsertById } from '../../db/upsert';
 import { templateUses } from '../../core/journey-references';
 import { refuseIfNamed } from '../in-use';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
-
-export const templateBodySchema = z.discriminatedUnion('channel', [
-  z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
-  z.object({ channel: z.literal('sms'), content: smsContentSchema }).strict(),
-  z.object({ channel: z.literal('push'), content: pushContentSchema }).strict(),
-  z.object({ channel: z.literal('web'), content: webContentSchema }).strict(),
-]);
 
 const templateViewSchema = named(
   'Template',

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError, errorHandler, fieldPath, fromZod, invalid, notFound } from '../../api/errors';
+import { AppError, errorHandler, fromZod, invalid, notFound } from '../../api/errors';
+import { fieldPath } from '../../core/field-path';
 import { logger } from '../../lib/logger';
 
 /** A plain fake of the parts of an express response the handler uses. */

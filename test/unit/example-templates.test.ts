@@ -4,8 +4,8 @@ import path from 'node:path';
 import { journeyDefinitionSchema } from '../../core/journey-definition';
 import { renderContent } from '../../core/render';
 import { checkTemplate } from '../../core/template-check';
-import { segmentBodySchema } from '../../api/routes/segments';
-import { templateBodySchema } from '../../api/routes/templates';
+import { segmentBodySchema } from '../../core/segment-rules';
+import { templateBodySchema } from '../../core/template-content';
 
 const read = (file: string) => JSON.parse(readFileSync(path.join(__dirname, '../../templates', file), 'utf8'));
 

@@ -1,0 +1,10 @@
+// How a place in a JSON document is written in error messages. Pure; the API's 400s and the
+// cairn CLI's file checks name fields the same way.
+
+/** "steps.2.next" → "steps[2].next": the way people write paths into JSON. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
