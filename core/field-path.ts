@@ -8,3 +8,8 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     return out ? `${out}.${String(key)}` : String(key);
   }, '');
 }
+
+/** "steps[2].next" → ['steps', 2, 'next']: the inverse of fieldPath, for paths it wrote. */
+export function parseFieldPath(field: string): (string | number)[] {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+}

@@ -1,0 +1,47 @@
+import { EXIT, reportProblems, type Command } from '../command';
+import { applyPlan } from '../apply-plan';
+import { compareWithServer } from '../compare';
+import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
+import { describeStep } from '../plan-output';
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'make the server match the folder',
+  usage: 'cairn apply <dir> [--prune] [--api-url URL] [--api-key KEY]',
+  description: [
+    'Plans as diff does, then writes through the API in order: settings, templates, segments, journeys,',
+    'then deletions. A journey is published as a new version only when its definition differs from the',
+    'published one; a resource that matches is not written, so applying twice changes nothing the second',
+    'time. Nothing is written while a file is invalid or a step cannot be applied. Server resources the',
+    'folder lacks are left alone unless --prune (templates and segments no journey uses; journeys are never',
+    'deleted). Exits 0, or 1 when nothing could be planned or the API refused a step (what was done before',
+    'it stays done; apply again once fixed).',
+  ],
+  options: { prune: { type: 'boolean' }, ...CONNECTION_OPTIONS },
+  optionHelp: ['--prune          delete the templates and segments the folder lacks (refused while a journey uses one)', ...CONNECTION_HELP],
+  positionals: 1,
+  async run(args, io) {
+    const api = connect(args);
+    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune: args.values.prune === true });
+    const errors = reportProblems(io, problems);
+    if (!plan || errors > 0) return EXIT.failed;
+    const blocked = plan.steps.filter((s) => s.problem);
+    if (blocked.length > 0) {
+      for (const step of blocked) io.err(describeStep(step));
+      io.err('Nothing was applied.');
+      return EXIT.failed;
+    }
+    if (plan.steps.length === 0) {
+      io.out(`No changes: the server matches the folder (${plan.unchanged} resources).`);
+      return EXIT.ok;
+    }
+    const result = await applyPlan(api, plan, io.out);
+    if (result.failure) {
+      for (const line of result.failure) io.err(line);
+      io.err(`Stopped after ${result.done.length} of ${plan.steps.length} changes; apply again once fixed.`);
+      return EXIT.failed;
+    }
+    io.out(`Applied ${result.done.length} change${result.done.length === 1 ? '' : 's'}; ${plan.unchanged} unchanged.`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,34 @@
+import { EXIT, reportProblems, type Command } from '../command';
+import { compareWithServer } from '../compare';
+import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
+import { formatPlan } from '../plan-output';
+
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'show what apply would change on the server',
+  usage: 'cairn diff <dir> [--prune] [--exit-code] [--api-url URL] [--api-key KEY]',
+  description: [
+    'Checks the folder, reads the server through the API and lists each resource apply would create (+),',
+    'change (~, with the fields that differ) or delete (-, with --prune). Writes nothing. Fields the server',
+    'adds (timestamps, versions) are not compared. Exits 0, or 1 when a file is invalid, a name is found',
+    'neither in the folder nor on the server, or a change cannot be applied; with --exit-code, 3 when',
+    'there are changes (for CI: "the server is out of date").',
+  ],
+  options: { prune: { type: 'boolean' }, 'exit-code': { type: 'boolean' }, ...CONNECTION_OPTIONS },
+  optionHelp: [
+    '--prune          also plan deleting the templates and segments the folder lacks',
+    '--exit-code      exit 3 when the server differs from the folder',
+    ...CONNECTION_HELP,
+  ],
+  positionals: 1,
+  async run(args, io) {
+    const api = connect(args);
+    const prune = args.values.prune === true;
+    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
+    const errors = reportProblems(io, problems);
+    if (!plan || errors > 0) return EXIT.failed;
+    for (const line of formatPlan(plan, { prune })) io.out(line);
+    if (plan.steps.some((s) => s.problem)) return EXIT.failed;
+    return args.values['exit-code'] === true && plan.steps.length > 0 ? EXIT.changes : EXIT.ok;
+  },
+};

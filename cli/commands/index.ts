@@ -1,0 +1,8 @@
+// The subcommands, in the order --help lists them. A new one is a module here and a line below.
+import type { Command } from '../command';
+import { applyCommand } from './apply';
+import { diffCommand } from './diff';
+import { simulateCommand } from './simulate';
+import { validateCommand } from './validate';
+
+export const COMMANDS: readonly Command[] = [validateCommand, diffCommand, applyCommand, simulateCommand];
