@@ -35,7 +35,7 @@ const TIMEOUT_MS = 30_000;
 
 export interface ApiClient {
   readonly url: string;
-  /** Any answer of 2xx; undefined for a 404 when `missing` is 'undefined'; ApiError for the rest. */
+  /** A 2xx answer; ConnectionError for no answer or a refused key, ApiError for other error answers. */
   request(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
   get(path: string): Promise<unknown>;
   /** The resource, or undefined when the API answers 404. */

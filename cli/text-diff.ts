@@ -5,7 +5,7 @@
 const MAX_CELLS = 4_000_000;
 const CONTEXT = 1;
 
-/** Lines prefixed "- ", "+ " and "  " (context), with "…" between distant changes. */
+/** Lines prefixed "- ", "+ " and "  " (context), with "…" where unchanged lines are left out. */
 export function lineDiff(before: string, after: string): string[] {
   const a = before.split('\n');
   const b = after.split('\n');
@@ -23,15 +23,15 @@ export function lineDiff(before: string, after: string): string[] {
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) lines.push({ mark: ' ', text: a[i++] }), j++;
-    else if (j < b.length && (i === a.length || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j])) lines.push({ mark: '+', text: b[j++] });
+    else if (j < b.length && (i === a.length || lcs[i * width + j + 1] > lcs[(i + 1) * width + j])) lines.push({ mark: '+', text: b[j++] });
     else lines.push({ mark: '-', text: a[i++] });
   }
   const near = lines.map((_, k) => lines.slice(Math.max(0, k - CONTEXT), k + CONTEXT + 1).some((l) => l.mark !== ' '));
   const out: string[] = [];
   lines.forEach((line, k) => {
     if (near[k]) out.push(`${line.mark} ${line.text}`);
-    else if (near[k - 1]) out.push('…');
+    else if (out[out.length - 1] !== '…') out.push('…');
   });
   if (out[out.length - 1] === '…') out.pop();
-  return out;
+  return out.length === 1 && out[0] === '…' ? [] : out;
 }

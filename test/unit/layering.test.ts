@@ -27,3 +27,9 @@ test('when the layers are read, then core/ does no I/O: it imports neither db/, 
 test('when the layers are read, then workflows/ import from activities/ only types, and no I/O module', () => {
   expect(breaking('workflows', (imp) => (/(^|\/)activities(\/|'|$)/.test(imp.from) && !imp.typeOnly) || /^(node:|mongoose|express|nodemailer|twilio|firebase-admin)/.test(imp.from))).toEqual([]);
 });
+
+test('when the layers are read, then cli/ reaches a server only through its HTTP API: it imports core/ and no server code', () => {
+  expect(sources('cli').length).toBeGreaterThan(5);
+  const server = (from: string) => /(^|\/)(api|db|lib|activities|workers|workflows|dev)\//.test(from) || /^(mongoose|express|@temporalio)/.test(from);
+  expect(breaking('cli', (imp) => server(imp.from))).toEqual([]);
+});
