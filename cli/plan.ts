@@ -54,7 +54,8 @@ export function planChanges(resources: readonly LocalResource[], server: ServerS
       id: local.id,
       local,
       body: local.body,
-      changes: view === undefined ? [] : diffDocuments(current, local.body),
+      // A journey with only a draft has nothing published to compare with.
+      changes: current === undefined ? [] : diffDocuments(current, local.body),
       notes: [],
     };
     if (local.kind === 'journey') describeJourneyChange(step, view);

@@ -16,12 +16,12 @@ export interface SourceFile {
   position(path: readonly PropertyKey[]): { line: number; column: number } | undefined;
 }
 
-/** Reads and parses a file; a file that does not parse is a problem, at its line when known. */
+/** Reads and parses a file (relative to dir, or absolute); one that does not parse is a problem, at its line when known. */
 export function readSourceFile(dir: string, relative: string): SourceFile | Problem {
   const file = relative.split(path.sep).join('/');
   let text: string;
   try {
-    text = readFileSync(path.join(dir, relative), 'utf8');
+    text = readFileSync(path.resolve(dir, relative), 'utf8');
   } catch (err) {
     return { severity: 'error', file, message: `cannot be read: ${(err as Error).message}` };
   }

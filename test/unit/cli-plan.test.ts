@@ -106,3 +106,9 @@ describe('server resources the folder lacks', () => {
     expect(plan.kept).toEqual([{ kind: 'journey', id: 'other' }]);
   });
 });
+
+test('when a journey on the server has only a draft, then publishing the folder’s is version 1, with no field list', () => {
+  const server = state([['journey', 'j', { id: 'j', version: 0, draft: journeyUsing('a'), ...stamps }]]);
+  const [step] = planChanges([local('journey', 'j', journeyUsing('b'))], server, { prune: false }).steps;
+  expect(step).toMatchObject({ action: 'update', changes: [], notes: ['publishes version 1', "replaces the server's unpublished draft"] });
+});
