@@ -89,3 +89,17 @@ test('when the folder holds none of the layout, then it is not a folder of resou
   expect(() => checkFolder(dir)).toThrow(NotAFolder);
   expect(() => checkFolder(path.join(dir, 'missing'))).toThrow(/is not a folder/);
 });
+
+test('when the shipped example folder is checked, then it has no problem, not even a warning', () => {
+  const folder = checkFolder(path.join(__dirname, '../../examples/journeys-as-code'));
+  expect(folder.problems).toEqual([]);
+  expect(folder.resources.map((r) => `${r.kind}:${r.id}`)).toEqual([
+    'setting:frequency-caps',
+    'setting:quiet-hours',
+    'template:cart-last-call',
+    'template:cart-reminder',
+    'template:vip-offer',
+    'segment:vip',
+    'journey:abandoned-cart',
+  ]);
+});
