@@ -2,6 +2,7 @@
 // offline, then against what the server holds.
 import type { ApiClient } from './api-client';
 import { loadFolder, type Folder } from './folder';
+import { preflightJourneys } from './journey-preflight';
 import { planChanges, type Plan } from './plan';
 import { isError, type Problem } from './problems';
 import { knownInFolder, referenceProblems, type Known } from './references';
@@ -33,5 +34,7 @@ export async function compareWithServer(dir: string, api: ApiClient, options: { 
     where: 'the folder or on the server',
   };
   const problems = [...folder.problems, ...referenceProblems(folder.resources, known, 'error')];
-  return { folder, plan: planChanges(folder.resources, server, options), problems };
+  const plan = planChanges(folder.resources, server, options);
+  if (!problems.some(isError)) problems.push(...(await preflightJourneys(api, plan, folder.resources)));
+  return { folder, plan, problems };
 }

@@ -58,11 +58,14 @@ function cairn(args: string[], env: Record<string, string | undefined> = {}): Pr
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** Reads, and the server's check of a journey, which saves nothing. */
+const isRead = (call: string) => call.startsWith('GET ') || /^POST \/v1\/journeys\/[^/]+\/validate$/.test(call);
+
 /** The requests the CLI made during `run`, other than reads. */
 async function writesDuring(run: () => Promise<Run>): Promise<{ result: Run; writes: string[] }> {
   const before = proxy.calls.length;
   const result = await run();
-  return { result, writes: proxy.calls.slice(before).filter((call) => !call.startsWith('GET ')) };
+  return { result, writes: proxy.calls.slice(before).filter((call) => !isRead(call)) };
 }
 
 const edit = (file: string, from: string, to: string) => {
@@ -234,6 +237,21 @@ test('when --prune is given, then templates the folder lacks are deleted unless 
   expect(pruned.writes.sort()).toEqual(['DELETE /v1/templates/legacy-text', 'DELETE /v1/templates/old-promo']);
   expect((await stack.api('GET', '/v1/templates/old-promo')).status).toBe(404);
   expect((await stack.api('GET', '/v1/journeys/legacy')).status).toBe(200);
+});
+
+test('when the server cannot send on a channel a journey uses, then diff and apply say so from the server\'s check, before any write', async () => {
+  const emailOnly = await startStack('journeys-as-code-email-only', { worker: false, apiChannels: ['email', 'web'] });
+  try {
+    const env = { CAIRN_API_URL: emailOnly.baseUrl };
+    const apply = await cairn(['apply', EXAMPLE], env);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/^journeys\/abandoned-cart\.yaml:\d+:\d+: error: steps\[5\]\.channel: the server refuses it: step "last-call": .*sms/m);
+    expect(apply.stdout).toBe('');
+    expect((await emailOnly.api('GET', '/v1/templates/cart-reminder')).status).toBe(404);
+    expect((await emailOnly.api('GET', '/v1/settings/quiet-hours')).status).toBe(404);
+  } finally {
+    await emailOnly.close();
+  }
 });
 
 test('when the key is wrong or the server unreachable, then the CLI says so and exits 1; without a key it is a usage error', async () => {
