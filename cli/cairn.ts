@@ -4,7 +4,7 @@
 // one of cli/commands/.
 import { parseArgs } from 'node:util';
 import { ApiError, ConnectionError } from './api-client';
-import { EXIT, UsageError, type Command, type Io } from './command';
+import { EXIT, plural, UsageError, type Command, type Io } from './command';
 import { COMMANDS } from './commands';
 import { NotAFolder } from './folder';
 
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
       return EXIT.ok;
     }
     if (positionals.length !== command.positionals) {
-      throw new UsageError(`${command.name} takes ${command.positionals} argument${command.positionals === 1 ? '' : 's'}, not ${positionals.length}`);
+      throw new UsageError(`${command.name} takes ${plural(command.positionals, 'argument')}, not ${positionals.length}`);
     }
     return await command.run({ positionals, values, env }, io);
   } catch (err) {

@@ -53,6 +53,9 @@ export function reportProblems(io: Io, problems: readonly Problem[]): number {
   return problems.filter(isError).length;
 }
 
+/** "1 file", "7 files". */
+export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;

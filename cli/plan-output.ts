@@ -1,7 +1,8 @@
-// A plan in words, as `cairn diff` prints it and `cairn apply` before it writes:
+// A plan in words, as `cairn diff` prints it:
 //   + template cart-reminder (templates/cart-reminder.yaml)
 //   ~ journey abandoned-cart (journeys/abandoned-cart.yaml): publishes version 2
 //       ~ steps[id=wait-order].timeout: "1h" → "2h"
+import { plural } from './command';
 import { formatPath, type FieldChange } from './json-diff';
 import type { Plan, Step } from './plan';
 import { lineDiff } from './text-diff';
@@ -48,7 +49,7 @@ export function formatPlan(plan: Plan, options: { prune: boolean }): string[] {
   }
   const count = (action: Step['action']) => plan.steps.filter((s) => s.action === action).length;
   const total = plan.steps.length + plan.unchanged;
-  if (plan.steps.length === 0) lines.push(`No changes: the server matches the folder (${total} resource${total === 1 ? '' : 's'}).`);
+  if (plan.steps.length === 0) lines.push(`No changes: the server matches the folder (${plural(total, 'resource')}).`);
   else lines.push(`${count('create')} to create, ${count('update')} to change, ${count('delete')} to delete, ${plan.unchanged} unchanged.`);
   if (plan.kept.length > 0) lines.push(keptLine(plan, options));
   return lines;
@@ -58,7 +59,7 @@ function keptLine(plan: Plan, options: { prune: boolean }): string {
   const byKind = ['template', 'segment', 'journey']
     .map((kind) => [kind, plan.kept.filter((k) => k.kind === kind).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`);
+    .map(([kind, n]) => plural(n, kind));
   const why = options.prune ? 'journeys are never deleted: archive them through the API' : '--prune deletes templates and segments the folder lacks';
   return `On the server only, left alone: ${byKind.join(', ')} (${why}).`;
 }

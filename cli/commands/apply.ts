@@ -1,8 +1,8 @@
-import { EXIT, reportProblems, type Command } from '../command';
+import { EXIT, plural, reportProblems, type Command } from '../command';
 import { applyPlan } from '../apply-plan';
 import { compareWithServer } from '../compare';
 import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
-import { describeStep } from '../plan-output';
+import { describeStep, formatPlan } from '../plan-output';
 
 export const applyCommand: Command = {
   name: 'apply',
@@ -22,7 +22,8 @@ export const applyCommand: Command = {
   positionals: 1,
   async run(args, io) {
     const api = connect(args);
-    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune: args.values.prune === true });
+    const prune = args.values.prune === true;
+    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
     const errors = reportProblems(io, problems);
     if (!plan || errors > 0) return EXIT.failed;
     const blocked = plan.steps.filter((s) => s.problem);
@@ -32,7 +33,7 @@ export const applyCommand: Command = {
       return EXIT.failed;
     }
     if (plan.steps.length === 0) {
-      io.out(`No changes: the server matches the folder (${plan.unchanged} resources).`);
+      formatPlan(plan, { prune }).forEach((line) => io.out(line));
       return EXIT.ok;
     }
     const result = await applyPlan(api, plan, io.out);
@@ -41,7 +42,7 @@ export const applyCommand: Command = {
       io.err(`Stopped after ${result.done.length} of ${plan.steps.length} changes; apply again once fixed.`);
       return EXIT.failed;
     }
-    io.out(`Applied ${result.done.length} change${result.done.length === 1 ? '' : 's'}; ${plan.unchanged} unchanged.`);
+    io.out(`Applied ${plural(result.done.length, 'change')}; ${plan.unchanged} unchanged.`);
     return EXIT.ok;
   },
 };

@@ -1,4 +1,4 @@
-import { EXIT, reportProblems, type Command } from '../command';
+import { EXIT, plural, reportProblems, type Command } from '../command';
 import { checkFolder } from '../compare';
 import { isError } from '../problems';
 
@@ -20,10 +20,8 @@ export const validateCommand: Command = {
     const folder = checkFolder(dir);
     const errors = reportProblems(io, folder.problems);
     const warnings = folder.problems.length - folder.problems.filter(isError).length;
-    const counts = `${folder.files} file${folder.files === 1 ? '' : 's'}, ${folder.resources.length} resource${folder.resources.length === 1 ? '' : 's'}`;
-    const tally = [errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '']
-      .filter(Boolean)
-      .join(', ');
+    const counts = `${plural(folder.files, 'file')}, ${plural(folder.resources.length, 'resource')}`;
+    const tally = [errors > 0 ? plural(errors, 'error') : '', warnings > 0 ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ');
     io.out(`${dir}: ${counts}: ${errors > 0 ? 'invalid' : 'valid'}${tally ? ` (${tally})` : ''}`);
     return errors > 0 ? EXIT.failed : EXIT.ok;
   },
