@@ -13,7 +13,7 @@ export interface ApplyResult {
   failure?: string[];
 }
 
-export async function applyPlan(api: ApiClient, plan: Plan, say: (line: string) => void): Promise<ApplyResult> {
+export async function applyPlan(api: ApiClient, plan: Plan, dir: string, say: (line: string) => void): Promise<ApplyResult> {
   const done: string[] = [];
   for (const step of plan.steps) {
     try {
@@ -22,7 +22,7 @@ export async function applyPlan(api: ApiClient, plan: Plan, say: (line: string) 
       say(line);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      return { done, failure: refusal(step, err) };
+      return { done, failure: refusal(step, err, dir) };
     }
   }
   return { done };
@@ -40,10 +40,10 @@ async function applyStep(api: ApiClient, step: Step): Promise<string> {
   return `${status === 201 || step.action === 'create' ? 'created' : 'updated'} ${what}`;
 }
 
-/** The API's answer, each field it names placed in the step's file. */
-function refusal(step: Step, err: ApiError): string[] {
+/** The API's answer, each field it names placed in the step's file (under dir). */
+function refusal(step: Step, err: ApiError, dir: string): string[] {
   const head = `error: ${step.action} ${step.kind} ${step.id} was refused (${err.status}): ${err.message}`;
   if (!step.local || err.details.length === 0) return [head];
   const local = step.local;
-  return [head, ...err.details.map((d) => formatProblem(problemAt(local.source, [...local.at, ...parseFieldPath(d.field)], d.message)))];
+  return [head, ...err.details.map((d) => formatProblem(problemAt(local.source, [...local.at, ...parseFieldPath(d.field)], d.message), dir))];
 }

@@ -46,10 +46,10 @@ export const EXIT = {
 /** Wrong arguments or setup: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
 
-/** Prints problems by file and line; answers the number of errors among them. */
-export function reportProblems(io: Io, problems: readonly Problem[]): number {
+/** Prints problems by file and line (files under `dir`); answers the number of errors among them. */
+export function reportProblems(io: Io, problems: readonly Problem[], dir = ''): number {
   const sorted = [...problems].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  for (const problem of sorted) io.err(formatProblem(problem));
+  for (const problem of sorted) io.err(formatProblem(problem, dir));
   return problems.filter(isError).length;
 }
 

@@ -1,5 +1,6 @@
 // What the checks of a folder find: each problem names its file, the line and column when
 // known, and the field in the document, as a compiler does ("file:line:col: error: field: ...").
+import path from 'node:path';
 import { fieldPath } from '../core/field-path';
 
 export interface Problem {
@@ -13,8 +14,9 @@ export interface Problem {
   message: string;
 }
 
-export function formatProblem(p: Problem): string {
-  const at = [p.file, p.line, p.column].filter((part) => part !== undefined).join(':');
+/** Printed with the folder as given, so the path opens from where the command ran (as a compiler's do). */
+export function formatProblem(p: Problem, dir = ''): string {
+  const at = [path.join(dir, p.file), p.line, p.column].filter((part) => part !== undefined).join(':');
   return `${at}: ${p.severity}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
 }
 

@@ -24,7 +24,7 @@ export const applyCommand: Command = {
     const api = connect(args);
     const prune = args.values.prune === true;
     const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
-    const errors = reportProblems(io, problems);
+    const errors = reportProblems(io, problems, args.positionals[0]);
     if (!plan || errors > 0) return EXIT.failed;
     const blocked = plan.steps.filter((s) => s.problem);
     if (blocked.length > 0) {
@@ -36,7 +36,7 @@ export const applyCommand: Command = {
       formatPlan(plan, { prune }).forEach((line) => io.out(line));
       return EXIT.ok;
     }
-    const result = await applyPlan(api, plan, io.out);
+    const result = await applyPlan(api, plan, args.positionals[0], io.out);
     if (result.failure) {
       for (const line of result.failure) io.err(line);
       io.err(`Stopped after ${result.done.length} of ${plan.steps.length} changes; apply again once fixed.`);

@@ -25,7 +25,7 @@ export const diffCommand: Command = {
     const api = connect(args);
     const prune = args.values.prune === true;
     const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
-    const errors = reportProblems(io, problems);
+    const errors = reportProblems(io, problems, args.positionals[0]);
     if (!plan || errors > 0) return EXIT.failed;
     for (const line of formatPlan(plan, { prune })) io.out(line);
     if (plan.steps.some((s) => s.problem)) return EXIT.failed;

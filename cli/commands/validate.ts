@@ -18,7 +18,7 @@ export const validateCommand: Command = {
   positionals: 1,
   async run({ positionals: [dir] }, io) {
     const folder = checkFolder(dir);
-    const errors = reportProblems(io, folder.problems);
+    const errors = reportProblems(io, folder.problems, dir);
     const warnings = folder.problems.length - folder.problems.filter(isError).length;
     const counts = `${plural(folder.files, 'file')}, ${plural(folder.resources.length, 'resource')}`;
     const tally = [errors > 0 ? plural(errors, 'error') : '', warnings > 0 ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ');

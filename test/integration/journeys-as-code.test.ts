@@ -189,7 +189,8 @@ test('when a file is invalid, then validate names the file, line and field, and 
   edit('journeys/abandoned-cart.yaml', 'duration: 2d', 'duration: two days');
   const validate = await cairn(['validate', work]);
   expect(validate.code).toBe(1);
-  expect(validate.stderr).toMatch(/^journeys\/abandoned-cart\.yaml:\d+:\d+: error: steps\[2\]\.duration: step "wait-day": must be a duration/m);
+  expect(validate.stderr).toMatch(/^\S*\/journeys\/abandoned-cart\.yaml:\d+:\d+: error: steps\[2\]\.duration: step "wait-day": must be a duration/m);
+  expect(validate.stderr).toContain(`${path.join(work, 'journeys/abandoned-cart.yaml')}:`);
   expect(validate.stdout).toContain('invalid (1 error)');
 
   const before = proxy.calls.length;
@@ -245,7 +246,7 @@ test('when the server cannot send on a channel a journey uses, then diff and app
     const env = { CAIRN_API_URL: emailOnly.baseUrl };
     const apply = await cairn(['apply', EXAMPLE], env);
     expect(apply.code).toBe(1);
-    expect(apply.stderr).toMatch(/^journeys\/abandoned-cart\.yaml:\d+:\d+: error: steps\[5\]\.channel: the server refuses it: step "last-call": .*sms/m);
+    expect(apply.stderr).toMatch(/^\S*\/journeys\/abandoned-cart\.yaml:\d+:\d+: error: steps\[5\]\.channel: the server refuses it: step "last-call": .*sms/m);
     expect(apply.stdout).toBe('');
     expect((await emailOnly.api('GET', '/v1/templates/cart-reminder')).status).toBe(404);
     expect((await emailOnly.api('GET', '/v1/settings/quiet-hours')).status).toBe(404);
