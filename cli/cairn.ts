@@ -77,7 +77,7 @@ function reportFailure(err: unknown, command: Command, io: Io): number {
     return EXIT.failed;
   }
   if (err instanceof ApiError) {
-    io.err(`cairn ${command.name}: the API refused (${err.status}): ${err.message}`);
+    io.err(`cairn ${command.name}: the API answered ${err.status}: ${err.message}`);
     for (const d of err.details) io.err(`  ${d.field ? `${d.field}: ` : ''}${d.message}`);
     return EXIT.failed;
   }
