@@ -19,7 +19,8 @@ function overview(): string[] {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'cairn <command> --help says more. Exit codes: 0 ok, 1 invalid files or a refused change, 2 usage.',
+    'cairn <command> --help says more. Exit codes: 0 ok, 1 invalid files or a refused change, 2 usage,',
+    '3 changes found (diff --exit-code).',
   ];
 }
 

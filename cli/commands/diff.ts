@@ -8,11 +8,12 @@ export const diffCommand: Command = {
   summary: 'show what apply would change on the server',
   usage: 'cairn diff <dir> [--prune] [--exit-code] [--api-url URL] [--api-key KEY]',
   description: [
-    'Checks the folder, reads the server through the API and lists each resource apply would create (+),',
-    'change (~, with the fields that differ) or delete (-, with --prune). Writes nothing. Fields the server',
-    'adds (timestamps, versions) are not compared. Exits 0, or 1 when a file is invalid, a name is found',
-    'neither in the folder nor on the server, or a change cannot be applied; with --exit-code, 3 when',
-    'there are changes (for CI: "the server is out of date").',
+    'Checks the folder, reads the server through the API, has the server check each journey it would',
+    'publish, and lists each resource apply would create (+), change (~, with the fields that differ) or',
+    'delete (-, with --prune). Writes nothing. Fields the server adds (timestamps, versions) are not',
+    'compared. Exits 0, or 1 when a file is invalid, a name is found neither in the folder nor on the',
+    'server, the server refuses a journey, or a change cannot be applied; with --exit-code, 3 when there',
+    'are changes (for CI: "the server is out of date").',
   ],
   options: { prune: { type: 'boolean' }, 'exit-code': { type: 'boolean' }, ...CONNECTION_OPTIONS },
   optionHelp: [
