@@ -1,6 +1,8 @@
 // The checks and the comparison `validate`, `diff` and `apply` share: a folder checked
 // offline, then against what the server holds.
 import type { ApiClient } from './api-client';
+import { reportProblems, type CommandArgs, type Io } from './command';
+import { connect } from './connection';
 import { loadFolder, type Folder } from './folder';
 import { preflightJourneys } from './journey-preflight';
 import { planChanges, type Plan } from './plan';
@@ -37,4 +39,16 @@ export async function compareWithServer(dir: string, api: ApiClient, options: { 
   const plan = planChanges(folder.resources, server, options);
   if (!problems.some(isError)) problems.push(...(await preflightJourneys(api, plan, folder.resources)));
   return { folder, plan, problems };
+}
+
+/**
+ * diff's and apply's start: connect, check, read and plan for `<dir> [--prune]`, printing the
+ * problems; undefined when an error leaves nothing to do.
+ */
+export async function planFor(args: CommandArgs, io: Io): Promise<{ api: ApiClient; plan: Plan; prune: boolean } | undefined> {
+  const api = connect(args);
+  const prune = args.values.prune === true;
+  const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
+  const errors = reportProblems(io, problems, args.positionals[0]);
+  return plan && errors === 0 ? { api, plan, prune } : undefined;
 }

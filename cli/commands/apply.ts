@@ -1,7 +1,7 @@
-import { EXIT, plural, reportProblems, type Command } from '../command';
+import { EXIT, plural, type Command } from '../command';
 import { applyPlan } from '../apply-plan';
-import { compareWithServer } from '../compare';
-import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
+import { planFor } from '../compare';
+import { CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
 import { describeStep, formatPlan } from '../plan-output';
 
 export const applyCommand: Command = {
@@ -21,11 +21,9 @@ export const applyCommand: Command = {
   optionHelp: ['--prune          delete the templates and segments the folder lacks (refused while a journey uses one)', ...CONNECTION_HELP],
   positionals: 1,
   async run(args, io) {
-    const api = connect(args);
-    const prune = args.values.prune === true;
-    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
-    const errors = reportProblems(io, problems, args.positionals[0]);
-    if (!plan || errors > 0) return EXIT.failed;
+    const planned = await planFor(args, io);
+    if (!planned) return EXIT.failed;
+    const { api, plan, prune } = planned;
     const blocked = plan.steps.filter((s) => s.problem);
     if (blocked.length > 0) {
       for (const step of blocked) io.err(describeStep(step));

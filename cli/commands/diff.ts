@@ -1,6 +1,6 @@
-import { EXIT, reportProblems, type Command } from '../command';
-import { compareWithServer } from '../compare';
-import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
+import { EXIT, type Command } from '../command';
+import { planFor } from '../compare';
+import { CONNECTION_HELP, CONNECTION_OPTIONS } from '../connection';
 import { formatPlan } from '../plan-output';
 
 export const diffCommand: Command = {
@@ -23,11 +23,9 @@ export const diffCommand: Command = {
   ],
   positionals: 1,
   async run(args, io) {
-    const api = connect(args);
-    const prune = args.values.prune === true;
-    const { plan, problems } = await compareWithServer(args.positionals[0], api, { prune });
-    const errors = reportProblems(io, problems, args.positionals[0]);
-    if (!plan || errors > 0) return EXIT.failed;
+    const planned = await planFor(args, io);
+    if (!planned) return EXIT.failed;
+    const { plan, prune } = planned;
     for (const line of formatPlan(plan, { prune })) io.out(line);
     if (plan.steps.some((s) => s.problem)) return EXIT.failed;
     return args.values['exit-code'] === true && plan.steps.length > 0 ? EXIT.changes : EXIT.ok;
