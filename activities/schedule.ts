@@ -1,13 +1,15 @@
 // Resolves the waits that depend on the customer or on the calendar into one moment. An
 // activity, so the customer's data and the time-zone rules are read once and recorded.
 import { ApplicationFailure } from '@temporalio/common';
-import type { LocalTime, QuietHours } from '../core/journey-steps';
+import { parseOffset } from '../core/duration';
+import type { AttributeDate, LocalTime, QuietHours } from '../core/journey-steps';
 import { nextLocalTime, quietHoursEnd } from '../core/local-time';
 import type { Models } from '../db/models';
 
 export interface WaitTarget {
   until?: string;
-  untilAttribute?: string;
+  /** An attribute's name, or the attribute and an offset from its date. */
+  untilAttribute?: string | AttributeDate;
   untilLocalTime?: LocalTime;
   /** Wait only if now is inside these quiet hours, until they end. */
   quietHours?: QuietHours;
@@ -30,9 +32,13 @@ export function createScheduleActivities(deps: { models: Pick<Models, 'customers
       if (wait.until) return new Date(wait.until).toISOString();
       const customer = await deps.models.customers.findById(input.customerId).lean();
       if (wait.untilAttribute) {
-        const value = customer?.attributes?.[wait.untilAttribute];
+        const { attribute, offset } = typeof wait.untilAttribute === 'string' ? { attribute: wait.untilAttribute, offset: undefined } : wait.untilAttribute;
+        const value = customer?.attributes?.[attribute];
         const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
-        return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
+        const shift = offset === undefined ? 0 : parseOffset(offset);
+        if (shift === undefined) throw ApplicationFailure.nonRetryable(`the wait's offset "${offset}" is not one`, 'InvalidJourneyDefinition');
+        if (!date || Number.isNaN(date.getTime())) return null;
+        return new Date(date.getTime() + shift).toISOString();
       }
       const zone = customer?.timeZone ?? input.defaultTimeZone ?? 'UTC';
       if (wait.untilLocalTime) {

@@ -28,3 +28,18 @@ export function parseDuration(text: string): number | undefined {
   for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit];
   return total > 0 && total <= MAX_DURATION_MS ? total : undefined;
 }
+
+const OFFSET = /^[+-]?(?:\d+[smhdw])+$/;
+
+/** What JSON Schema can say of an offset; its range needs parseOffset. */
+export const OFFSET_DOC = {
+  pattern: OFFSET.source,
+  description: 'A duration before ("-2d") or after ("2d" or "+2d") a date: whole numbers of s, m, h, d or w, more than zero and at most ten years',
+};
+
+/** Signed milliseconds in an offset such as "-2d" or "+1h", or undefined when the string is not one. */
+export function parseOffset(text: string): number | undefined {
+  if (!OFFSET.test(text)) return undefined;
+  const ms = parseDuration(text.replace(/^[+-]/, ''));
+  return ms === undefined ? undefined : text.startsWith('-') ? -ms : ms;
+}

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { timeZoneSchema } from './locale';
 import { CHANNELS } from './channels';
-import { DURATION_DOC, parseDuration } from './duration';
+import { DURATION_DOC, OFFSET_DOC, parseDuration, parseOffset } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
 import { attributeNameSchema, eventNameSchema } from './names';
 import { segmentRuleSchema } from './segment-rules';
@@ -15,6 +15,13 @@ export const durationSchema = z
     message: 'must be a duration such as "30m", "2h", "2d", "1w" or "1d12h", at most ten years',
   })
   .meta(DURATION_DOC);
+
+export const offsetSchema = z
+  .string()
+  .refine((text) => parseOffset(text) !== undefined, {
+    message: 'must be an offset such as "-2d" (before) or "12h" (after), at most ten years',
+  })
+  .meta(OFFSET_DOC);
 
 /** The step that follows; none ends the journey. */
 const next = idSchema.optional();
@@ -66,6 +73,12 @@ export const accountQuietHoursSchema = z
   .strict()
   .refine(distinctEnds, distinctEndsError);
 
+/**
+ * A date the customer carries in an attribute, moved by `offset`: `{"attribute": "trialEndsAt",
+ * "offset": "-2d"}` is two days before the trial ends.
+ */
+export const attributeDateSchema = z.object({ attribute: attributeNameSchema, offset: offsetSchema.optional() }).strict();
+
 /** Waits for a duration, until a moment, until a date the customer carries, or until a local time. */
 export const waitStepSchema = z
   .object({
@@ -73,8 +86,11 @@ export const waitStepSchema = z
     type: z.literal('wait'),
     duration: durationSchema.optional(),
     until: z.iso.datetime({ offset: true }).optional(),
-    /** An attribute holding an ISO 8601 date; a customer without one goes straight on. */
-    untilAttribute: attributeNameSchema.optional(),
+    /**
+     * An attribute holding an ISO 8601 date, by name or with an offset (`{attribute, offset}`);
+     * a customer without one, or whose moment has passed, goes straight on.
+     */
+    untilAttribute: z.union([attributeNameSchema, attributeDateSchema]).optional(),
     /** The next such local time in the customer's time zone (or the journey's default). */
     untilLocalTime: localTimeSchema.optional(),
     next,
@@ -154,6 +170,7 @@ export type BranchCondition = z.infer<typeof branchConditionSchema>;
 export type SplitStep = z.infer<typeof splitStepSchema>;
 export type ExitStep = z.infer<typeof exitStepSchema>;
 export type LocalTime = z.infer<typeof localTimeSchema>;
+export type AttributeDate = z.infer<typeof attributeDateSchema>;
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 export type AccountQuietHours = z.infer<typeof accountQuietHoursSchema>;
 export type Step = z.infer<typeof stepSchema>;

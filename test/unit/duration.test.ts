@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS, parseDuration } from '../../core/duration';
+import { MAX_DURATION_MS, parseDuration, parseOffset } from '../../core/duration';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -55,5 +55,19 @@ describe('parseDuration', () => {
 
   it('when the amount is too large to represent exactly, then it returns undefined', () => {
     expect(parseDuration('99999999999999999999999d')).toBeUndefined();
+  });
+});
+
+describe('parseOffset', () => {
+  it.each([
+    ['-2d', -2 * DAY],
+    ['+12h', 12 * HOUR],
+    ['1d12h', DAY + 12 * HOUR],
+  ])('when given the offset %p, then it returns its signed milliseconds', (text, ms) => {
+    expect(parseOffset(text)).toBe(ms);
+  });
+
+  it.each(['', '-', '-0d', '2 days', '--2d', '-3651d'])('when given %p, then it is not an offset', (text) => {
+    expect(parseOffset(text)).toBeUndefined();
   });
 });

@@ -40,9 +40,20 @@ test.each([
   ['a local time out of range', { untilLocalTime: { time: '25:00' } }, ['steps', 0, 'untilLocalTime', 'time']],
   ['an unknown weekday', { untilLocalTime: { time: '09:00', weekdays: ['someday'] } }, ['steps', 0, 'untilLocalTime', 'weekdays', 0]],
   ['a date without an offset', { until: '2027-01-01T09:00:00' }, ['steps', 0, 'until']],
+  ['an attribute offset that is not one', { untilAttribute: { attribute: 'trialEndsAt', offset: '2 days before' } }, ['steps', 0, 'untilAttribute', 'offset']],
+  ['an attribute date with an unknown field', { untilAttribute: { attribute: 'trialEndsAt', before: '2d' } }, ['steps', 0, 'untilAttribute']],
 ])('when a wait has %s, then the field is named', (_what, target, path) => {
   const result = journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', ...target }] });
   expect(result.error!.issues[0].path).toEqual(path);
+});
+
+test.each([
+  ['by name, as stored definitions have it', 'trialEndsAt'],
+  ['with an offset before it', { attribute: 'trialEndsAt', offset: '-2d' }],
+  ['with an offset after it', { attribute: 'trialEndsAt', offset: '+1h' }],
+  ['without an offset', { attribute: 'trialEndsAt' }],
+])('when a wait names an attribute %s, then it is accepted', (_what, untilAttribute) => {
+  expect(journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', untilAttribute }] }).success).toBe(true);
 });
 
 test('when a branch condition carries a raw operator, then it is refused', () => {
