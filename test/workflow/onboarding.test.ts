@@ -38,7 +38,7 @@ test('when a power user creates a project at once, then they get the welcome and
     const handle = await env.client.workflow.start(onboardingWorkflow, {
       workflowId: journeyWorkflowId('onboarding', 'fast'),
       taskQueue,
-      args: [{ customerId: 'fast', entry: 1 }],
+      args: [{ customerId: 'fast', entry: 1, input: {} }],
     });
     while ((await handle.query(journeyStateQuery)).currentStep !== 'first-project') await new Promise((r) => setTimeout(r, 25));
     await handle.signal(customerEventSignal, { id: 'p1', name: 'project_created', timestamp: new Date().toISOString() });
@@ -55,7 +55,7 @@ test('when a user never creates a project, then they get the nudge after two day
     env.client.workflow.execute(onboardingWorkflow, {
       workflowId: journeyWorkflowId('onboarding', 'slow'),
       taskQueue,
-      args: [{ customerId: 'slow', entry: 1 }],
+      args: [{ customerId: 'slow', entry: 1, input: {} }],
     }),
   );
   expect(sent).toEqual(['welcome:email:onboarding-welcome', 'nudge:email:onboarding-nudge', 'basics:web:onboarding-basics']);
@@ -70,7 +70,7 @@ test('when the account is deleted mid-way, then the journey exits and sends noth
     const handle = await env.client.workflow.start(onboardingWorkflow, {
       workflowId: journeyWorkflowId('onboarding', 'gone'),
       taskQueue,
-      args: [{ customerId: 'gone', entry: 1 }],
+      args: [{ customerId: 'gone', entry: 1, input: {} }],
     });
     while ((await handle.query(journeyStateQuery)).currentStep !== 'first-project') await new Promise((r) => setTimeout(r, 25));
     await handle.signal(customerEventSignal, { id: 'd1', name: 'account_deleted', timestamp: new Date().toISOString() });

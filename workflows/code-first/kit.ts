@@ -2,66 +2,130 @@
 // JourneyRun, behind a small TypeScript API. Each block is one step: it shows in the run's
 // state, search attributes and stats like a step of a JSON journey, and a send's idempotency
 // key is built from the step ID as there. Once the run has ended (stopped, exit event,
-// conversion with exit), every block does nothing and reports "no".
+// conversion with exit, a holdout), every block does nothing and reports "no".
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { Channel } from '../../core/channels';
+import type { CodeJourneyInputOf, CodeJourneyType } from '../../core/code-journey-type';
 import type { CustomerEvent, JourneyRunResult } from '../../core/journey-contract';
-import type { JourneySettings, LocalTime } from '../../core/journey-definition';
+import type { BranchCondition, LocalTime, SendStep, Step } from '../../core/journey-definition';
 import { JourneyRun } from '../journey-run';
 
-/** Input of every code-first journey type: who enters, and which entry this is. */
-export interface CodeJourneyInput {
+/** Input of a code-first type's runs: who enters, which entry this is, and the launch's input. */
+export interface CodeRunInput<Input = Record<string, never>> {
   customerId: string;
   entry: number;
+  /** What the launch gave, as the type's schema output it (absent in runs started before types took input). */
+  input: Input;
 }
+
+/** The run input of a declared type: `input` typed by its schema. */
+export type CodeJourneyInput<T extends CodeJourneyType = CodeJourneyType> = CodeRunInput<CodeJourneyInputOf<T>>;
+
+/** A send's options, as a JSON send step has them. */
+export type SendOptions = Pick<SendStep, 'fallback' | 'transactional' | 'whenCapped'>;
+
+/** Where a wait ends besides a duration: a moment, a date the customer carries (with an offset), a local time. */
+export type WaitTarget = { at: string } | { attribute: string; offset?: string } | { localTime: LocalTime };
 
 const YES = 'yes';
 
 export class JourneyKit {
   private readonly run: JourneyRun;
 
-  constructor(identity: { journeyId: string; customerId: string; version?: number; settings?: JourneySettings }) {
-    this.run = new JourneyRun({
-      journeyId: identity.journeyId,
-      customerId: identity.customerId,
-      journeyVersion: identity.version ?? 1,
-      settings: identity.settings,
-    });
+  constructor(
+    private readonly type: Pick<CodeJourneyType, 'id' | 'settings' | 'steps' | 'splits' | 'listensTo'>,
+    input: Pick<CodeRunInput<unknown>, 'customerId'>,
+  ) {
+    this.run = new JourneyRun({ journeyId: type.id, customerId: input.customerId, journeyVersion: 1, settings: type.settings });
   }
 
   get ended(): boolean {
     return this.run.ended;
   }
 
-  /** Renders the template for the customer and delivers it on the channel, once. */
-  async send(stepId: string, channel: Channel, template: string): Promise<void> {
-    if (!this.ended) await this.run.runStep({ id: stepId, type: 'send', channel, template });
+  /**
+   * Renders the template for the customer and delivers it on the channel, once; with
+   * `fallback` on another channel when the customer cannot be reached on this one,
+   * `transactional` past quiet hours and caps, and `whenCapped: 'defer'` to wait for a cap.
+   */
+  async send(stepId: string, channel: Channel, template: string, options: SendOptions = {}): Promise<void> {
+    await this.step({ id: stepId, type: 'send', channel, template, ...options });
   }
 
   /** Waits a duration such as "2d". */
   async wait(stepId: string, duration: string): Promise<void> {
-    if (!this.ended) await this.run.runStep({ id: stepId, type: 'wait', duration });
+    await this.step({ id: stepId, type: 'wait', duration });
   }
 
-  /** Waits until the next local time in the customer's time zone. */
+  /**
+   * Waits until a moment (`{at}`, ISO 8601), a date the customer carries (`{attribute, offset}`:
+   * `offset: '-2d'` is two days before it) or a local time in the customer's zone
+   * (`{localTime}`). A customer without the attribute, or whose moment has passed, goes on at once.
+   */
+  async waitUntil(stepId: string, target: WaitTarget): Promise<void> {
+    if ('at' in target) await this.step({ id: stepId, type: 'wait', until: target.at });
+    else if ('attribute' in target) await this.step({ id: stepId, type: 'wait', untilAttribute: target.offset === undefined ? target.attribute : target });
+    else await this.step({ id: stepId, type: 'wait', untilLocalTime: target.localTime });
+  }
+
+  /** Waits until the next local time in the customer's time zone (`waitUntil` with `{localTime}`). */
   async waitUntilLocalTime(stepId: string, at: LocalTime): Promise<void> {
-    if (!this.ended) await this.run.runStep({ id: stepId, type: 'wait', untilLocalTime: at });
+    await this.waitUntil(stepId, { localTime: at });
   }
 
-  /** Waits up to `timeout` for the event; true when it came. */
+  /**
+   * Waits up to `timeout` for the event (with `match`, only one whose properties hold those
+   * values); true when it came. The type must list the event in `waitsFor`, or ingest never
+   * signals it to the run.
+   */
   async waitForEvent(stepId: string, event: string, timeout: string, match?: Record<string, string | number | boolean>): Promise<boolean> {
-    if (this.ended) return false;
-    return (await this.run.runStep({ id: stepId, type: 'waitForEvent', event, match, timeout, onEvent: YES })) === YES;
+    if (!this.type.listensTo.includes(event)) {
+      throw ApplicationFailure.nonRetryable(`journey "${this.type.id}" waits for "${event}" but does not list it in waitsFor`, 'InvalidJourneyDefinition');
+    }
+    return (await this.step({ id: stepId, type: 'waitForEvent', event, timeout, onEvent: YES, ...(match ? { match } : {}) })) === YES;
   }
 
-  /** Whether the customer is in the segment now, re-evaluated in MongoDB. */
+  /**
+   * The name of the first case whose condition holds for the customer now (a segment, or an
+   * inline rule in the segment language), re-evaluated in MongoDB; undefined when none does.
+   */
+  async branch<Name extends string>(stepId: string, cases: readonly { name: Name; when: BranchCondition }[]): Promise<Name | undefined> {
+    const next = await this.step({ id: stepId, type: 'branch', cases: cases.map((c) => ({ when: c.when, next: c.name })) });
+    return cases.find((c) => c.name === next)?.name;
+  }
+
+  /** Whether the customer is in the segment now (`branch` with one case). */
   async inSegment(stepId: string, segmentId: string): Promise<boolean> {
-    if (this.ended) return false;
-    return (await this.run.runStep({ id: stepId, type: 'branch', cases: [{ when: { segment: segmentId }, next: YES }] })) === YES;
+    return (await this.branch(stepId, [{ name: YES, when: { segment: segmentId } }])) === YES;
+  }
+
+  /**
+   * The path the customer takes at the type's split step (declared in `splits`), the same every
+   * time; in the holdout the run ends (undefined), and every later block does nothing.
+   */
+  async split(stepId: string): Promise<string | undefined> {
+    const split = this.type.splits?.[stepId];
+    if (!split) throw ApplicationFailure.nonRetryable(`journey "${this.type.id}" declares no split "${stepId}"`, 'InvalidJourneyDefinition');
+    return this.step({ id: stepId, type: 'split', paths: split.paths.map((p) => ({ ...p, next: p.name })), ...(split.holdout ? { holdout: split.holdout } : {}) });
+  }
+
+  /** Ends the journey here, as a JSON exit step does. */
+  async exit(stepId: string): Promise<void> {
+    await this.step({ id: stepId, type: 'exit' });
   }
 
   /** Records how the run ended; return its result from the workflow. */
   finish(): JourneyRunResult {
     return this.run.finish();
+  }
+
+  /** Runs a step of the type's own, unless the run has ended; returns its handler's next step. */
+  private async step(step: Step): Promise<string | undefined> {
+    if (!this.type.steps.includes(step.id)) {
+      throw ApplicationFailure.nonRetryable(`journey "${this.type.id}" does not declare step "${step.id}" in steps`, 'InvalidJourneyDefinition');
+    }
+    if (this.ended) return undefined;
+    return this.run.runStep(step);
   }
 }
 

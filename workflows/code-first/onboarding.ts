@@ -1,19 +1,14 @@
 // An example code-first journey: onboarding that reacts to product use. A new user gets a
 // welcome email; if they have not created a project within two days, a nudge, and three more
 // days; then power users get pro tips in the web inbox and everyone else the basics.
-// Templates: templates/onboarding-*.json. Segment: "power-users" (see docs/code-first-journeys.md).
+// Declaration: core/code-journey-types/onboarding.ts. Templates: templates/onboarding-*.json.
+// Segment: "power-users" (templates/power-users-segment.json).
+import { onboarding } from '../../core/code-journey-types/onboarding';
 import type { JourneyRunResult } from '../../core/journey-contract';
-import { CodeJourneyInput, JourneyKit } from './kit';
+import { type CodeJourneyInput, JourneyKit } from './kit';
 
-export const ONBOARDING_JOURNEY_ID = 'onboarding';
-
-export async function onboardingWorkflow(input: CodeJourneyInput): Promise<JourneyRunResult> {
-  const kit = new JourneyKit({
-    journeyId: ONBOARDING_JOURNEY_ID,
-    customerId: input.customerId,
-    // Converted: a first project within two weeks of sign-up.
-    settings: { goal: { event: 'project_created', within: '14d' }, exitOnEvent: 'account_deleted' },
-  });
+export async function onboardingWorkflow(input: CodeJourneyInput<typeof onboarding>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(onboarding, input);
 
   await kit.send('welcome', 'email', 'onboarding-welcome');
   const created = await kit.waitForEvent('first-project', 'project_created', '2d');
