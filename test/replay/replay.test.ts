@@ -1,10 +1,13 @@
 // Replays recorded histories against the current workflow code: a change that would break
-// journeys already under way fails here. Record new scenarios with `npm run record-histories`.
+// journeys already under way fails here. Every file in histories/ is replayed; record new
+// scenarios (test/replay/scenarios/) with `npm run record-histories`.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { CODE_JOURNEYS } from '../../core/code-journeys';
 import { testEnv } from '../support/test-env';
+import { allScenarios } from './scenarios';
 
 const HISTORIES = path.join(__dirname, 'histories');
 const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
@@ -19,33 +22,14 @@ function load(file: string) {
 
 const replayOptions = () => ({ workflowBundle: { codePath: testEnv().workflowBundlePath } });
 
-test('when the histories are listed, then every scenario is there', () => {
-  expect(files.sort()).toEqual([
-    'branch-split-wait-until-exit.json',
-    'capped-send-deferred-when-waiting.json',
-    'capped-send-deferred.json',
-    'converted-in-quiet-hours-journey-when-waiting.json',
-    'exit-event-while-waiting.json',
-    'failed-and-skipped-sends.json',
-    'finish-events-pass.json',
-    'goal-converted-counted.json',
-    'onboarding-no-project.json',
-    'paused-at-send-when-waiting.json',
-    'paused-found-by-send-looks-again.json',
-    'paused-found-by-send-resumed.json',
-    'paused-then-resumed.json',
-    'quiet-hours-held-by-send.json',
-    'quiet-hours-send.json',
-    'reference-journey-completed.json',
-    'send-finds-journey-stopped.json',
-    'send-rerouted-to-fallback.json',
-    'send-wait-send-completed.json',
-    'send-wait-send-while-waiting.json',
-    'stopped-while-waiting.json',
-    'wait-for-event-arrived.json',
-    'wait-for-event-timed-out.json',
-    'weekly-loop-three-visits.json',
-  ]);
+test('when the scenarios are read, then each has its history (npm run record-histories records the missing)', () => {
+  const missing = allScenarios().filter((s) => !files.includes(`${s.name}.json`)).map((s) => s.name);
+  expect(missing).toEqual([]);
+});
+
+test('when the code-first types are read, then each has scenarios next to the others, replayed here', () => {
+  const recorded = new Set(allScenarios().map((s) => s.workflow.name));
+  expect(Object.values(CODE_JOURNEYS).filter((type) => !recorded.has(type.workflowType)).map((type) => type.id)).toEqual([]);
 });
 
 test.each(files)('when %s is replayed, then the current workflow code reproduces it', async (file) => {

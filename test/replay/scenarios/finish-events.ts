@@ -1,0 +1,7 @@
+// One pass of the event sweep, as its schedule starts it (workflows/finish-events.ts).
+import { finishEventsWorkflow } from '../../../workflows/finish-events';
+import { type Scenario, toTheEnd } from '../scenario';
+
+export const scenarios: Scenario<typeof finishEventsWorkflow>[] = [
+  { name: 'finish-events-pass', workflow: finishEventsWorkflow, workflowId: 'finish-events:finish-events-pass', args: [], drive: toTheEnd },
+];
