@@ -1,6 +1,7 @@
 // The activities of a segment launch: count the audience, and enter one page of it.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { CODE_JOURNEYS } from '../core/code-journeys';
 import { FailureType } from '../core/failures';
 import { compileSegment } from '../core/segment-filter';
 import { fieldsRead, matchesSegment } from '../core/segment-match';
@@ -9,7 +10,7 @@ import type { EnrollPageInput, EnrollPageResult } from '../core/launch-contract'
 import { loadJourneyVersion } from '../db/journey-versions';
 import { readJourneyState } from '../db/journey-state';
 import type { Models } from '../db/models';
-import type { JourneyRuns } from '../lib/journey-runs';
+import type { CodeRunTemplate, JourneyRuns, RunTemplate } from '../lib/journey-runs';
 import { launchesEnded } from '../lib/metrics';
 import { createAudienceReader } from './audience-pages';
 
@@ -40,6 +41,17 @@ interface PageCheckpoint {
 
 export function createLaunchActivities(deps: LaunchDeps) {
   const audience = createAudienceReader(deps.models.customers);
+
+  /** What each run of the launch gets: a code-first type's input, or the JSON journey's version. */
+  async function runTemplate(input: EnrollPageInput): Promise<RunTemplate | CodeRunTemplate> {
+    const type = CODE_JOURNEYS[input.journeyId];
+    if (type) return { journeyId: type.id, workflowType: type.workflowType, input: input.input ?? {} };
+    const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
+    if (!definition) {
+      throw ApplicationFailure.nonRetryable(`journey "${input.journeyId}" has no version ${input.journeyVersion}`, FailureType.JourneyVersionNotFound);
+    }
+    return { journeyId: input.journeyId, journeyVersion: input.journeyVersion, definition };
+  }
   return {
     async countAudience(input: { rule: unknown; asOf: string }): Promise<number> {
       return deps.models.customers.countDocuments(compileSegment(launchRule(input.rule), new Date(input.asOf)));
@@ -61,13 +73,7 @@ export function createLaunchActivities(deps: LaunchDeps) {
       };
       if (journey.stopped) return stopped();
       if (journey.paused) throw ApplicationFailure.retryable(`journey "${input.journeyId}" is paused`, 'JourneyPaused');
-      const definition = await loadJourneyVersion(deps.models, input.journeyId, input.journeyVersion);
-      if (!definition) {
-        throw ApplicationFailure.nonRetryable(
-          `journey "${input.journeyId}" has no version ${input.journeyVersion}`,
-          FailureType.JourneyVersionNotFound,
-        );
-      }
+      const run = await runTemplate(input);
       const after = checkpoint.lastDoneId;
       const rule = launchRule(input.rule);
       const asOf = new Date(input.asOf);
@@ -84,7 +90,7 @@ export function createLaunchActivities(deps: LaunchDeps) {
       // entered past its last checkpoint then count as already entered.
       const outcomes = new Array<boolean | undefined>(ids.length);
       let prefix = 0;
-      const outcome = await deps.runs.launch({ journeyId: input.journeyId, journeyVersion: input.journeyVersion, definition }, ids, {
+      const outcome = await deps.runs.launch(run, ids, {
         signal: ctx.cancellationSignal,
         // Read afresh before each chunk of starts: a stop waits for the launch to see it.
         proceed: async () => !(await readJourneyState(deps.models, input.journeyId)).stopped,

@@ -25,7 +25,7 @@ import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
 import { journeyPictureRouter } from './routes/journey-picture';
 import { journeysRouter } from './routes/journeys';
-import { launchesRouter } from './routes/launches';
+import { launchRoutes } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
 import { settingsRouter } from './routes/settings';
 import { templatesRouter } from './routes/templates';
@@ -107,8 +107,9 @@ export function createApp(deps: AppDeps): CairnApp {
     templateTriesRouter({ models: deps.models, channels: deps.channels ?? CHANNELS, adapters: deps.adapters, publicUrl: deps.publicUrl }),
   );
   v1.use('/segments', segmentsRouter(deps.models));
-  v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launchesRouter(deps));
-  v1.use('/code-journeys', codeJourneysRouter(deps));
+  const launching = launchRoutes(deps);
+  v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launching.router);
+  v1.use('/code-journeys', codeJourneysRouter({ ...deps, launch: launching.launch }));
   v1.use('/settings', settingsRouter(deps.models));
   // Sends explained: a customer's messages and a journey's deliveries, both from the ledger.
   v1.use(deliveriesRouter(deps.models));

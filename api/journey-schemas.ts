@@ -14,6 +14,8 @@ export const journeyStatusSchema = z.enum(JOURNEY_STATUSES).meta({
 
 const journeySummaryShape = z.object({
   id: z.string(),
+  /** `code`: a code-first type (GET /v1/code-journeys), defined by its code: no definition or draft, always version 1. */
+  kind: z.enum(['json', 'code']),
   /** The published version's name, else the draft's. */
   name: z.string().optional(),
   status: journeyStatusSchema,

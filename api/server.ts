@@ -1,6 +1,7 @@
 // API entry point: `node dist/api/server.js`. Stops accepting on SIGINT/SIGTERM, finishes
 // in-flight requests, then closes its connections.
 import { Client, Connection } from '@temporalio/client';
+import { registerCodeJourneys } from '../db/code-journey-records';
 import { connectDatabase } from '../db/connect';
 import { ConfigError, configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
 import { logger } from '../lib/logger';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) throw new ConfigError('invalid configuration:\n  CAIRN_API_KEYS: set at least one API key');
   const signingSecret = requireSigningSecret(config);
   const db = await connectDatabase(config.mongodbUri);
+  await registerCodeJourneys(db.models);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   // Test sends (POST /v1/templates/{id}/test-send) reach the providers as the worker does.

@@ -17,8 +17,9 @@ export type Listeners = ReadonlyMap<string, readonly string[]>;
 
 export function listenersOf(journeys: { _id: string; listensTo?: string[] }[]): Listeners {
   const map = new Map<string, string[]>();
+  // A code-first type is in both: its journey record, and the registry (before it is registered).
   const add = (journeyId: string, names: readonly string[]) => {
-    for (const name of names) map.set(name, [...(map.get(name) ?? []), journeyId]);
+    for (const name of names) if (!map.get(name)?.includes(journeyId)) map.set(name, [...(map.get(name) ?? []), journeyId]);
   };
   for (const j of journeys) add(j._id, j.listensTo ?? []);
   for (const [id, j] of Object.entries(CODE_JOURNEYS)) add(id, j.listensTo);

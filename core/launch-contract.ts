@@ -9,6 +9,8 @@ export interface LaunchInput {
   rule: unknown;
   /** The moment "within 7d" and the like are measured from, the same for every page. */
   asOf: string;
+  /** A code-first type's launch input, which every run it starts gets. */
+  input?: unknown;
   /** Carried across continue-as-new. */
   progress?: LaunchProgress;
 }
@@ -35,6 +37,8 @@ export interface EnrollPageInput {
   asOf: string;
   afterId?: string;
   pageSize: number;
+  /** A code-first type's launch input (LaunchInput). */
+  input?: unknown;
 }
 
 export interface EnrollPageResult {

@@ -48,6 +48,13 @@ export interface TemplateDoc {
 
 export interface JourneyDoc {
   _id: string;
+  /**
+   * `code`: a code-first type's record (db/code-journey-records.ts), written when a worker or
+   * the API starts; its definition is its code, so it has none. Absent on JSON journeys.
+   */
+  kind?: 'code';
+  /** A code-first type's launch input that live entries (segment or event) pass to their runs. */
+  liveInput?: Record<string, unknown>;
   /** The published version, incremented on every publish (0: never published); runs record theirs. */
   version: number;
   /** The published definition (absent until the first publish). */
@@ -232,6 +239,8 @@ export function createModels(conn: Connection) {
       {
         _id: { type: String, required: true },
         version: { type: Number, required: true, default: 0 },
+        kind: String,
+        liveInput: Schema.Types.Mixed,
         definition: Schema.Types.Mixed,
         draft: Schema.Types.Mixed,
         live: Boolean,

@@ -5,7 +5,8 @@
 // - live journeys whose entry is a segment start a run for customers who now belong to it;
 // - runs of journeys that exit on leaving their segment hear when their customer no longer does.
 import type { CustomerEvent } from '../core/journey-contract';
-import type { JourneyDefinition } from '../core/journey-definition';
+import { CODE_JOURNEYS, type CodeJourneyType } from '../core/code-journeys';
+import type { JourneyDefinition, JourneyEntry as JourneyDefinitionEntry } from '../core/journey-definition';
 import { eventsHeard, listenersOf } from '../core/journey-listens';
 import { matchesSegment } from '../core/segment-match';
 import type { EventDispatch, StoredEvent } from './event-ingest';
@@ -14,7 +15,7 @@ import { storedRule } from '../db/segment-model';
 import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import { runLimited } from './concurrency';
 import { countEntry } from './metrics';
-import type { JourneyRuns, RunTemplate } from './journey-runs';
+import type { CodeRunTemplate, JourneyRuns, RunTemplate } from './journey-runs';
 import { refreshedEvery } from './refreshed';
 
 /**
@@ -34,17 +35,21 @@ export function createJourneyEntry(deps: {
   const liveJourneys = refreshedEvery(JOURNEY_CACHE_MS, () => models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
   // Runs can outlive a journey's live period, so these are all such journeys but archived ones.
   const exitOnLeave = refreshedEvery(JOURNEY_CACHE_MS, () =>
-    models.journeys.find({ 'definition.settings.exitOnLeavingSegment': true, archived: { $ne: true } }).lean().exec(),
+    models.journeys
+      .find({ $or: [{ 'definition.settings.exitOnLeavingSegment': true }, { _id: { $in: CODE_EXITING_ON_LEAVE }, kind: 'code' }], archived: { $ne: true } })
+      .lean()
+      .exec(),
   );
   // Archived journeys' runs were stopped: they hear nothing.
   const listeners = refreshedEvery(JOURNEY_CACHE_MS, async () =>
     listenersOf(await withListensTo(models, await models.journeys.find({ archived: { $ne: true }, version: { $gt: 0 } }, { listensTo: 1 }).lean())),
   );
-  const template = (j: JourneyDoc): RunTemplate => ({
-    journeyId: j._id,
-    journeyVersion: j.version,
-    definition: j.definition as JourneyDefinition,
-  });
+  /** What a live entry's run gets: the JSON journey's published version, or the code-first type's launch input. */
+  const template = (j: JourneyDoc): RunTemplate | CodeRunTemplate => {
+    const type = codeType(j);
+    if (type) return { journeyId: j._id, workflowType: type.workflowType, input: j.liveInput ?? {} };
+    return { journeyId: j._id, journeyVersion: j.version, definition: j.definition as JourneyDefinition };
+  };
 
   // Segment rules change rarely: read like the journeys, at most every JOURNEY_CACHE_MS.
   const segmentRules = refreshedEvery(JOURNEY_CACHE_MS, async (key: string) => {
@@ -78,7 +83,7 @@ export function createJourneyEntry(deps: {
     ]);
   }
 
-  const eventEntries = async () => (await liveJourneys()).filter((j) => (j.definition as JourneyDefinition | undefined)?.entry?.type === 'event');
+  const eventEntries = async () => (await liveJourneys()).filter((j) => entryEvent(j) !== undefined);
 
   /**
    * The customers whose events give Temporal something to do: a journey hears one, an event
@@ -130,13 +135,28 @@ function toSignal(e: StoredEvent): CustomerEvent {
   return { id: e._id, name: e.name, timestamp: e.timestamp.toISOString(), ...(e.properties ? { properties: e.properties } : {}) };
 }
 
+/** The code-first type a journey record stands for. */
+function codeType(journey: JourneyDoc): CodeJourneyType | undefined {
+  return journey.kind === 'code' ? CODE_JOURNEYS[journey._id] : undefined;
+}
+
+/** Code-first types that exit runs whose customer leaves their entry segment. */
+const CODE_EXITING_ON_LEAVE = Object.values(CODE_JOURNEYS)
+  .filter((t) => t.settings?.exitOnLeavingSegment)
+  .map((t) => t.id);
+
+/** How customers enter: a JSON journey's published definition says, or a code-first type's declaration. */
+function entryOf(journey: JourneyDoc): JourneyDefinitionEntry | undefined {
+  return codeType(journey)?.entry ?? (journey.definition as JourneyDefinition | undefined)?.entry;
+}
+
 function segmentOf(journey: JourneyDoc): string | undefined {
-  const entry = (journey.definition as JourneyDefinition | undefined)?.entry;
+  const entry = entryOf(journey);
   return entry?.type === 'segment' ? entry.segmentId : undefined;
 }
 
 function entryEvent(journey: JourneyDoc): string | undefined {
-  const entry = (journey.definition as JourneyDefinition | undefined)?.entry;
+  const entry = entryOf(journey);
   return entry?.type === 'event' ? entry.event : undefined;
 }
 

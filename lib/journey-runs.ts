@@ -59,10 +59,12 @@ export type JourneyRuns = ReturnType<typeof createJourneyRuns>;
 /** A run's input without the customer: the same for everyone a launch enters. */
 export type RunTemplate = Omit<JourneyRunInput, 'customerId' | 'entry'>;
 
-/** A code-first journey (workflows/code-first/): its ID and the workflow type that runs it. */
+/** A code-first journey (workflows/code-first/): its ID, the workflow type that runs it, and the launch's input. */
 export interface CodeRunTemplate {
   journeyId: string;
   workflowType: string;
+  /** Validated by the type's schema; every run of the launch gets it. */
+  input: unknown;
 }
 
 export function createJourneyRuns(client: Client, taskQueue: string, entries: Model<JourneyEntryDoc>) {
@@ -155,7 +157,7 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
    */
   async function startEntry(run: RunTemplate | CodeRunTemplate, customerId: string, entry: number, event?: CustomerEvent): Promise<boolean> {
     const code = 'workflowType' in run;
-    const args = code ? [{ customerId, entry }] : [{ ...run, customerId, entry } satisfies JourneyRunInput];
+    const args = code ? [{ customerId, entry, input: run.input }] : [{ ...run, customerId, entry } satisfies JourneyRunInput];
     const options = {
       workflowId: journeyWorkflowId(run.journeyId, customerId, entry),
       taskQueue,

@@ -6,7 +6,8 @@
 // Visibility lags the runs by up to a second or so on a real cluster.
 import type { Client } from '@temporalio/client';
 import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
-import type { JourneyDefinition } from '../core/journey-definition';
+import type { CodeJourneyType } from '../core/code-journey-type';
+import type { Step } from '../core/journey-definition';
 import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
@@ -45,9 +46,38 @@ export interface JourneyStats {
 
 export type JourneyStatsReader = ReturnType<typeof createJourneyStats>;
 
+/** The interpreter's workflow type: JSON journeys' runs. */
+export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
+
+/** A step as stats count it: its ID, and a split's path names (with the holdout's). */
+export interface StatsStep {
+  id: string;
+  splitPaths?: string[];
+}
+
+/** Which runs are the journey's (by workflow type: a JSON journey's or a code-first type's) and their steps. */
+export interface StatsShape {
+  workflowType: string;
+  steps: StatsStep[];
+}
+
+export function statsStep(step: Step): StatsStep {
+  if (step.type !== 'split') return { id: step.id };
+  return { id: step.id, splitPaths: [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])] };
+}
+
+/** A code-first type's declared steps, its splits with their paths. */
+export function codeJourneySteps(type: Pick<CodeJourneyType, 'steps' | 'splits'>): StatsStep[] {
+  return type.steps.map((id) => {
+    const split = type.splits?.[id];
+    return split ? { id, splitPaths: [...split.paths.map((p) => p.name), ...(split.holdout ? [HOLDOUT] : [])] } : { id };
+  });
+}
+
 export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries' | 'deliveryReports'>) {
-  return async function journeyStats(journeyId: string, definition: JourneyDefinition): Promise<JourneyStats> {
-    const base = `WorkflowType = "journeyWorkflow" AND ${SA_JOURNEY.name} = "${journeyId}"`;
+  return async function journeyStats(journeyId: string, shape: StatsShape): Promise<JourneyStats> {
+    // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
+    const base = `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
     const count = async (filter?: string) => (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
     const status = (value: string) => count(`${SA_STATUS.name} = "${value}"`);
 
@@ -65,7 +95,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
     const steps: Record<string, StepStats> = {};
     const splits: Record<string, Record<string, number>> = {};
     await Promise.all(
-      definition.steps.map(async (step) => {
+      shape.steps.map(async (step) => {
         const [stepEntered, now] = await Promise.all([
           count(`${SA_VISITED.name} = "${step.id}"`),
           count(`${SA_STEP.name} = "${step.id}" AND ExecutionStatus = "Running"`),
@@ -76,8 +106,8 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
           ...deliveries[step.id],
           ...(provider[step.id] ? { provider: provider[step.id] } : {}),
         };
-        if (step.type === 'split') {
-          const paths = [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])];
+        if (step.splitPaths) {
+          const paths = step.splitPaths;
           const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));
           splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i]]));
         }

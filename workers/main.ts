@@ -3,6 +3,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { registerCodeJourneys } from '../db/code-journey-records';
 import { connectDatabase } from '../db/connect';
 import { ConfigError, configuredChannels, loadConfig, requireSigningSecret } from '../lib/config';
 import { backfillEntryRegistry } from '../lib/entry-backfill';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length > 0) logger.info({ searchAttributes: added }, 'registered search attributes');
   await ensureEventSweep(client, config.temporal.taskQueue);
+  await registerCodeJourneys(db.models);
   const backfilled = await backfillEntryRegistry(client, config.temporal.taskQueue, db.models);
   if (backfilled > 0) logger.info({ runs: backfilled }, 'registered runs started before the entry registry held every entry');
   const { activities, close } = createRealActivities(db, { ...config, signingSecret }, { client, taskQueue: config.temporal.taskQueue });

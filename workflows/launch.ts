@@ -35,6 +35,8 @@ export async function launchWorkflow(input: LaunchInput): Promise<LaunchProgress
       asOf: input.asOf,
       afterId: progress.cursor,
       pageSize: LAUNCH_PAGE_SIZE,
+      // An activity input, not a command: launches recorded before it replay unchanged.
+      ...(input.input !== undefined ? { input: input.input } : {}),
     });
     progress.entered += result.entered;
     progress.alreadyEntered += result.alreadyEntered;

@@ -11,7 +11,8 @@ import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
-import type { JourneyStatsReader } from '../../lib/journey-stats';
+import { codeJourneySteps, JOURNEY_WORKFLOW_TYPE, statsStep, type JourneyStatsReader, type StatsShape } from '../../lib/journey-stats';
+import { CODE_JOURNEYS } from '../../core/code-journeys';
 import { conflict, FieldError, invalid, notFound } from '../errors';
 import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
@@ -22,6 +23,7 @@ export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> 
   const name = (doc.definition ?? doc.draft)?.name;
   return {
     id: doc._id,
+    kind: doc.kind ?? 'json',
     ...(typeof name === 'string' ? { name } : {}),
     status: journeyStatus(doc),
     version: doc.version,
@@ -78,6 +80,13 @@ async function checkReferences(models: Models, definition: JourneyDefinition, ch
   return errors;
 }
 
+/** What stats count a journey's runs by: its workflow type, and its steps with their split paths. */
+function statsShape(doc: JourneyDoc): StatsShape {
+  const type = doc.kind === 'code' ? CODE_JOURNEYS[doc._id] : undefined;
+  if (type) return { workflowType: type.workflowType, steps: codeJourneySteps(type) };
+  return { workflowType: JOURNEY_WORKFLOW_TYPE, steps: ((doc.definition as JourneyDefinition | undefined)?.steps ?? []).map(statsStep) };
+}
+
 /** Parses a definition, or answers 400 naming each problem. */
 function parseDefinition(body: unknown): JourneyDefinition {
   const parsed = parseJourneyDefinition(body);
@@ -99,9 +108,10 @@ export function journeysRouter(deps: {
    * A definition that passes the schema, the graph checks and the reference checks, for a
    * journey that is not archived (`journey`: the stored document, when the caller has read it).
    */
-  async function validDefinition(id: string, body: unknown, journey?: Pick<JourneyDoc, 'archived'>): Promise<JourneyDefinition> {
+  async function validDefinition(id: string, body: unknown, journey?: Pick<JourneyDoc, 'archived' | 'kind'>): Promise<JourneyDefinition> {
     const definition = parseDefinition(body);
-    const stored = journey ?? (await models.journeys.findById(id, { archived: 1 }).lean());
+    const stored = journey ?? (await models.journeys.findById(id, { archived: 1, kind: 1 }).lean());
+    if (CODE_JOURNEYS[id] || stored?.kind === 'code') throw conflict(`journey "${id}" is code-first: its code defines it (workflows/code-first/)`);
     if (stored?.archived) throw conflict(`journey "${id}" is archived`);
     const referenceErrors = await checkReferences(models, definition, channels);
     if (referenceErrors.length > 0) throw invalid(referenceErrors);
@@ -162,7 +172,7 @@ export function journeysRouter(deps: {
     const id = pathId(req.params.id, 'id');
     const doc = await models.journeys.findById(id).lean();
     if (!doc) throw notFound(`journey "${id}"`);
-    res.json((await stats(id, (doc.definition ?? { name: doc._id, steps: [] }) as JourneyDefinition)) satisfies z.infer<typeof journeyStatsSchema>);
+    res.json((await stats(id, statsShape(doc))) satisfies z.infer<typeof journeyStatsSchema>);
   });
 
   /** One customer's run: where it is, what it sent, what it waits for. */
@@ -180,7 +190,7 @@ export function journeysRouter(deps: {
 const validSchema = z.object({ valid: z.literal(true) });
 const journeyId = z.object({ id: idParam('Journey ID') });
 const definition = named('JourneyDefinition', journeyDefinitionSchema);
-const archived = { 409: 'The journey is archived' };
+const archived = { 409: 'The journey is archived, or is a code-first type (its code defines it)' };
 
 export const journeyOperations: Operation[] = [
   {

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { idSchema, JourneyDefinition } from '../../core/journey-definition';
+import { idSchema, JourneyDefinition, type JourneyEntry } from '../../core/journey-definition';
 import { JOURNEY_STATE_REFRESH_MS } from '../../db/journey-state';
-import type { Models } from '../../db/models';
-import type { JourneyEntry } from '../../lib/journey-entry';
+import type { JourneyDoc, Models } from '../../db/models';
+import type { JourneyEntry as JourneyEntryService } from '../../lib/journey-entry';
+import type { CodeRunTemplate, RunTemplate } from '../../lib/journey-runs';
 import type { JourneyRuns } from '../../lib/journey-runs';
 import type { Launches } from '../../lib/launches';
 import { conflict, invalid, notFound } from '../errors';
@@ -46,7 +47,10 @@ export const launchBodySchema = z
   .meta({ not: { required: ['customerIds', 'segmentId'] } });
 
 /** Launching and stopping a journey: at listed customers, at a segment, or by its own entry (going live). */
-export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launches: Launches; entry: Pick<JourneyEntry, 'journeysChanged'> }): Router {
+type LaunchDeps = { models: Models; runs: JourneyRuns; launches: Launches; entry: Pick<JourneyEntryService, 'journeysChanged'> };
+
+/** The launch and stop routes, and the launch itself, which code-first launches share. */
+export function launchRoutes(deps: LaunchDeps) {
   const { models, runs, launches } = deps;
   const router = Router();
 
@@ -55,53 +59,60 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     const body = parse(launchBodySchema, req.body ?? {});
     const journey = await models.journeys.findById(id).lean();
     if (!journey) throw notFound(`journey "${id}"`);
+    if (journey.kind === 'code') throw conflict(`journey "${id}" is code-first: launch it with POST /v1/code-journeys/${id}/launch`);
+    if (!journey.archived && !journey.paused && !journey.definition) {
+      throw conflict(`journey "${id}" has no published version: publish its draft first`);
+    }
+    const definition = journey.definition as JourneyDefinition;
+    const run = { journeyId: id, journeyVersion: journey.version, definition };
+    res.status(202).json(await launch(journey, run, definition?.entry, body));
+  });
+
+  /**
+   * Launches a journey, JSON or code-first (api/routes/code-journeys.ts): at the listed
+   * customers, at a segment in the background, or (neither) live by its own entry, which also
+   * launches at its entry segment's members. `run` is what every run gets.
+   */
+  async function launch(
+    journey: JourneyDoc,
+    run: RunTemplate | CodeRunTemplate,
+    entry: JourneyEntry = { type: 'api' },
+    body: z.infer<typeof launchBodySchema>,
+  ): Promise<LaunchAnswer> {
+    const id = journey._id;
     if (journey.archived) throw conflict(`journey "${id}" is archived`);
     if (journey.paused) throw conflict(`journey "${id}" is paused: resume it first`);
-    if (!journey.definition) throw conflict(`journey "${id}" has no published version: publish its draft first`);
-    const definition = journey.definition as JourneyDefinition;
     if (journey.stopped) {
       // Launching a stopped journey starts it again; the runs the stop ended stay ended.
       await models.journeys.updateOne({ _id: id }, { $unset: { stopped: 1 } });
       deps.entry.journeysChanged();
     }
     const head = { journeyId: id, version: journey.version };
+    const input = 'input' in run ? { input: run.input } : {};
 
-    if (body.customerIds) {
-      const outcome = await enterCustomers(models, runs, { journeyId: id, journeyVersion: journey.version, definition }, body.customerIds);
-      res.status(202).json({ ...head, ...outcome } satisfies LaunchAnswer);
-      return;
-    }
+    if (body.customerIds) return { ...head, ...(await enterCustomers(models, runs, run, body.customerIds)) };
 
-    const entry = definition.entry ?? { type: 'api' as const };
     if (body.segmentId === undefined) {
       if (entry.type === 'api') {
         throw invalid([{ field: 'customerIds', message: 'this journey enters customers through the API: give customerIds or segmentId' }]);
       }
-      // Going live: from now on customers enter as they qualify (see lib/journey-entry.ts).
-      await models.journeys.updateOne({ _id: id }, { $set: { live: true } });
+      // Going live: from now on customers enter as they qualify (see lib/journey-entry.ts); a
+      // code-first type's entries get this launch's input.
+      await models.journeys.updateOne({ _id: id }, { $set: { live: true, ...('input' in run ? { liveInput: run.input as Record<string, unknown> } : {}) } });
       deps.entry.journeysChanged();
     }
     const segmentId = body.segmentId ?? (entry.type === 'segment' ? entry.segmentId : undefined);
-    if (segmentId === undefined) {
-      res.status(202).json({ ...head, live: true } satisfies LaunchAnswer);
-      return;
-    }
+    if (segmentId === undefined) return { ...head, live: true };
     const segment = await models.segments.findById(segmentId).lean();
     if (!segment) throw invalid([{ field: 'segmentId', message: `segment "${segmentId}" does not exist` }]);
     const rule = queryableRule(segment, 'launching at it');
-    const launch = await launches.start({
-      journeyId: id,
-      journeyVersion: journey.version,
-      segmentId,
-      rule,
-      asOf: new Date().toISOString(),
-    });
-    res.status(202).json({
+    const started = await launches.start({ journeyId: id, journeyVersion: journey.version, segmentId, rule, asOf: new Date().toISOString(), ...input });
+    return {
       ...head,
       ...(body.segmentId === undefined ? { live: true } : {}),
-      launch: { ...launch, segmentId, progress: `/v1/journeys/${id}/launches/${segmentId}` },
-    } satisfies LaunchAnswer);
-  });
+      launch: { ...started, segmentId, progress: `/v1/journeys/${id}/launches/${segmentId}` },
+    };
+  }
 
   /** Stops new entries of a live journey; runs already under way go on. */
   router.post('/:id/stop-entries', async (req, res) => {
@@ -180,7 +191,7 @@ export function launchesRouter(deps: { models: Models; runs: JourneyRuns; launch
     res.json(launch satisfies z.infer<typeof launchProgressSchema>);
   });
 
-  return router;
+  return { router, launch };
 }
 
 async function setFlag(models: Models, id: string, flags: Partial<Record<'paused' | 'archived' | 'live', boolean>>) {

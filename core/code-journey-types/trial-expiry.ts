@@ -16,6 +16,8 @@ export const trialExpiry = defineCodeJourney({
       upgradeWithin: durationSchema.default('1d'),
     })
     .strict(),
+  // Live once launched without customers: each customer enters when their trial starts.
+  entry: { type: 'event', event: 'trial_started' },
   settings: {
     // Texts and pushes wait for the morning, in the customer's time zone.
     quietHours: { start: '21:00', end: '08:00' },

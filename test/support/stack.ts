@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection, ScheduleOverlapPolicy, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { registerCodeJourneys } from '../../db/code-journey-records';
 import type { Channel } from '../../core/channels';
 import { journeyWorkflowId } from '../../core/ids';
 import type { journeyWorkflow } from '../../workflows/journey';
@@ -77,6 +78,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   const unique = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const mongoUri = `${env.mongoBaseUri}/cairn_${name.replace(/\W/g, '_')}_${process.pid}`;
   const db = await connectDatabase(mongoUri);
+  // As the worker and the API do at start.
+  await registerCodeJourneys(db.models);
   const sink = await startSmtpSink({ rejectRecipient: (address) => address.endsWith(`@${REJECTED_DOMAIN}`), delayMs: options.smtpDelayMs });
   const twilio = await startTwilioServer({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const fcm = await startFcmServer({ projectId: FCM_PROJECT, tlsDir: path.join(testRunDir(), 'fcm-tls') });

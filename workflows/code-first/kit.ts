@@ -33,10 +33,17 @@ export class JourneyKit {
   private readonly run: JourneyRun;
 
   constructor(
-    private readonly type: Pick<CodeJourneyType, 'id' | 'settings' | 'steps' | 'splits' | 'listensTo'>,
+    private readonly type: Pick<CodeJourneyType, 'id' | 'settings' | 'entry' | 'steps' | 'splits' | 'listensTo'>,
     input: Pick<CodeRunInput<unknown>, 'customerId'>,
   ) {
-    this.run = new JourneyRun({ journeyId: type.id, customerId: input.customerId, journeyVersion: 1, settings: type.settings });
+    this.run = new JourneyRun({
+      journeyId: type.id,
+      customerId: input.customerId,
+      journeyVersion: 1,
+      settings: type.settings,
+      // Templates read the event that entered the customer as {{event.*}}, as in a JSON journey.
+      entryEvent: type.entry?.type === 'event' ? type.entry.event : undefined,
+    });
   }
 
   get ended(): boolean {
