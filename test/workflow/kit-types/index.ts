@@ -1,0 +1,57 @@
+// Code-first types that use every block of the kit, for test/workflow/kit.test.ts (bundled by
+// that test alone: they are not registered by the worker).
+import { z } from 'zod';
+import { defineCodeJourney } from '../../../core/code-journey-type';
+import type { JourneyRunResult } from '../../../core/journey-contract';
+import { type CodeJourneyInput, JourneyKit } from '../../../workflows/code-first/kit';
+
+export const everyBlock = defineCodeJourney({
+  id: 'every-block',
+  workflowType: 'everyBlockWorkflow',
+  description: 'Every block of the kit once',
+  input: z.object({ at: z.iso.datetime({ offset: true }) }).strict(),
+  settings: { quietHours: { start: '21:00', end: '08:00' }, timeZone: 'Europe/Paris', goal: { event: 'purchase', within: '30d' } },
+  steps: ['receipt', 'promo', 'moment', 'renewal', 'morning', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'b-mail', 'out', 'never'],
+  splits: { ab: { paths: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], holdout: { weight: 1 } } },
+  waitsFor: ['checkout'],
+});
+
+export async function everyBlockWorkflow({ input, ...run }: CodeJourneyInput<typeof everyBlock>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(everyBlock, run);
+  await kit.send('receipt', 'email', 'receipt', { transactional: true });
+  await kit.send('promo', 'sms', 'promo', { whenCapped: 'defer', fallback: { channel: 'email', template: 'promo-mail' } });
+  await kit.waitUntil('moment', { at: input.at });
+  await kit.waitUntil('renewal', { attribute: 'renewsAt', offset: '+1h' });
+  await kit.waitUntil('morning', { localTime: { time: '09:00', weekdays: ['mon'] } });
+  await kit.wait('pause', '2d');
+  await kit.waitForEvent('bought', 'checkout', '1h', { source: 'web' });
+  const plan = await kit.branch('plan', [
+    { name: 'pro', when: { rule: { attribute: 'plan', op: 'eq', value: 'pro' } } },
+    { name: 'vip', when: { segment: 'vip' } },
+  ]);
+  if (plan !== undefined) {
+    const path = await kit.split('ab');
+    if (path === 'a') await kit.send('a-mail', 'email', 'a');
+    if (path === 'b') await kit.send('b-mail', 'email', 'b');
+  }
+  await kit.exit('out');
+  await kit.send('never', 'email', 'never');
+  return kit.finish();
+}
+
+/** A type whose code runs a step its declaration does not list. */
+const undeclared = defineCodeJourney({ id: 'undeclared', workflowType: 'undeclaredStepWorkflow', description: 'A bug', input: z.object({}), steps: ['hello'] });
+
+export async function undeclaredStepWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(undeclared, run);
+  await kit.send('hello', 'email', 'hello');
+  await kit.send('helo', 'email', 'hello');
+  return kit.finish();
+}
+
+/** A type whose code waits for an event it does not list: ingest would never signal it. */
+export async function unheardEventWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(undeclared, run);
+  await kit.waitForEvent('hello', 'checkout', '1d');
+  return kit.finish();
+}

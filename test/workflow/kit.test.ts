@@ -1,0 +1,118 @@
+// Every block of the code-first kit does what the JSON step of its type does, through the same
+// handlers and activities: under the time-skipping server, with typed fake activities.
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Activities, SendInput } from '../../activities';
+import type { ResolveWaitInput } from '../../activities/schedule';
+import { journeyWorkflowId } from '../../core/ids';
+import { customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
+import type { BranchCondition, SplitStep } from '../../core/journey-definition';
+import { assignSplit } from '../../core/split';
+import { quietLogger } from '../../dev/quiet-logger';
+import { createJourneyWorkers } from '../../workers/create-worker';
+import { startTimeSkipping } from '../support/time-skipping';
+import { everyBlock } from './kit-types';
+
+let env: TestWorkflowEnvironment;
+let code: string;
+beforeAll(async () => {
+  [env, { code }] = await Promise.all([startTimeSkipping(), bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'kit-types'), logger: quietLogger })]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let queues = 0;
+async function run<T>(workflowType: string, customerId: string, input: object, branch: number, drive?: (h: ReturnType<typeof env.client.workflow.getHandle>) => Promise<void>) {
+  const sends: SendInput[] = [];
+  const waits: ResolveWaitInput[] = [];
+  const branches: BranchCondition[][] = [];
+  const activities: Partial<Activities> = {
+    async send(input) {
+      sends.push(input);
+      // Unreachable by SMS: the fallback's queue delivers it.
+      if (input.via === 'sms' && input.fallback) return { status: 'rerouted', channel: input.fallback.channel };
+      return { status: 'sent', messageId: input.key, channel: input.via };
+    },
+    async resolveWait(input) {
+      waits.push(input);
+      return new Date(Date.parse(input.from) + 3_600_000).toISOString();
+    },
+    async evaluateBranch(input) {
+      branches.push(input.cases);
+      return branch;
+    },
+  };
+  const taskQueue = `kit-${process.pid}-${++queues}`;
+  const worker = await createJourneyWorkers({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities });
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(workflowType, { workflowId: journeyWorkflowId('kit', customerId), taskQueue, args: [{ customerId, entry: 1, input }] });
+    await drive?.(handle);
+    return handle.result() as Promise<T>;
+  });
+  return { result, sends, waits, branches };
+}
+
+const split = { id: 'ab', type: 'split', ...everyBlock.splits!.ab } as unknown as SplitStep;
+/** A customer ID the split sends down `path`. */
+function customerOn(path: string): string {
+  for (let i = 0; ; i++) if (assignSplit(split, everyBlock.id, `kit-${i}`) === path) return `kit-${i}`;
+}
+
+test('when a type uses every block, then each runs its JSON step: send options, the three waits, waitForEvent with match, branch by rule or segment, split, exit', async () => {
+  const customerId = customerOn('a');
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  const { result, sends, waits, branches } = await run<{ path: string[]; splits: Record<string, string>; exitReason: string; converted?: object }>(
+    'everyBlockWorkflow',
+    customerId,
+    { at },
+    0,
+    async (handle) => {
+      while ((await handle.query(journeyStateQuery)).currentStep !== 'bought') await env.sleep('1h');
+      // Not from the web: no match. Then one that is.
+      await handle.signal(customerEventSignal, { id: 'c1', name: 'checkout', timestamp: new Date().toISOString(), properties: { source: 'app' } });
+      await handle.signal(customerEventSignal, { id: 'c2', name: 'checkout', timestamp: new Date().toISOString(), properties: { source: 'web' } });
+    },
+  );
+  expect(sends[0]).toMatchObject({ stepId: 'receipt', transactional: true, quietHours: { start: '21:00', end: '08:00' }, timeZone: 'Europe/Paris' });
+  expect(sends.filter((s) => s.stepId === 'promo').map((s) => s.via)).toEqual(['sms', 'email']);
+  expect(sends[1]).toMatchObject({ whenCapped: 'defer', fallback: { channel: 'email', templateId: 'promo-mail' } });
+  expect(waits.map((w) => w.wait)).toEqual([{ until: at }, { untilAttribute: { attribute: 'renewsAt', offset: '+1h' } }, { untilLocalTime: { time: '09:00', weekdays: ['mon'] } }]);
+  expect(waits[2].defaultTimeZone).toBe('Europe/Paris');
+  expect(branches).toEqual([[{ rule: { attribute: 'plan', op: 'eq', value: 'pro' } }, { segment: 'vip' }]]);
+  expect(result.path).toEqual(['receipt', 'promo', 'moment', 'renewal', 'morning', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'out']);
+  expect(result.splits).toEqual({ ab: 'a' });
+  expect(result.exitReason).toBe('exit-step');
+  expect(sends.map((s) => s.stepId)).not.toContain('never');
+  // The event that matched ended the wait; later templates read it as events.bought.
+  expect(sends.find((s) => s.stepId === 'a-mail')?.events?.bought).toMatchObject({ name: 'checkout', properties: { source: 'web' } });
+});
+
+test('when the split puts the customer in the holdout, then the run ends there and no later block sends', async () => {
+  const { result, sends } = await run<{ path: string[]; exitReason: string }>('everyBlockWorkflow', customerOn('holdout'), { at: new Date().toISOString() }, 1, async (handle) => {
+    while ((await handle.query(journeyStateQuery)).currentStep !== 'bought') await env.sleep('1h');
+    await env.sleep('2h');
+  });
+  expect(result.path.slice(-2)).toEqual(['plan', 'ab']);
+  expect(result.exitReason).toBe('holdout');
+  expect(sends.map((s) => s.stepId)).toEqual(['receipt', 'promo', 'promo']);
+});
+
+test('when no branch case holds, then branch answers undefined and the code goes on without the split', async () => {
+  const { result } = await run<{ path: string[] }>('everyBlockWorkflow', 'kit-none', { at: new Date().toISOString() }, -1, async (handle) => {
+    while ((await handle.query(journeyStateQuery)).currentStep !== 'bought') await env.sleep('1h');
+    await env.sleep('2h');
+  });
+  expect(result.path.slice(-2)).toEqual(['plan', 'out']);
+});
+
+test.each([
+  ['a step its declaration does not list', 'undeclaredStepWorkflow', 'does not declare step "helo"'],
+  ['an event its declaration does not list', 'unheardEventWorkflow', 'waits for "checkout" but does not list it in waitsFor'],
+])('when a type uses %s, then the run fails at once, naming it', async (_what, workflowType, message) => {
+  const failure = await run(workflowType, `kit-${workflowType}`, {}, -1).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidJourneyDefinition', message: expect.stringContaining(message) });
+});
