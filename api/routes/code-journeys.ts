@@ -8,21 +8,13 @@ import { conflict, notFound } from '../errors';
 import { launchAnswerSchema, type LaunchAnswer } from '../journey-schemas';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
-import { customerIdsSchema, type launchRoutes } from './launches';
-import { idSchema } from '../../core/journey-definition';
+import { launchBody, type launchRoutes, launchTargets } from './launches';
 
-export const codeLaunchBodySchema = z
-  .object({
-    /** Enter these customers now. */
-    customerIds: customerIdsSchema.optional(),
-    /** Or enter every member of this segment, page by page, in the background. */
-    segmentId: idSchema.optional(),
-    /** What every run of this launch (and, going live, every live entry) gets, checked by the type's schema. */
-    input: z.record(z.string(), z.unknown()).optional().meta({ description: "The type's input (see GET /v1/code-journeys: `inputSchema`); fields it does not name are refused" }),
-  })
-  .strict()
-  .refine((b) => b.customerIds === undefined || b.segmentId === undefined, { message: 'give customerIds or segmentId, not both', path: ['customerIds'] })
-  .meta({ not: { required: ['customerIds', 'segmentId'] } });
+export const codeLaunchBodySchema = launchBody({
+  ...launchTargets,
+  /** What every run of this launch (and, going live, every live entry) gets, checked by the type's schema. */
+  input: z.record(z.string(), z.unknown()).optional().meta({ description: "The type's input (see GET /v1/code-journeys: `inputSchema`); fields it does not name are refused" }),
+});
 
 /**
  * Journeys written in TypeScript (workflows/code-first/): list them, and launch them with input.

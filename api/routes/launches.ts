@@ -25,26 +25,34 @@ export const MAX_LAUNCH_CUSTOMERS = 1000;
 /** How long a stop waits for the journey's launches to end before it answers anyway. */
 const LAUNCH_STOP_WAIT_MS = 30_000;
 
-export const customerIdsSchema = z
+const customerIdsSchema = z
   .array(idSchema)
   .min(1)
   .max(MAX_LAUNCH_CUSTOMERS)
   .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a customer')
   .meta({ uniqueItems: true, description: 'Customers who exist, each once' });
 
-export const launchBodySchema = z
-  .object({
-    /** Enter these customers now. */
-    customerIds: customerIdsSchema.optional(),
-    /** Or enter every member of this segment, page by page, in the background. */
-    segmentId: idSchema.optional(),
-  })
-  .strict()
-  .refine((b) => b.customerIds === undefined || b.segmentId === undefined, {
-    message: 'give customerIds or segmentId, not both',
-    path: ['customerIds'],
-  })
-  .meta({ not: { required: ['customerIds', 'segmentId'] } });
+/** Whom a launch enters: listed customers, or a segment; neither puts the journey live. */
+export const launchTargets = {
+  /** Enter these customers now. */
+  customerIds: customerIdsSchema.optional(),
+  /** Or enter every member of this segment, page by page, in the background. */
+  segmentId: idSchema.optional(),
+};
+
+/** A launch body: its targets (at most one of them) and what else the journey's kind takes. */
+export function launchBody<Shape extends typeof launchTargets>(shape: Shape) {
+  return z
+    .object(shape)
+    .strict()
+    .refine((b: { customerIds?: unknown; segmentId?: unknown }) => b.customerIds === undefined || b.segmentId === undefined, {
+      message: 'give customerIds or segmentId, not both',
+      path: ['customerIds'],
+    })
+    .meta({ not: { required: ['customerIds', 'segmentId'] } });
+}
+
+export const launchBodySchema = launchBody(launchTargets);
 
 /** Launching and stopping a journey: at listed customers, at a segment, or by its own entry (going live). */
 type LaunchDeps = { models: Models; runs: JourneyRuns; launches: Launches; entry: Pick<JourneyEntryService, 'journeysChanged'> };
