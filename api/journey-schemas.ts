@@ -72,6 +72,22 @@ export const journeyStatsSchema = named(
   }),
 );
 
+export const runSummarySchema = named(
+  'RunSummary',
+  z.object({
+    customerId: z.string(),
+    /** 1 for the customer's first entry; later entries as the journey's re-entry allows. */
+    entry: z.number().int(),
+    workflowId: z.string(),
+    enteredAt: z.date(),
+    /** Temporal's status of the run (RUNNING, COMPLETED...); NOT_STARTED for an entry registered whose run has not started yet. */
+    status: z.string(),
+    /** Cairn's status of the run (running, waiting, completed, exited, stopped) and its step, as of its latest wait or its end. */
+    runStatus: z.string().optional(),
+    step: z.string().optional(),
+  }),
+);
+
 export const runViewSchema = named(
   'Run',
   z.object({

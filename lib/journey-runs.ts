@@ -18,6 +18,8 @@ import {
   JourneyRunState,
   journeyStateQuery,
   SA_JOURNEY,
+  SA_STATUS,
+  SA_STEP,
   leftSegmentSignal,
   pauseSignal,
   resumeSignal,
@@ -52,6 +54,19 @@ export interface RunView {
   closedAt?: Date;
   /** The run's own state; absent if no worker answered the query. */
   state?: JourneyRunState;
+}
+
+/** A run in a journey's list of runs: whose, which entry, and where it is as its search attributes say. */
+export interface RunSummary {
+  customerId: string;
+  entry: number;
+  workflowId: string;
+  enteredAt: Date;
+  /** Temporal's status of the run; NOT_STARTED for an entry registered whose start has not happened (yet). */
+  status: string;
+  /** Cairn's status and the step, as of the run's latest wait or its end (CairnStatus, CairnStep). */
+  runStatus?: string;
+  step?: string;
 }
 
 export type JourneyRuns = ReturnType<typeof createJourneyRuns>;
@@ -338,6 +353,34 @@ export function createJourneyRuns(client: Client, taskQueue: string, entries: Mo
         }),
       );
       return outcome;
+    },
+
+    /**
+     * Each registered entry's latest run, described by workflow ID (strongly consistent, unlike
+     * a visibility listing): the entries come from the registry, a page at a time.
+     */
+    async summaries(journeyId: string, registered: Pick<JourneyEntryDoc, '_id' | 'last' | 'lastEnteredAt'>[]): Promise<RunSummary[]> {
+      const out: RunSummary[] = new Array(registered.length);
+      await runLimited(
+        START_CONCURRENCY,
+        registered.map((entry, i) => async () => {
+          const customerId = entry._id.slice(journeyId.length + 1);
+          const workflowId = journeyWorkflowId(journeyId, customerId, entry.last);
+          const description = await describeIfExists(client.workflow.getHandle(workflowId));
+          const attributes = description?.typedSearchAttributes;
+          const [runStatus, step] = [attributes?.get(SA_STATUS), attributes?.get(SA_STEP)];
+          out[i] = {
+            customerId,
+            entry: entry.last,
+            workflowId,
+            enteredAt: entry.lastEnteredAt,
+            status: description?.status.name ?? 'NOT_STARTED',
+            ...(runStatus !== undefined ? { runStatus } : {}),
+            ...(step !== undefined ? { step } : {}),
+          };
+        }),
+      );
+      return out;
     },
 
     /** The customer's latest run of the journey. */

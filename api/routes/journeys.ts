@@ -14,7 +14,7 @@ import type { JourneyRuns } from '../../lib/journey-runs';
 import { codeJourneySteps, JOURNEY_WORKFLOW_TYPE, statsStep, type JourneyStatsReader, type StatsShape } from '../../lib/journey-stats';
 import { CODE_JOURNEYS } from '../../core/code-journeys';
 import { conflict, FieldError, invalid, notFound } from '../errors';
-import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runViewSchema } from '../journey-schemas';
+import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runSummarySchema, runViewSchema } from '../journey-schemas';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
@@ -46,6 +46,7 @@ function journeySummary(doc: JourneyDoc): z.infer<typeof journeySummarySchema> {
 
 const journeyListQuerySchema = pageQuerySchema.extend({ status: journeyStatusSchema.optional() });
 const journeyPageSchema = named('JourneyPage', pageSchema(journeySummarySchema));
+const runPageSchema = named('RunPage', pageSchema(runSummarySchema));
 
 /** Checks what the schema cannot: the templates and segments a definition names exist. */
 async function checkReferences(models: Models, definition: JourneyDefinition, channels: readonly Channel[]): Promise<FieldError[]> {
@@ -175,6 +176,19 @@ export function journeysRouter(deps: {
     res.json((await stats(id, statsShape(doc))) satisfies z.infer<typeof journeyStatsSchema>);
   });
 
+  /**
+   * The journey's runs, a page at a time in customer ID order: each customer's latest entry,
+   * from the entry registry, with where the run is.
+   */
+  router.get('/:id/runs', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const query = parse(pageQuerySchema, req.query);
+    if (!(await models.journeys.exists({ _id: id }))) throw notFound(`journey "${id}"`);
+    // Registry IDs are "<journeyId>:<customerId>", and IDs hold no ':' or ';': this range is the journey's.
+    const { docs, next } = await listPage(models.journeyEntries, { _id: { $gt: `${id}:`, $lt: `${id};` } }, query);
+    res.json({ items: await runs.summaries(id, docs), next } satisfies z.infer<typeof runPageSchema>);
+  });
+
   /** One customer's run: where it is, what it sent, what it waits for. */
   router.get('/:id/runs/:customerId', async (req, res) => {
     const id = pathId(req.params.id, 'id');
@@ -261,6 +275,16 @@ export const journeyOperations: Operation[] = [
     auth: 'apiKey',
     params: journeyId,
     ok: { 200: json('The numbers', journeyStatsSchema) },
+    errors: { 404: 'No such journey' },
+  },
+  {
+    method: 'get',
+    path: '/v1/journeys/{id}/runs',
+    summary: `The journey's runs (JSON or code-first), each customer's latest entry, in customer ID order, a page at a time (${DEFAULT_PAGE_SIZE} unless \`limit\` says otherwise)`,
+    auth: 'apiKey',
+    params: journeyId,
+    query: pageQuerySchema,
+    ok: { 200: json('A page of runs', runPageSchema) },
     errors: { 404: 'No such journey' },
   },
   {

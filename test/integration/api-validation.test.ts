@@ -218,6 +218,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/journeys/{id}/pause',
     '/v1/journeys/{id}/publish',
     '/v1/journeys/{id}/resume',
+    '/v1/journeys/{id}/runs',
     '/v1/journeys/{id}/runs/{customerId}',
     '/v1/journeys/{id}/runs/{customerId}/stop',
     '/v1/journeys/{id}/stats',

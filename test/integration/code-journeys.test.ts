@@ -89,6 +89,20 @@ test('when trials are launched with input, then each customer takes their path, 
   expect(stats.steps.reminder).toMatchObject({ entered: 2, deliveries: { sent: 2 }, byChannelUsed: { sms: 1, web: 1 }, fallbacks: 1 });
   // No push tokens: the last push is skipped for both, and counted as such.
   expect(stats.steps['last-chance']).toMatchObject({ entered: 2, deliveries: { skipped: 2 } });
+
+  // Its runs are listed as any journey's, a page at a time, with where each ended.
+  const first = await stack.api('GET', `/v1/journeys/${ID}/runs?limit=2`);
+  const second = await stack.api('GET', `/v1/journeys/${ID}/runs?limit=2&after=${first.body.next}`);
+  const listed = [...first.body.items, ...second.body.items];
+  expect(listed.map((r: { customerId: string }) => r.customerId)).toEqual(['trial-ann', 'trial-bo', 'trial-pat']);
+  expect(listed.find((r: { customerId: string }) => r.customerId === 'trial-pat')).toMatchObject({
+    entry: 1,
+    workflowId: `journey:${ID}:trial-pat:1`,
+    status: 'COMPLETED',
+    runStatus: 'completed',
+    step: 'paying',
+  });
+  expect(second.body.next).toBeUndefined();
 }, 120_000);
 
 test('when the type is paused, resumed and stopped through the journey routes, then its runs hold, go on, and end', async () => {
