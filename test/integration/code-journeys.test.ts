@@ -130,6 +130,25 @@ test('when the type is paused, resumed and stopped through the journey routes, t
   expect((await stack.api('POST', `/v1/journeys/${ID}/runs/trial-di/stop`)).status).toBe(202);
 }, 120_000);
 
+test('when the type is launched at a segment with input, then its members enter in the background, each run with that input', async () => {
+  for (const id of ['trial-gil', 'trial-hal']) await customer(id, { email: `${id}@example.test`, attributes: { cohort: 'spring', trialEndsAt: trialEnding(10 * DAY) } });
+  await stack.api('PUT', '/v1/segments/spring-trials', { name: 'Spring trials', rule: { attribute: 'cohort', op: 'eq', value: 'spring' } });
+  const launched = await stack.api('POST', `/v1/code-journeys/${ID}/launch`, { segmentId: 'spring-trials', input: { remindBefore: '-5d' } });
+  expect(launched).toMatchObject({ status: 202, body: { journeyId: ID, launch: { segmentId: 'spring-trials', progress: `/v1/journeys/${ID}/launches/spring-trials` } } });
+  await eventually(async () => expect((await stack.api('GET', launched.body.launch.progress)).body.progress).toMatchObject({ status: 'completed', entered: 2 }));
+  for (const id of ['trial-gil', 'trial-hal']) {
+    const run = stack.run(ID, id);
+    const state = await eventually(async () => {
+      const s = await run.query(journeyStateQuery);
+      expect(s.waitingUntil).toBeDefined();
+      return s;
+    });
+    const trialEndsAt = (await stack.api('GET', `/v1/customers/${id}`)).body.attributes.trialEndsAt;
+    expect(Date.parse(state.waitingUntil!)).toBe(Date.parse(trialEndsAt) - 5 * DAY);
+    expect((await stack.api('POST', `/v1/journeys/${ID}/runs/${id}/stop`)).status).toBe(202);
+  }
+}, 120_000);
+
 test('when the type goes live, then its entry event enters customers with the launch\'s input, until entries stop; archived, it is read-only', async () => {
   await customer('trial-eve', { email: 'eve@example.test', attributes: { trialEndsAt: trialEnding(10 * DAY) } });
   const live = await stack.api('POST', `/v1/code-journeys/${ID}/launch`, { input: { remindBefore: '-3d' } });
