@@ -3,7 +3,7 @@
 // conditional update that checks every applicable rule at once and takes a place under each.
 // Two journeys racing for the last slot cannot both win, across any number of workers.
 import type { Channel } from '../core/channels';
-import { capRulesSchema, rulesFor, windowMs } from '../core/frequency-caps';
+import { capRefusal, type CapRule, capRulesSchema, type HeldPlaces, ruleAdmits, rulesFor, windowMs } from '../core/frequency-caps';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { Models } from '../db/models';
 import { raw } from '../db/raw';
@@ -26,15 +26,33 @@ export interface ReserveRequest {
 
 const ADMITTED: Reservation = { admitted: true };
 
-export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>) {
+export type CapReserver = (request: ReserveRequest) => Promise<Reservation>;
+
+/** The account's cap rules, through a short cache. */
+export function capRulesReader(models: Pick<Models, 'settings'>): () => Promise<CapRule[]> {
   const setting = cachedSetting(models.settings, CAPS_SETTING, capRulesSchema);
+  return async () => (await setting())?.rules ?? [];
+}
+
+/**
+ * What both reservers decide before looking at places: the rules that apply, the time, and
+ * whether the send is admitted anyway (no rule applies, or an earlier hand-off older than a
+ * window holds its place).
+ */
+function screen(rules: CapRule[], request: ReserveRequest): { applicable: CapRule[]; t: number; admitted: boolean } {
+  const applicable = rulesFor(rules, request.channel);
+  const t = (request.now ?? new Date()).getTime();
+  const admitted = applicable.length === 0 || (request.handedOffAt !== undefined && t - request.handedOffAt.getTime() >= Math.min(...applicable.map(windowMs)));
+  return { applicable, t, admitted };
+}
+
+export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>): CapReserver {
+  const rules = capRulesReader(models);
   const frequency = raw(models.frequency);
 
   return async function reserve(request: ReserveRequest): Promise<Reservation> {
-    const applicable = rulesFor((await setting())?.rules ?? [], request.channel);
-    if (applicable.length === 0) return ADMITTED;
-    const t = (request.now ?? new Date()).getTime();
-    if (request.handedOffAt && t - request.handedOffAt.getTime() >= Math.min(...applicable.map(windowMs))) return ADMITTED;
+    const { applicable, t, admitted } = screen(await rules(), request);
+    if (admitted) return ADMITTED;
 
     // Each rule's list keeps its newest `limit` places in time order, so a rule admits when the
     // list is not full or its oldest place has left the window; places inside the window are
@@ -59,13 +77,23 @@ export function createCapReserver(models: Pick<Models, 'frequency' | 'settings'>
     const held = (await frequency.findOne({ _id: request.customerId }))?.held ?? {};
     if (applicable.some((rule) => held[rule.id]?.some((place) => place.k === request.key))) return ADMITTED;
     // Capped: the binding rule frees a slot when its oldest place in the window leaves it.
-    const waits = applicable.map((rule) => {
-      const inWindow = (held[rule.id] ?? []).map((place) => place.t).filter((x) => x > t - windowMs(rule)).sort((a, b) => a - b);
-      return { rule: rule.id, free: inWindow.length < rule.limit ? t : inWindow[inWindow.length - rule.limit] + windowMs(rule) };
-    });
-    const binding = waits.reduce((a, b) => (b.free > a.free ? b : a));
-    return { admitted: false, rule: binding.rule, retryAt: new Date(Math.max(binding.free, t + 1_000)) };
+    return { admitted: false, ...capRefusal(applicable, held, t) };
   };
 }
 
-export type CapReserver = ReturnType<typeof createCapReserver>;
+/**
+ * A reserver over places held in memory, starting from the customer's real ones (`seed`, their
+ * `frequency` document): a simulation's sends count against the caps as the customer stands
+ * now, and against each other, and write nothing. The same rules and arithmetic as the store's
+ * conditional update (core/frequency-caps.ts).
+ */
+export function createMemoryCapReserver(rules: () => Promise<CapRule[]>, seed: HeldPlaces = {}): CapReserver {
+  const held: HeldPlaces = structuredClone(seed);
+  return async (request) => {
+    const { applicable, t, admitted } = screen(await rules(), request);
+    if (admitted || applicable.some((rule) => held[rule.id]?.some((place) => place.k === request.key))) return ADMITTED;
+    if (!applicable.every((rule) => ruleAdmits(rule, held[rule.id] ?? [], t))) return { admitted: false, ...capRefusal(applicable, held, t) };
+    for (const rule of applicable) held[rule.id] = [...(held[rule.id] ?? []), { t, k: request.key }].sort((a, b) => a.t - b.t).slice(-rule.limit);
+    return ADMITTED;
+  };
+}

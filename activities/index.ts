@@ -13,7 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     send: createSend(deps),
     ...createLaunchActivities(deps),
-    ...createSegmentActivities({ customers: deps.models.customers, segments: deps.models.segments }),
+    ...createSegmentActivities({ customer: deps.customer, segments: deps.models.segments }),
     ...createScheduleActivities(deps),
     ...createEventActivities(deps),
   };

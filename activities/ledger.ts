@@ -173,7 +173,8 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
   };
 }
 
-function claimOf(previous: DeliveryDoc | null): Claim {
+/** What a row found before this attempt's write says: an outcome, an earlier hand-off, the parts delivered. */
+export function claimOf(previous: DeliveryDoc | null): Claim {
   const base = { parts: previous?.parts ?? {} };
   if (!previous || previous.state === 'claimed') return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
   if (previous.state === 'sent') {

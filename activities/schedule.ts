@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseOffset } from '../core/duration';
 import type { AttributeDate, LocalTime, QuietHours } from '../core/journey-steps';
 import { nextLocalTime, quietHoursEnd } from '../core/local-time';
-import type { Models } from '../db/models';
+import type { CustomerReader } from '../db/customer-reader';
 
 export interface WaitTarget {
   until?: string;
@@ -24,13 +24,13 @@ export interface ResolveWaitInput {
   from: string;
 }
 
-export function createScheduleActivities(deps: { models: Pick<Models, 'customers'> }) {
+export function createScheduleActivities(deps: { customer: CustomerReader }) {
   return {
     /** When the wait ends (ISO 8601), or null when there is nothing to wait for. */
     async resolveWait(input: ResolveWaitInput): Promise<string | null> {
       const { wait } = input;
       if (wait.until) return new Date(wait.until).toISOString();
-      const customer = await deps.models.customers.findById(input.customerId).lean();
+      const customer = await deps.customer(input.customerId);
       if (wait.untilAttribute) {
         const { attribute, offset } = typeof wait.untilAttribute === 'string' ? { attribute: wait.untilAttribute, offset: undefined } : wait.untilAttribute;
         const value = customer?.attributes?.[attribute];

@@ -6,10 +6,12 @@ import { FailureType } from '../core/failures';
 import type { BranchCondition } from '../core/journey-steps';
 import { matchesSegment } from '../core/segment-match';
 import type { SegmentRule } from '../core/segment-rules';
+import type { CustomerReader } from '../db/customer-reader';
 import { InvalidStoredRule, SegmentModels, storedRule } from '../db/segment-model';
 
-export interface SegmentActivityDeps extends SegmentModels {
-  /** The clock that rule windows ("within 7d") count back from. */
+export interface SegmentActivityDeps extends Pick<SegmentModels, 'segments'> {
+  customer: CustomerReader;
+  /** The clock that rule windows ("within 7d") count back from (a simulation's: simulated time). */
   now?: () => Date;
   /** Where a branch case naming a deleted segment is reported; by default the activity's log. */
   warn?: (message: string, meta: Record<string, unknown>) => void;
@@ -42,7 +44,7 @@ export function createSegmentActivities(deps: SegmentActivityDeps) {
      * (with the run's workflow ID, from the activity's log) says why the customer went on.
      */
     async evaluateBranch(input: { customerId: string; cases: BranchCondition[] }): Promise<number> {
-      const customer = await deps.customers.findById(input.customerId).lean();
+      const customer = await deps.customer(input.customerId);
       const at = now();
       for (const [index, condition] of input.cases.entries()) {
         const rule = 'segment' in condition ? await segmentRule(condition.segment) : condition.rule;

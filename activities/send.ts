@@ -8,8 +8,8 @@ import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
 import type { JourneyState } from '../db/journey-state';
-import type { CustomerDoc, Models, TemplateDoc } from '../db/models';
-import { raw } from '../db/raw';
+import type { CustomerReader } from '../db/customer-reader';
+import type { CustomerDoc, TemplateDoc } from '../db/models';
 import { capRefusals, countSend, handOffRecoveries, reasonLabel, sendDeferrals, sendsInFlight } from '../lib/metrics';
 import type { ChannelAdapter } from './channels/channel';
 import type { CapReserver, Reservation } from './caps';
@@ -55,7 +55,7 @@ export type SendResult =
   | { status: 'rerouted'; channel: Channel };
 
 export interface SendDeps {
-  models: Pick<Models, 'customers'>;
+  customer: CustomerReader;
   /** A template by ID, from a short cache: an edit reaches sends within its refresh time. */
   template: (id: string) => Promise<TemplateDoc | null>;
   ledger: DeliveryLedger;
@@ -68,7 +68,11 @@ export interface SendDeps {
   quietHoursEnd: QuietHoursCheck;
   /** Whether the journey is paused or stopped now (db/journey-state.ts, through its short cache). */
   journeyState: (journeyId: string) => Promise<JourneyState>;
+  /** The clock quiet hours, caps and pauses are judged by; a simulation's runs on simulated time. */
+  now?: () => Date;
 }
+
+const nowOf = (deps: SendDeps): Date => deps.now?.() ?? new Date();
 
 /** How soon a send held by a pause it learnt of from the database looks again. */
 const PAUSED_RECHECK_MS = 30_000;
@@ -146,7 +150,7 @@ const identityOf = (input: SendInput): SendIdentity => ({
 });
 
 async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
-  const [customer, journey] = await Promise.all([raw(deps.models.customers).findOne({ _id: input.customerId }), deps.journeyState(input.journeyId)]);
+  const [customer, journey] = await Promise.all([deps.customer(input.customerId), deps.journeyState(input.journeyId)]);
   const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
   const prepared = !customer
     ? ({ status: 'skipped', reason: 'customer-not-found' } as const)
@@ -243,7 +247,7 @@ async function record(deps: SendDeps, input: SendInput, outcome: FinalOutcome): 
 
 function reserve(deps: SendDeps, input: SendInput, channel: Channel, handedOffAt?: Date): Promise<Reservation> {
   if (input.transactional) return Promise.resolve({ admitted: true });
-  return deps.reserveCap({ customerId: input.customerId, channel, key: input.key, ...(handedOffAt ? { handedOffAt } : {}) });
+  return deps.reserveCap({ customerId: input.customerId, channel, key: input.key, now: nowOf(deps), ...(handedOffAt ? { handedOffAt } : {}) });
 }
 
 async function capped(deps: SendDeps, input: SendInput, channel: Channel, reservation: Extract<Reservation, { admitted: false }>): Promise<Attempt> {
@@ -325,10 +329,10 @@ const handOffOf = (p: Prepared) => ({ channel: p.route.channel, templateId: p.ro
 async function heldBack(deps: SendDeps, input: SendInput, customer: CustomerDoc, journey: JourneyState): Promise<Deferral | undefined> {
   // The pause signal reaches the runs Temporal lists; a run that missed it is held here.
   if (journey.paused) {
-    return { status: 'deferred', retryAt: new Date(Date.now() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
+    return { status: 'deferred', retryAt: new Date(nowOf(deps).getTime() + PAUSED_RECHECK_MS).toISOString(), reason: 'paused' };
   }
   if (input.transactional) return undefined;
-  const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone);
+  const quietUntil = await deps.quietHoursEnd(input.quietHours, customer.timeZone ?? input.timeZone, nowOf(deps));
   return quietUntil ? { status: 'deferred', retryAt: quietUntil.toISOString(), reason: 'quiet-hours' } : undefined;
 }
 

@@ -38,3 +38,25 @@ export function rulesFor(rules: CapRule[], channel: Channel): CapRule[] {
 export function windowMs(rule: CapRule): number {
   return parseDuration(rule.window)!;
 }
+
+/** The places sends hold under each rule (rule ID → newest `limit` places, oldest first): time in ms and send key. */
+export type HeldPlaces = Record<string, { t: number; k: string }[]>;
+
+/**
+ * Whether the rule lets one more send in at `t`: its list is not full, or its oldest place has
+ * left the window. Places inside the window are never the ones cut. activities/caps.ts asks the
+ * same in its conditional update; the simulation's reserver asks it here.
+ */
+export function ruleAdmits(rule: CapRule, places: readonly { t: number }[], t: number): boolean {
+  return places.length < rule.limit || places[0].t <= t - windowMs(rule);
+}
+
+/** A refused send's binding rule: the one whose place frees last, and when (a second from now at the soonest). */
+export function capRefusal(applicable: CapRule[], held: HeldPlaces, t: number): { rule: string; retryAt: Date } {
+  const waits = applicable.map((rule) => {
+    const inWindow = (held[rule.id] ?? []).map((place) => place.t).filter((x) => x > t - windowMs(rule)).sort((a, b) => a - b);
+    return { rule: rule.id, free: inWindow.length < rule.limit ? t : inWindow[inWindow.length - rule.limit] + windowMs(rule) };
+  });
+  const binding = waits.reduce((a, b) => (b.free > a.free ? b : a));
+  return { rule: binding.rule, retryAt: new Date(Math.max(binding.free, t + 1_000)) };
+}

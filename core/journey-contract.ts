@@ -1,7 +1,7 @@
 // The contract of the journey workflow, shared by the workflow, the worker, the API and the
 // tests: task queue, input, state, query and search attributes. Pure.
 import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import type { Channel } from './channels';
 import type { JourneyDefinition } from './journey-definition';
 
@@ -25,6 +25,17 @@ export interface JourneyRunInput {
   definition: JourneyDefinition;
   /** Where a run continued-as-new picks up; absent on entry. */
   resume?: RunResume;
+  /** A simulation's run (lib/journey-simulation.ts): it reports each step it enters to the journeyTrace sink. */
+  trace?: boolean;
+}
+
+/**
+ * The sink a simulation's worker injects to see when a run enters each step (`at`: workflow
+ * time, ISO 8601). Only runs started with `trace` call it: a sink call is no command, so it
+ * changes no history, and real workers need not register it.
+ */
+export interface JourneyTraceSinks extends Sinks {
+  journeyTrace: { stepEntered(stepId: string, at: string): void };
 }
 
 /** What a run carries across continue-as-new (the events its templates read, too). */

@@ -8,6 +8,7 @@ import { createQuietHoursCheck } from '../activities/quiet-hours';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
 import type { SendDeps } from '../activities/send';
 import type { Database } from '../db/connect';
+import { storeCustomerReader } from '../db/customer-reader';
 import { cachedJourneyState } from '../db/journey-state';
 import { cachedTemplates } from '../db/template-cache';
 import { createChannelAdapters, type DeliveryConfig } from '../lib/delivery-channels';
@@ -16,9 +17,10 @@ import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
 
 /** What the send activity reads and writes in the store: everything but its channels. */
-export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl' | 'models'> & { models: Database['models'] } {
+export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl'> & { models: Database['models'] } {
   return {
     models: db.models,
+    customer: storeCustomerReader(db.models.customers),
     template: cachedTemplates(db.models.templates),
     ledger: createDeliveryLedger(db.models.deliveries),
     reserveCap: createCapReserver(db.models),

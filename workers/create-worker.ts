@@ -23,6 +23,8 @@ export interface JourneyWorkerOptions {
    * A run's task finds it cached or replays its history first; 0 replays every task.
    */
   workflowCacheSize?: number;
+  /** Sinks the journey worker injects (a simulation's journeyTrace, core/journey-contract.ts). */
+  sinks?: WorkerOptions['sinks'];
 }
 
 /** Workers that run as one: started together, stopped together. */
@@ -41,10 +43,11 @@ export interface WorkerGroup {
  * had queues of their own.
  */
 export async function createJourneyWorkers(options: JourneyWorkerOptions): Promise<WorkerGroup> {
-  const { workflowBundle, sendRates, sendChannels = CHANNELS, workflowCacheSize = DEFAULT_WORKFLOW_CACHE_SIZE, activities, ...common } = options;
+  const { workflowBundle, sendRates, sendChannels = CHANNELS, workflowCacheSize = DEFAULT_WORKFLOW_CACHE_SIZE, activities, sinks, ...common } = options;
   const journey = await Worker.create({
     ...common,
     activities,
+    ...(sinks ? { sinks } : {}),
     maxCachedWorkflows: workflowCacheSize,
     // Workflow tasks in progress hold a cache place each: never more of them than places.
     ...(workflowCacheSize > 0 && workflowCacheSize < 40 ? { maxConcurrentWorkflowTaskExecutions: Math.max(workflowCacheSize, 2) } : {}),

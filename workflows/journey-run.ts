@@ -2,7 +2,7 @@
 // bookkeeping. The interpreter (journey.ts) drives it from a definition; code-first journeys
 // (see docs/code-first-journeys.md) drive it from TypeScript, with the same step handlers.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxySinks, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../core/duration';
 import {
   CustomerEvent,
@@ -10,6 +10,7 @@ import {
   ExitReason,
   JourneyRunResult,
   JourneyRunState,
+  type JourneyTraceSinks,
   journeyStateQuery,
   leftSegmentSignal,
   pauseSignal,
@@ -36,6 +37,7 @@ import { stepHandlers, statusWhileOn } from './steps';
 const KEEP = 100;
 /** Ends that take the customer out of the journey early; an exit step or a holdout is a normal end. */
 const EXITS = new Set<ExitReason | undefined>(['exit-event', 'left-segment', 'converted']);
+const { journeyTrace } = proxySinks<JourneyTraceSinks>();
 
 export class JourneyRun {
   readonly state: JourneyRunState;
@@ -46,8 +48,8 @@ export class JourneyRun {
   private readonly templateEvents: { event?: TemplateEvent; events: Record<string, TemplateEvent> };
 
   constructor(
-    /** `entryEvent`: the event name of an event-entry journey. */
-    private readonly identity: RunIdentity & { journeyVersion: number; settings?: JourneySettings; entryEvent?: string },
+    /** `entryEvent`: the event name of an event-entry journey; `trace`: a simulation's run (JourneyTraceSinks). */
+    private readonly identity: RunIdentity & { journeyVersion: number; settings?: JourneySettings; entryEvent?: string; trace?: boolean },
     resume?: RunResume,
   ) {
     this.state = {
@@ -101,6 +103,7 @@ export class JourneyRun {
     if (this.state.path.length > 2 * KEEP) this.state.path.splice(0, KEEP);
     this.state.currentStep = step.id;
     this.state.status = statusWhileOn[step.type];
+    if (this.identity.trace) journeyTrace.stepEntered(step.id, new Date().toISOString());
     // Search attributes catch up when the run begins to wait and when it ends (waiting(),
     // finish()); runs recorded before the patch upsert them on entering every step.
     if (!patched(SEARCH_ATTRIBUTES_WHEN_WAITING)) upsertSearchAttributes(this.statsAttributes(step.id));

@@ -16,6 +16,7 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
       customerId: input.customerId,
       settings: input.definition.settings,
       entryEvent: input.definition.entry?.type === 'event' ? input.definition.entry.event : undefined,
+      ...(input.trace ? { trace: true } : {}),
     },
     input.resume,
   );

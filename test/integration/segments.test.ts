@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
 import { createSegmentActivities } from '../../activities/segments';
+import { storeCustomerReader } from '../../db/customer-reader';
 import { FailureType } from '../../core/failures';
 import { errorHandler } from '../../api/errors';
 import { segmentsRouter } from '../../api/routes/segments';
@@ -125,7 +126,7 @@ describe('the compiled filter and the evaluator, on the store', () => {
 
 describe('segment membership in the branch activity', () => {
   const warnings: string[] = [];
-  const activities = () => createSegmentActivities({ ...models, now: () => NOW, warn: (message) => void warnings.push(message) });
+  const activities = () => createSegmentActivities({ customer: storeCustomerReader(models.customers), segments: models.segments, now: () => NOW, warn: (message) => void warnings.push(message) });
   /** Whether the customer is in the segment now: the branch activity with that one case. */
   const inSegment = async (segmentId: string, customerId: string) =>
     (await activities().evaluateBranch({ customerId, cases: [{ segment: segmentId }] })) === 0;

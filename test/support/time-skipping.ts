@@ -1,12 +1,11 @@
 // The time-skipping test server (installed by scripts/install-servers.sh) and a worker on a
 // task queue of the test's own, running the real workflow bundle with typed fake activities.
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import { SEARCH_ATTRIBUTES } from '../../core/journey-contract';
 import { BIN_DIR } from '../../dev/servers';
-import { indexedTypes } from '../../lib/search-attributes';
+import { startTimeSkippingServer } from '../../lib/simulation-hosts';
 import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv } from './test-env';
 
@@ -17,15 +16,7 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: path.join(BIN_DIR, 'temporal-test-server') } },
-  });
-  // The test server knows no custom search attributes until told, as a real cluster.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: indexedTypes(SEARCH_ATTRIBUTES),
-  });
-  return env;
+  return startTimeSkippingServer(path.join(BIN_DIR, 'temporal-test-server'));
 }
 
 let queues = 0;
