@@ -14,6 +14,7 @@ import type { JourneyStatsReader } from '../lib/journey-stats';
 import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
 import type { ChannelAdapters } from '../lib/delivery-channels';
+import type { JourneySimulator } from '../lib/journey-simulation';
 import { gaugeRunningLaunches } from '../lib/metrics';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
@@ -25,6 +26,7 @@ import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
 import { journeyPictureRouter } from './routes/journey-picture';
 import { journeysRouter } from './routes/journeys';
+import { journeySimulationsRouter } from './routes/journey-simulations';
 import { launchRoutes } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
 import { settingsRouter } from './routes/settings';
@@ -51,6 +53,8 @@ export interface AppDeps {
   channels?: readonly Channel[];
   /** Their adapters (lib/delivery-channels.ts), for test sends; absent, test sends are refused. */
   adapters?: ChannelAdapters;
+  /** Journey simulations (lib/journey-simulation.ts); absent, they are refused with 503. */
+  simulate?: JourneySimulator;
 }
 
 export type CairnApp = Express & {
@@ -108,7 +112,7 @@ export function createApp(deps: AppDeps): CairnApp {
   );
   v1.use('/segments', segmentsRouter(deps.models));
   const launching = launchRoutes(deps);
-  v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launching.router);
+  v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launching.router, journeySimulationsRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter({ ...deps, launch: launching.launch }));
   v1.use('/settings', settingsRouter(deps.models));
   // Sends explained: a customer's messages and a journey's deliveries, both from the ledger.

@@ -13,6 +13,7 @@ import { eventOperations } from './routes/events';
 import { inboxOperations } from './routes/inbox';
 import { journeyPictureOperations } from './routes/journey-picture';
 import { journeyOperations } from './routes/journeys';
+import { journeySimulationOperations } from './routes/journey-simulations';
 import { launchOperations } from './routes/launches';
 import { segmentOperations } from './routes/segments';
 import { settingsOperations } from './routes/settings';
@@ -50,7 +51,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   Events: eventOperations,
   Templates: [...templateOperations, ...templateTryOperations],
   Segments: segmentOperations,
-  Journeys: journeyOperations,
+  Journeys: [...journeyOperations, ...journeySimulationOperations],
   'Journey picture': journeyPictureOperations,
   Launches: launchOperations,
   'Sends explained': deliveryOperations,

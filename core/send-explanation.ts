@@ -109,3 +109,17 @@ export function explainSend(facts: SendFacts): SendExplanation {
   }
 }
 
+
+/**
+ * Why a send waits rather than going out now: a deferral, which the ledger does not record
+ * (journey simulations show them, lib/journey-simulation.ts). The reasons of activities/send.ts.
+ */
+export function explainDeferral(reason: string, capWindow?: string): string {
+  if (reason === 'quiet-hours') return "the customer is in quiet hours (the journey's, else the account's) in their time zone: held until they end";
+  if (reason === 'paused') return 'the journey is paused: held until it is resumed';
+  if (reason.startsWith('capped:')) {
+    const rule = reason.slice('capped:'.length);
+    return `frequency cap "${rule}" ${capWindow ? `(per ${capWindow}) ` : ''}already allowed the customer all its messages in its window: deferred until a place frees (the step defers when capped)`;
+  }
+  return `deferred: ${reason}`;
+}

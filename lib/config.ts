@@ -1,5 +1,6 @@
 // One typed configuration, parsed once from the environment at start; a bad value stops the
 // process with a message naming the variable.
+import path from 'node:path';
 import { z } from 'zod';
 import { CHANNELS, type Channel } from '../core/channels';
 import { JOURNEY_TASK_QUEUE } from '../core/journey-contract';
@@ -62,6 +63,10 @@ const schema = z.object({
   CAIRN_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** host:port where the worker serves Prometheus metrics at `/metrics`, Cairn's and the Temporal SDK's; unset, none. */
   CAIRN_WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.:[\]-]+:\d+$/, 'must be host:port').optional(),
+  /** The API's journey simulations: Temporal's time-skipping test server binary (scripts/install-servers.sh installs it). */
+  CAIRN_TEST_SERVER: z.string().min(1).default(path.join('.cairn', 'bin', 'temporal-test-server')),
+  /** Simulations the API runs at once, each on a test server of its own; more are refused with 503. */
+  CAIRN_SIMULATIONS: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 /** Sends per second per channel across all workers, enforced by Temporal on each channel's task queue. */
@@ -98,6 +103,8 @@ export interface Config {
     /** host:port of the worker's Prometheus endpoint (workers/metrics-server.ts), if any. */
     metricsAddress?: string;
   };
+  /** Journey simulations (lib/simulation-hosts.ts), run by the API. */
+  simulation: { testServerPath: string; workflowBundlePath: string; maxConcurrent: number };
 }
 
 export class ConfigError extends Error {
@@ -171,6 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workflowCacheSize: e.CAIRN_WORKFLOW_CACHE_SIZE,
       ...(e.CAIRN_WORKFLOW_BUNDLE ? { workflowBundle: e.CAIRN_WORKFLOW_BUNDLE } : {}),
       ...(e.CAIRN_WORKER_METRICS_ADDRESS ? { metricsAddress: e.CAIRN_WORKER_METRICS_ADDRESS } : {}),
+    },
+    simulation: {
+      testServerPath: path.resolve(e.CAIRN_TEST_SERVER),
+      // Beside the compiled lib/: dist/workflow-bundle.js, as `npm run build` writes it.
+      workflowBundlePath: path.resolve(e.CAIRN_WORKFLOW_BUNDLE ?? path.join(__dirname, '..', 'workflow-bundle.js')),
+      maxConcurrent: e.CAIRN_SIMULATIONS,
     },
   };
 }

@@ -8,7 +8,7 @@
 // dispatch (1) or not (0). Markers are kept until the sweep has passed their hour by two hours,
 // then dropped by later folds of the same customer.
 import { isDuplicateKey } from '../db/duplicate-key';
-import type { Models } from '../db/models';
+import type { CustomerDoc, Models } from '../db/models';
 
 export interface RollupEvent {
   customerId: string;
@@ -83,3 +83,18 @@ function rollupUpdate(events: RollupEvent[]) {
 
 const earliest = (a: Date | undefined, b: Date) => (a && a < b ? a : b);
 const latest = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
+
+/**
+ * The same fold, on a customer held in memory (a journey simulation's profile): counts, first
+ * and last times per event name, and when the customer was last seen.
+ */
+export function foldIntoProfile(customer: Pick<CustomerDoc, 'events' | 'lastSeenAt'>, events: Omit<RollupEvent, 'customerId'>[]): void {
+  for (const e of events) {
+    const rollup = customer.events?.[e.name];
+    customer.events = {
+      ...customer.events,
+      [e.name]: { count: (rollup?.count ?? 0) + 1, first: earliest(rollup?.first, e.timestamp), last: latest(rollup?.last, e.timestamp) },
+    };
+    customer.lastSeenAt = latest(customer.lastSeenAt, e.timestamp);
+  }
+}

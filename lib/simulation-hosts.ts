@@ -6,6 +6,7 @@
 // so a simulation does not wait for a server and a worker to start (about 0.7 s here); at most
 // `maxConcurrent` run at once, and a request beyond them is refused as busy rather than queued.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { InjectedSinks } from '@temporalio/worker';
 import type { Activities } from '../activities';
@@ -34,8 +35,18 @@ export interface SimulationHostsOptions {
   maxConcurrent: number;
 }
 
-/** Every host is in use: the caller should try again shortly (the API answers 503). */
-export class SimulationsBusyError extends Error {}
+/**
+ * No simulation can run now (the API answers 503): every host is in use (`retryAfterS` says when
+ * to try again), or this installation lacks the test server or the workflow bundle.
+ */
+export class SimulationUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Starts a time-skipping test server from the binary at `path`, with Cairn's search attributes
@@ -90,13 +101,26 @@ async function startHost(options: SimulationHostsOptions): Promise<WarmHost> {
 }
 
 export interface SimulationHosts {
-  /** Runs `work` on a host of its own, bound to `binding`; the host is shut down after. Throws SimulationsBusyError when all are in use. */
+  /** Runs `work` on a host of its own, bound to `binding`; the host is shut down after. Throws SimulationUnavailableError when all are in use. */
   run<T>(binding: SimulationBinding, work: (host: SimulationHost) => Promise<T>): Promise<T>;
   /** Starts the warm host now rather than at the first simulation. */
   warm(): void;
   /** Shuts down the warm host and waits for simulations under way to end. */
   close(): Promise<void>;
 }
+
+/** What this installation lacks to simulate, in words; undefined when it has both files. */
+function missingFile(options: SimulationHostsOptions): string | undefined {
+  const needs: [string, string][] = [
+    [options.testServerPath, 'the time-skipping test server (scripts/install-servers.sh installs it; CAIRN_TEST_SERVER names another)'],
+    [options.workflowBundlePath, 'the workflow bundle (`npm run build` writes it; CAIRN_WORKFLOW_BUNDLE names another)'],
+  ];
+  const [file, what] = needs.find(([path]) => !existsSync(path)) ?? [];
+  return file ? `simulations need ${what}: ${file} does not exist` : undefined;
+}
+
+/** How soon a request refused as busy may try again: a simulation takes seconds. */
+const BUSY_RETRY_S = 5;
 
 export function createSimulationHosts(options: SimulationHostsOptions): SimulationHosts {
   let spare: Promise<WarmHost> | undefined;
@@ -121,8 +145,12 @@ export function createSimulationHosts(options: SimulationHostsOptions): Simulati
 
   return {
     async run(binding, work) {
-      if (closed) throw new SimulationsBusyError('the API is shutting down');
-      if (active >= options.maxConcurrent) throw new SimulationsBusyError(`${active} simulations are running, the most this API runs at once`);
+      if (closed) throw new SimulationUnavailableError('the API is shutting down');
+      const missing = missingFile(options);
+      if (missing) throw new SimulationUnavailableError(missing);
+      if (active >= options.maxConcurrent) {
+        throw new SimulationUnavailableError(`${active} simulations are running, the most this API runs at once (CAIRN_SIMULATIONS): try again shortly`, BUSY_RETRY_S);
+      }
       active += 1;
       const task = (async () => {
         const host = await take();
@@ -143,7 +171,7 @@ export function createSimulationHosts(options: SimulationHostsOptions): Simulati
       }
     },
     warm() {
-      if (!spare && !closed) startSpare();
+      if (!spare && !closed && !missingFile(options)) startSpare();
     },
     async close() {
       closed = true;
