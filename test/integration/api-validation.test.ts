@@ -221,6 +221,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/journeys/{id}/runs',
     '/v1/journeys/{id}/runs/{customerId}',
     '/v1/journeys/{id}/runs/{customerId}/stop',
+    '/v1/journeys/{id}/simulate',
     '/v1/journeys/{id}/stats',
     '/v1/journeys/{id}/stop',
     '/v1/journeys/{id}/stop-entries',

@@ -20,6 +20,10 @@ import { startSmtpSink, SmtpSink } from '../../dev/smtp-sink';
 import { startTwilioServer, TwilioServer } from '../../dev/twilio-server';
 import { createRealActivities } from '../../workers/activity-deps';
 import { createChannelAdapters } from '../../lib/delivery-channels';
+import { createJourneySimulator } from '../../lib/journey-simulation';
+import { createSimulationHosts } from '../../lib/simulation-hosts';
+import { unsubscribeUrl } from '../../core/unsubscribe-links';
+import { BIN_DIR } from '../../dev/servers';
 import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv, testRunDir } from './test-env';
 
@@ -120,11 +124,22 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     };
   }
 
-  // The API's own adapters, for test sends, as api/server.ts builds them.
+  // The API's own adapters, for test sends, as api/server.ts builds them; and its simulations.
   const apiAdapters = createChannelAdapters(db.models, delivery);
+  const simulationHosts = createSimulationHosts({
+    testServerPath: path.join(BIN_DIR, 'temporal-test-server'),
+    workflowBundlePath: env.workflowBundlePath,
+    maxConcurrent: 2,
+  });
   const app = createApp({
     apiKeys: [API_KEY],
     adapters: apiAdapters.channels,
+    simulate: createJourneySimulator({
+      models: db.models,
+      adapters: apiAdapters.channels,
+      unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(baseUrl, SIGNING_SECRET, customerId, journeyId),
+      hosts: simulationHosts,
+    }),
     models: db.models,
     signingSecret: SIGNING_SECRET,
     publicUrl: baseUrl,
@@ -193,6 +208,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();
+      await simulationHosts.close();
       await apiAdapters.close();
       await connection.close();
       await db.connection.dropDatabase();

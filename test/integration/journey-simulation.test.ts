@@ -1,0 +1,215 @@
+// Journey simulation through the real API and store: the journey's real workflow runs on a
+// time-skipping server with the real send decisions (quiet hours, caps, consent, rendering), the
+// timeline's events reach it as ingest would, and nothing is written or sent.
+import { Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Simulated times drift from the computed ones by the real time the run's work takes. */
+const SLACK_MS = 120_000;
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+beforeAll(async () => {
+  stack = await startStack('journey-simulation');
+  const templates: [string, object][] = [
+    ['sim-welcome', { channel: 'email', content: { subject: 'Welcome, {{customer.firstName}}', html: '<p>Hi {{customer.firstName}}</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>', text: 'Hi {{customer.firstName}}' } }],
+    ['sim-thanks', { channel: 'email', content: { subject: 'Thanks for order {{events.wait-order.properties.orderId}}', html: '<p>Thanks</p>' } }],
+    ['sim-tip', { channel: 'sms', content: { body: 'Tip for {{customer.firstName}}' } }],
+    ['sim-inbox', { channel: 'web', content: { title: 'Hello {{customer.firstName}}', body: 'Your plan: {{customer.plan}}' } }],
+    ['sim-last', { channel: 'email', content: { subject: 'About order {{events.wait-order.properties.orderId}}', html: '<p>{{events.wait-order.properties.total}} EUR</p>' } }],
+  ];
+  for (const [id, body] of templates) expect((await stack.api('PUT', `/v1/templates/${id}`, body)).status).toBe(201);
+  // Two emails a week: a past send (a place the customer holds in the store) and the welcome fill it.
+  expect((await stack.api('PUT', '/v1/settings/frequency-caps', { rules: [{ id: 'email-weekly', channels: ['email'], limit: 2, window: '7d' }] })).status).toBe(200);
+  expect(
+    (await stack.api('PUT', '/v1/customers/sim-ada', { email: 'ada@example.test', phone: '+447700900123', timeZone: 'UTC', consent: { sms: false }, attributes: { firstName: 'Ada', plan: 'pro' } }))
+      .status,
+  ).toBe(201);
+  await stack.db.models.frequency.create({ _id: 'sim-ada', held: { 'email-weekly': [{ t: Date.now() - DAY, k: 'journey:earlier:sim-ada:1:mail:1' }] } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Every document of every collection of the test's database, in `_id` order. */
+async function storeContents(): Promise<string> {
+  const db = stack.db.connection.db!;
+  const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
+  const all: Record<string, unknown[]> = {};
+  for (const name of names) all[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
+  return JSON.stringify(all);
+}
+
+const near = (actual: string | undefined, expected: number) => {
+  expect(actual).toBeDefined();
+  expect(Math.abs(Date.parse(actual!) - expected)).toBeLessThan(SLACK_MS);
+};
+
+test('when a 30-day journey with five sends is simulated for a stored customer, then each step has its simulated time, each message is rendered or explained, and nothing is written or sent', async () => {
+  const now = Date.now();
+  // Quiet hours from an hour ago to two hours ahead (UTC): the welcome is held until they end.
+  const quietEnd = hhmm(now + 2 * HOUR);
+  const journey = {
+    name: 'Simulated onboarding',
+    settings: { quietHours: { start: hhmm(now - HOUR), end: quietEnd }, timeZone: 'UTC' },
+    steps: [
+      { id: 'welcome', type: 'send', channel: 'email', template: 'sim-welcome', next: 'settle' },
+      { id: 'settle', type: 'wait', duration: '6h', next: 'wait-order' },
+      { id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '3d', onEvent: 'thanks', onTimeout: 'tip' },
+      { id: 'thanks', type: 'send', channel: 'email', template: 'sim-thanks', next: 'two-days' },
+      { id: 'two-days', type: 'wait', duration: '2d', next: 'tip' },
+      { id: 'tip', type: 'send', channel: 'sms', template: 'sim-tip', next: 'ten-days' },
+      { id: 'ten-days', type: 'wait', duration: '10d', next: 'inbox' },
+      { id: 'inbox', type: 'send', channel: 'web', template: 'sim-inbox', next: 'two-weeks' },
+      { id: 'two-weeks', type: 'wait', duration: '14d', next: 'last' },
+      { id: 'last', type: 'send', channel: 'email', template: 'sim-last' },
+    ],
+  };
+  expect((await stack.api('PUT', '/v1/journeys/sim-onboarding', journey)).status).toBe(201);
+  const before = await storeContents();
+
+  const res = await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', {
+    customerId: 'sim-ada',
+    events: [{ name: 'order_completed', after: '1d6h', properties: { orderId: 'A-17', total: 42 } }],
+    horizon: '30d',
+  });
+  expect(res.status).toBe(200);
+  const sim = res.body;
+  const t0 = Date.parse(sim.startedAt);
+  near(sim.startedAt, now);
+  expect(sim).toMatchObject({ journeyId: 'sim-onboarding', version: 1, customerId: 'sim-ada', notes: [] });
+  expect(sim.horizonAt).toBe(new Date(t0 + 30 * DAY).toISOString());
+  expect(sim.steps.map((s: { stepId: string }) => s.stepId)).toEqual(['welcome', 'settle', 'wait-order', 'thanks', 'two-days', 'tip', 'ten-days', 'inbox', 'two-weeks', 'last']);
+  const step = (id: string) => sim.steps.find((s: { stepId: string }) => s.stepId === id);
+
+  // Quiet hours: held from entry until their end, then sent, rendered for Ada.
+  const quietEndsAt = (() => {
+    const end = new Date(t0);
+    end.setUTCHours(Number(quietEnd.slice(0, 2)), Number(quietEnd.slice(3)), 0, 0);
+    return end.getTime() <= t0 ? end.getTime() + DAY : end.getTime();
+  })();
+  const welcome = step('welcome');
+  near(welcome.at, t0);
+  expect(welcome).toMatchObject({ type: 'send', channel: 'email', outcome: 'sent', usedChannel: 'email', deferrals: [{ reason: 'quiet-hours', until: new Date(quietEndsAt).toISOString() }] });
+  expect(welcome.deferrals[0].explanation).toContain('quiet hours');
+  near(welcome.decidedAt, quietEndsAt);
+  expect(welcome.message.address).toBe('ada@example.test');
+  expect(welcome.message.content).toMatchObject({ subject: 'Welcome, Ada', text: 'Hi Ada' });
+  expect(welcome.message.content.html).toContain(`${stack.baseUrl}/unsubscribe/`);
+
+  // The wait, then the order on day 1 (6 h in) ends the waitForEvent.
+  const settle = step('settle');
+  near(settle.at, quietEndsAt);
+  expect(settle.until).toBe(new Date(Date.parse(settle.at) + 6 * HOUR).toISOString());
+  const waitOrder = step('wait-order');
+  expect(waitOrder).toMatchObject({ type: 'waitForEvent', event: 'order_completed', outcome: 'event', next: 'thanks' });
+  expect(sim.events).toEqual([{ name: 'order_completed', at: expect.any(String), properties: { orderId: 'A-17', total: 42 }, delivered: true }]);
+  near(sim.events[0].at, t0 + DAY + 6 * HOUR);
+
+  // The cap: the past send and the welcome fill this week's two emails.
+  const thanks = step('thanks');
+  near(thanks.at, t0 + DAY + 6 * HOUR);
+  expect(thanks).toMatchObject({ outcome: 'skipped', reason: 'capped:email-weekly', deferrals: [] });
+  expect(thanks.explanation).toContain('frequency cap "email-weekly" (per 7d)');
+  expect(thanks.message).toBeUndefined();
+
+  // Consent: Ada opted out of SMS, and the step has no fallback.
+  const tip = step('tip');
+  near(tip.at, t0 + 3 * DAY + 6 * HOUR);
+  expect(tip).toMatchObject({ channel: 'sms', outcome: 'skipped', reason: 'unsubscribed' });
+
+  const inbox = step('inbox');
+  near(inbox.at, t0 + 13 * DAY + 6 * HOUR);
+  expect(inbox).toMatchObject({ outcome: 'sent', usedChannel: 'web', message: { address: 'sim-ada', content: { title: 'Hello Ada', body: 'Your plan: pro' } } });
+
+  // Three weeks on, the cap's window has passed: the last email goes, with the order's data.
+  const last = step('last');
+  near(last.at, t0 + 27 * DAY + 6 * HOUR);
+  expect(last).toMatchObject({ outcome: 'sent', message: { content: { subject: 'About order A-17', html: '<p>42 EUR</p>' } } });
+  expect(sim.end).toMatchObject({ status: 'completed', explanation: 'the run reached the end of its last step' });
+  near(sim.end.at, t0 + 27 * DAY + 6 * HOUR);
+
+  // Nothing written, nothing sent.
+  expect(await storeContents()).toBe(before);
+  expect(stack.sink.messages).toEqual([]);
+  expect(stack.twilio.messages).toEqual([]);
+  expect(stack.fcm.requests).toBe(0);
+});
+
+test("when a draft is simulated for an inline profile, then segment conditions see the timeline's events, and an exit event ends the run", async () => {
+  const draft = {
+    name: 'Draft follow-up',
+    settings: { exitOnEvent: 'account_closed' },
+    steps: [
+      { id: 'two-days', type: 'wait', duration: '2d', next: 'ordered' },
+      { id: 'ordered', type: 'branch', cases: [{ when: { rule: { event: 'order_completed', op: 'did' } }, next: 'thanks' }], default: 'nudge' },
+      { id: 'thanks', type: 'send', channel: 'web', template: 'sim-inbox', next: 'long' },
+      { id: 'nudge', type: 'send', channel: 'web', template: 'sim-inbox', next: 'long' },
+      { id: 'long', type: 'wait', duration: '20d' },
+    ],
+  };
+  expect((await stack.api('PUT', '/v1/journeys/sim-draft/draft', draft)).status).toBe(201);
+  const before = await storeContents();
+  // No published version: only the draft can be simulated.
+  expect((await stack.api('POST', '/v1/journeys/sim-draft/simulate', { customer: { attributes: { firstName: 'Bo' } } })).status).toBe(409);
+
+  const res = await stack.api('POST', '/v1/journeys/sim-draft/simulate', {
+    definition: 'draft',
+    customer: { id: 'bo', attributes: { firstName: 'Bo', plan: 'free' } },
+    events: [
+      { name: 'account_closed', after: '5d' },
+      { name: 'order_completed', after: '1d' },
+    ],
+    horizon: '10d',
+  });
+  expect(res.status).toBe(200);
+  const sim = res.body;
+  const t0 = Date.parse(sim.startedAt);
+  expect(sim).toMatchObject({ version: 'draft', customerId: 'bo' });
+  expect(sim.steps.map((s: { stepId: string; type: string }) => `${s.stepId}:${s.type}`)).toEqual(['two-days:wait', 'ordered:branch', 'thanks:send', 'long:wait']);
+  expect(sim.steps[1]).toMatchObject({ case: 0, next: 'thanks' });
+  expect(sim.steps[2]).toMatchObject({ outcome: 'sent', message: { content: { title: 'Hello Bo', body: 'Your plan: free' } } });
+  expect(sim.events.map((e: { name: string; delivered: boolean }) => [e.name, e.delivered])).toEqual([
+    ['order_completed', true],
+    ['account_closed', true],
+  ]);
+  expect(sim.end).toMatchObject({ status: 'exited', reason: 'exit-event' });
+  expect(sim.end.explanation).toContain('account_closed');
+  near(sim.end.at, t0 + 5 * DAY);
+  expect(await storeContents()).toBe(before);
+});
+
+test('when the horizon comes before the run ends, then the answer says where it waits', async () => {
+  const journey = { name: 'Slow', steps: [{ id: 'month', type: 'wait', duration: '40d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'sim-inbox' }] };
+  expect((await stack.api('PUT', '/v1/journeys/sim-slow', journey)).status).toBe(201);
+  const res = await stack.api('POST', '/v1/journeys/sim-slow/simulate', { customerId: 'sim-ada', horizon: '7d', events: [{ name: 'order_completed', after: '7d' }] });
+  expect(res.status).toBe(200);
+  expect(res.body.steps).toEqual([expect.objectContaining({ stepId: 'month', type: 'wait' })]);
+  expect(res.body.end).toMatchObject({ status: 'waiting', stepId: 'month', at: res.body.horizonAt });
+  expect(res.body.end.explanation).toContain('"month"');
+});
+
+test('when a simulation request is wrong, then the answer names what is wrong', async () => {
+  const fields = async (body: unknown, id = 'sim-onboarding') => {
+    const res = await stack.api('POST', `/v1/journeys/${id}/simulate`, body);
+    expect(res.status).toBe(400);
+    return res.body.error.details.map((d: { field: string }) => d.field);
+  };
+  expect(await fields({ customerId: 'sim-ada', horizon: '30 days' })).toEqual(['horizon']);
+  expect(await fields({ customerId: 'sim-ada', horizon: '367d' })).toEqual(['horizon']);
+  expect(await fields({ customerId: 'sim-ada', events: [{ name: 'x', after: 'soon' }] })).toEqual(['events[0].after']);
+  expect(await fields({ customerId: 'sim-ada', horizon: '2d', events: [{ name: 'x', after: '1d' }, { name: 'y', after: '3d' }] })).toEqual(['events[1].after']);
+  expect(await fields({ customerId: 'sim-ada', events: Array.from({ length: 101 }, () => ({ name: 'x', after: '1d' })) })).toEqual(['events']);
+  expect(await fields({})).toEqual(['customerId']);
+  expect(await fields({ customerId: 'sim-ada', customer: { email: 'a@example.test' } })).toEqual(['customerId']);
+  expect(await fields({ customer: { email: 'not an address' } })).toEqual(['customer.email']);
+  expect(await fields({ customerId: 'sim-ada', definition: 'latest' })).toEqual(['definition']);
+
+  expect((await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'nobody' })).status).toBe(404);
+  expect((await stack.api('POST', '/v1/journeys/no-such-journey/simulate', { customerId: 'sim-ada' })).status).toBe(404);
+  expect((await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'sim-ada', definition: 'draft' })).status).toBe(409);
+  expect((await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'sim-ada', entryEvent: {} })).status).toBe(409);
+});
