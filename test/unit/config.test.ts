@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, DEFAULT_WORKFLOW_CACHE_SIZE, loadConfig, requireSigningSecret } from '../../lib/config';
 import { JOURNEY_TASK_QUEUE } from '../../core/journey-contract';
 
@@ -33,7 +34,21 @@ describe('loadConfig', () => {
       signingSecret: undefined,
       sendRates: { email: 100, sms: 10, push: 500, web: 1000 },
       worker: { workflowCacheSize: DEFAULT_WORKFLOW_CACHE_SIZE },
+      simulation: {
+        testServerPath: path.resolve('.cairn/bin/temporal-test-server'),
+        workflowBundlePath: path.resolve(__dirname, '../../lib/../workflow-bundle.js'),
+        maxConcurrent: 2,
+      },
     });
+  });
+
+  it('when simulations are configured, then their test server and bound are read; a bound of 0 is refused', () => {
+    expect(loadConfig({ CAIRN_TEST_SERVER: '/opt/temporal-test-server', CAIRN_SIMULATIONS: '4', CAIRN_WORKFLOW_BUNDLE: '/app/dist/workflow-bundle.js' }).simulation).toEqual({
+      testServerPath: '/opt/temporal-test-server',
+      workflowBundlePath: '/app/dist/workflow-bundle.js',
+      maxConcurrent: 4,
+    });
+    expect(configErrorOf({ CAIRN_SIMULATIONS: '0' }).message).toContain('CAIRN_SIMULATIONS');
   });
 
   it('when the signing secret is missing, then requireSigningSecret names CAIRN_SIGNING_SECRET', () => {
