@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const adapters = createChannelAdapters(db.models, { ...config, signingSecret });
   // Simulations run here, each on a time-skipping server of its own; one is kept warm.
   const simulationHosts = createSimulationHosts(config.simulation);
-  simulationHosts.warm();
+  void simulationHosts.warm();
 
   const app = createApp({
     apiKeys: config.apiKeys,

@@ -103,8 +103,8 @@ async function startHost(options: SimulationHostsOptions): Promise<WarmHost> {
 export interface SimulationHosts {
   /** Runs `work` on a host of its own, bound to `binding`; the host is shut down after. Throws SimulationUnavailableError when all are in use. */
   run<T>(binding: SimulationBinding, work: (host: SimulationHost) => Promise<T>): Promise<T>;
-  /** Starts the warm host now rather than at the first simulation. */
-  warm(): void;
+  /** Starts the warm host now rather than at the first simulation; resolves once it is ready (or failed to start, logged). */
+  warm(): Promise<void>;
   /** Shuts down the warm host and waits for simulations under way to end. */
   close(): Promise<void>;
 }
@@ -170,8 +170,9 @@ export function createSimulationHosts(options: SimulationHostsOptions): Simulati
         active -= 1;
       }
     },
-    warm() {
+    async warm() {
       if (!spare && !closed && !missingFile(options)) startSpare();
+      await spare?.catch(() => undefined);
     },
     async close() {
       closed = true;
