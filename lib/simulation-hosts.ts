@@ -105,7 +105,7 @@ export interface SimulationHosts {
   run<T>(binding: SimulationBinding, work: (host: SimulationHost) => Promise<T>): Promise<T>;
   /** Starts the warm host now rather than at the first simulation; resolves once it is ready (or failed to start, logged). */
   warm(): Promise<void>;
-  /** Shuts down the warm host and waits for simulations under way to end. */
+  /** Shuts down the warm host and waits for the hosts of finished simulations to shut down (the HTTP server waits for those under way). */
   close(): Promise<void>;
 }
 
@@ -152,22 +152,20 @@ export function createSimulationHosts(options: SimulationHostsOptions): Simulati
         throw new SimulationUnavailableError(`${active} simulations are running, the most this API runs at once (CAIRN_SIMULATIONS): try again shortly`, BUSY_RETRY_S);
       }
       active += 1;
-      const task = (async () => {
-        const host = await take();
-        if (!closed) startSpare();
-        try {
-          host.bind(binding);
-          return await work(host);
-        } finally {
-          await host.close();
-        }
-      })();
-      inFlight.add(task);
-      try {
-        return await task;
-      } finally {
-        inFlight.delete(task);
+      const host = await take().catch((err) => {
         active -= 1;
+        throw err;
+      });
+      if (!closed) startSpare();
+      try {
+        host.bind(binding);
+        return await work(host);
+      } finally {
+        // The answer does not wait for the host to shut down; closing the API does.
+        active -= 1;
+        const closing = host.close().catch((err) => logger.warn({ err }, 'a simulation host did not shut down cleanly'));
+        inFlight.add(closing);
+        void closing.finally(() => inFlight.delete(closing));
       }
     },
     async warm() {
