@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../core/channels';
 import { idSchema } from '../core/journey-definition';
 import { canonicalLocale, timeZoneSchema } from '../core/locale';
-import { attributeNameSchema } from '../core/names';
+import { ATTRIBUTE_NAME, attributeNameSchema } from '../core/names';
 
 const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
 
@@ -12,7 +12,7 @@ export const attributeValues = (max: number) =>
   z
     .record(attributeNameSchema, z.union([scalar, z.array(scalar).max(1000), z.null()]))
     .refine((a) => Object.keys(a).length <= max, `at most ${max} entries per request`)
-    .meta({ maxProperties: max });
+    .meta({ maxProperties: max, propertyNames: { pattern: ATTRIBUTE_NAME.source } });
 
 export const emailSchema = z.email().max(254);
 export const phoneSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as "+447700900123"');

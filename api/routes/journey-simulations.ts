@@ -66,7 +66,10 @@ const simulationBodySchema = named(
         }
       });
     })
-    .meta({ description: 'Exactly one of `customerId` and `customer`; every event `after` at most the `horizon`' }),
+    .meta({
+      description: 'Exactly one of `customerId` and `customer`; every event `after` at most the `horizon`',
+      oneOf: [{ required: ['customerId'] }, { required: ['customer'] }],
+    }),
 );
 
 const renderedSchema = z.record(z.string(), z.unknown()).meta({ description: "The template's fields as rendered for this customer: subject, html, text (email); body (SMS); title, body (push, web)..." });
