@@ -4,11 +4,11 @@
 // step, which pays everything but the journey's own work (a test server and worker ready, the
 // run started and ended, the answer assembled).
 //
-// Starts its own embedded store and seeds what the journey reads: five templates, a cap rule
-// (two emails a week) with one past send of the customer's, and the customer. The journey (the
-// one test/integration/journey-simulation.test.ts simulates) waits 6 h, waits up to 3 days for
-// an order the timeline delivers on day 1, then sends on email, SMS and the web inbox across
-// four weeks; quiet hours hold its first send. Each run measures, BENCH_SIMULATE_RUNS times
+// Starts its own embedded store and seeds what the journey reads: its five templates, a cap
+// rule (two emails a week) with one past send of the customer's, and the customer. The journey
+// (simulatedOnboarding in test/support/journeys.ts, the one the integration test simulates)
+// waits 6 h, waits up to 3 days for an order the timeline delivers on day 1, then sends on
+// email, SMS and the web inbox across four weeks; quiet hours hold its first send. Each run measures, BENCH_SIMULATE_RUNS times
 // (default 3), the journey and the baseline with a warm host (started ahead, as the API keeps
 // one); the first simulation of the bench also starts its host on demand (cold). Every
 // simulation's answer is checked (steps, outcomes): a wrong answer fails the bench.
@@ -23,6 +23,7 @@ import { BIN_DIR } from '../dev/servers';
 import { createChannelAdapters } from '../lib/delivery-channels';
 import { createJourneySimulator, type SimulationRequest, type SimulationResult } from '../lib/journey-simulation';
 import { createSimulationHosts } from '../lib/simulation-hosts';
+import { SIMULATED_ONBOARDING_TEMPLATES, simulatedOnboarding } from '../test/support/journeys';
 import { envInt, fmt, log, quietLogger, report, type Row, runBench, timed } from './support';
 
 const HOUR = 3_600_000;
@@ -30,27 +31,6 @@ const DAY = 24 * HOUR;
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const PUBLIC_URL = 'https://cairn.bench.example.test';
 const runs = envInt('BENCH_SIMULATE_RUNS', 3);
-
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-
-function onboarding(now: number): JourneyDefinition {
-  return {
-    name: 'Simulated onboarding',
-    settings: { quietHours: { start: hhmm(now - HOUR), end: hhmm(now + 2 * HOUR) }, timeZone: 'UTC' },
-    steps: [
-      { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', next: 'settle' },
-      { id: 'settle', type: 'wait', duration: '6h', next: 'wait-order' },
-      { id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '3d', onEvent: 'thanks', onTimeout: 'tip' },
-      { id: 'thanks', type: 'send', channel: 'email', template: 'thanks', next: 'two-days' },
-      { id: 'two-days', type: 'wait', duration: '2d', next: 'tip' },
-      { id: 'tip', type: 'send', channel: 'sms', template: 'tip', next: 'ten-days' },
-      { id: 'ten-days', type: 'wait', duration: '10d', next: 'inbox' },
-      { id: 'inbox', type: 'send', channel: 'web', template: 'inbox', next: 'two-weeks' },
-      { id: 'two-weeks', type: 'wait', duration: '14d', next: 'last' },
-      { id: 'last', type: 'send', channel: 'email', template: 'last' },
-    ],
-  };
-}
 
 const exitOnly: JourneyDefinition = { name: 'Baseline', steps: [{ id: 'done', type: 'exit' }] };
 
@@ -71,13 +51,7 @@ runBench('simulate', 600, async (bench) => {
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger })).code);
 
   const now = Date.now();
-  await db.models.templates.insertMany([
-    { _id: 'welcome', channel: 'email', content: { subject: 'Welcome, {{customer.firstName}}', html: '<p>Hi {{customer.firstName}}</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>' } },
-    { _id: 'thanks', channel: 'email', content: { subject: 'Thanks for order {{events.wait-order.properties.orderId}}', html: '<p>Thanks</p>' } },
-    { _id: 'tip', channel: 'sms', content: { body: 'Tip for {{customer.firstName}}' } },
-    { _id: 'inbox', channel: 'web', content: { title: 'Hello {{customer.firstName}}', body: 'Your plan: {{customer.plan}}' } },
-    { _id: 'last', channel: 'email', content: { subject: 'About order {{events.wait-order.properties.orderId}}', html: '<p>{{events.wait-order.properties.total}} EUR</p>' } },
-  ]);
+  await db.models.templates.insertMany(Object.entries(SIMULATED_ONBOARDING_TEMPLATES).map(([_id, template]) => ({ _id, ...template })));
   await saveSetting(db.models.settings, CAPS_SETTING, { rules: [{ id: 'email-weekly', channels: ['email'], limit: 2, window: '7d' }] });
   await db.models.customers.create({ _id: 'ada', email: 'ada@example.test', phone: '+447700900123', timeZone: 'UTC', consent: { sms: false }, attributes: { firstName: 'Ada', plan: 'pro' } });
   await db.models.frequency.create({ _id: 'ada', held: { 'email-weekly': [{ t: now - DAY, k: 'journey:earlier:ada:1:mail:1' }] } });
@@ -114,7 +88,7 @@ runBench('simulate', 600, async (bench) => {
   };
 
   log('first simulation, its host started on demand');
-  const cold = await measure(onboarding(Date.now()), 'onboarding', JOURNEY_PATH);
+  const cold = await measure(simulatedOnboarding(Date.now()), 'onboarding', JOURNEY_PATH);
   const journey: number[] = [];
   const baseline: number[] = [];
   for (let run = 1; run <= runs; run++) {
@@ -122,7 +96,7 @@ runBench('simulate', 600, async (bench) => {
     const order = run % 2 === 1 ? (['journey', 'baseline'] as const) : (['baseline', 'journey'] as const);
     for (const which of order) {
       await hosts.warm();
-      if (which === 'journey') journey.push(await measure(onboarding(Date.now()), 'onboarding', JOURNEY_PATH));
+      if (which === 'journey') journey.push(await measure(simulatedOnboarding(Date.now()), 'onboarding', JOURNEY_PATH));
       else baseline.push(await measure(exitOnly, 'baseline', ['done']));
     }
     log(`run ${run}: journey ${fmt.s(journey[journey.length - 1])}, baseline ${fmt.s(baseline[baseline.length - 1])}`);

@@ -1,6 +1,7 @@
 // Journey simulation through the real API and store: the journey's real workflow runs on a
 // time-skipping server with the real send decisions (quiet hours, caps, consent, rendering), the
 // timeline's events reach it as ingest would, and nothing is written or sent.
+import { SIMULATED_ONBOARDING_TEMPLATES, simulatedOnboarding } from '../support/journeys';
 import { Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -10,18 +11,9 @@ const DAY = 24 * HOUR;
 /** Simulated times drift from the computed ones by the real time the run's work takes. */
 const SLACK_MS = 120_000;
 
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-
 beforeAll(async () => {
   stack = await startStack('journey-simulation');
-  const templates: [string, object][] = [
-    ['sim-welcome', { channel: 'email', content: { subject: 'Welcome, {{customer.firstName}}', html: '<p>Hi {{customer.firstName}}</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>', text: 'Hi {{customer.firstName}}' } }],
-    ['sim-thanks', { channel: 'email', content: { subject: 'Thanks for order {{events.wait-order.properties.orderId}}', html: '<p>Thanks</p>' } }],
-    ['sim-tip', { channel: 'sms', content: { body: 'Tip for {{customer.firstName}}' } }],
-    ['sim-inbox', { channel: 'web', content: { title: 'Hello {{customer.firstName}}', body: 'Your plan: {{customer.plan}}' } }],
-    ['sim-last', { channel: 'email', content: { subject: 'About order {{events.wait-order.properties.orderId}}', html: '<p>{{events.wait-order.properties.total}} EUR</p>' } }],
-  ];
-  for (const [id, body] of templates) expect((await stack.api('PUT', `/v1/templates/${id}`, body)).status).toBe(201);
+  for (const [id, body] of Object.entries(SIMULATED_ONBOARDING_TEMPLATES)) expect((await stack.api('PUT', `/v1/templates/${id}`, body)).status).toBe(201);
   // Two emails a week: a past send (a place the customer holds in the store) and the welcome fill it.
   expect((await stack.api('PUT', '/v1/settings/frequency-caps', { rules: [{ id: 'email-weekly', channels: ['email'], limit: 2, window: '7d' }] })).status).toBe(200);
   expect(
@@ -51,23 +43,8 @@ const near = (actual: string | undefined, expected: number) => {
 test('when a 30-day journey with five sends is simulated for a stored customer, then each step has its simulated time, each message is rendered or explained, and nothing is written or sent', async () => {
   const now = Date.now();
   // Quiet hours from an hour ago to two hours ahead (UTC): the welcome is held until they end.
-  const quietEnd = hhmm(now + 2 * HOUR);
-  const journey = {
-    name: 'Simulated onboarding',
-    settings: { quietHours: { start: hhmm(now - HOUR), end: quietEnd }, timeZone: 'UTC' },
-    steps: [
-      { id: 'welcome', type: 'send', channel: 'email', template: 'sim-welcome', next: 'settle' },
-      { id: 'settle', type: 'wait', duration: '6h', next: 'wait-order' },
-      { id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '3d', onEvent: 'thanks', onTimeout: 'tip' },
-      { id: 'thanks', type: 'send', channel: 'email', template: 'sim-thanks', next: 'two-days' },
-      { id: 'two-days', type: 'wait', duration: '2d', next: 'tip' },
-      { id: 'tip', type: 'send', channel: 'sms', template: 'sim-tip', next: 'ten-days' },
-      { id: 'ten-days', type: 'wait', duration: '10d', next: 'inbox' },
-      { id: 'inbox', type: 'send', channel: 'web', template: 'sim-inbox', next: 'two-weeks' },
-      { id: 'two-weeks', type: 'wait', duration: '14d', next: 'last' },
-      { id: 'last', type: 'send', channel: 'email', template: 'sim-last' },
-    ],
-  };
+  const journey = simulatedOnboarding(now);
+  const quietEnd = journey.settings!.quietHours!.end;
   expect((await stack.api('PUT', '/v1/journeys/sim-onboarding', journey)).status).toBe(201);
   const before = await storeContents();
 

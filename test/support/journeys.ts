@@ -49,3 +49,40 @@ export const referenceJourney: JourneyDefinition = {
     { id: 'done', type: 'exit' },
   ],
 };
+
+const HOUR_MS = 3_600_000;
+const hhmmUtc = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/**
+ * The 30-day, five-send journey that journey simulations are tested and measured with
+ * (test/integration/journey-simulation.test.ts, bench/simulate.ts): quiet hours (UTC) from an
+ * hour before `now` to two hours after hold the welcome; a 6 h wait; up to 3 days for an order;
+ * then email, SMS and web-inbox sends across four weeks. Its templates are below.
+ */
+export function simulatedOnboarding(now: number): JourneyDefinition {
+  return {
+    name: 'Simulated onboarding',
+    settings: { quietHours: { start: hhmmUtc(now - HOUR_MS), end: hhmmUtc(now + 2 * HOUR_MS) }, timeZone: 'UTC' },
+    steps: [
+      { id: 'welcome', type: 'send', channel: 'email', template: 'sim-welcome', next: 'settle' },
+      { id: 'settle', type: 'wait', duration: '6h', next: 'wait-order' },
+      { id: 'wait-order', type: 'waitForEvent', event: 'order_completed', timeout: '3d', onEvent: 'thanks', onTimeout: 'tip' },
+      { id: 'thanks', type: 'send', channel: 'email', template: 'sim-thanks', next: 'two-days' },
+      { id: 'two-days', type: 'wait', duration: '2d', next: 'tip' },
+      { id: 'tip', type: 'send', channel: 'sms', template: 'sim-tip', next: 'ten-days' },
+      { id: 'ten-days', type: 'wait', duration: '10d', next: 'inbox' },
+      { id: 'inbox', type: 'send', channel: 'web', template: 'sim-inbox', next: 'two-weeks' },
+      { id: 'two-weeks', type: 'wait', duration: '14d', next: 'last' },
+      { id: 'last', type: 'send', channel: 'email', template: 'sim-last' },
+    ],
+  };
+}
+
+/** The templates of simulatedOnboarding, by ID: what PUT /v1/templates/{id} takes. */
+export const SIMULATED_ONBOARDING_TEMPLATES: Record<string, { channel: 'email' | 'sms' | 'web'; content: Record<string, string> }> = {
+  'sim-welcome': { channel: 'email', content: { subject: 'Welcome, {{customer.firstName}}', html: '<p>Hi {{customer.firstName}}</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>', text: 'Hi {{customer.firstName}}' } },
+  'sim-thanks': { channel: 'email', content: { subject: 'Thanks for order {{events.wait-order.properties.orderId}}', html: '<p>Thanks</p>' } },
+  'sim-tip': { channel: 'sms', content: { body: 'Tip for {{customer.firstName}}' } },
+  'sim-inbox': { channel: 'web', content: { title: 'Hello {{customer.firstName}}', body: 'Your plan: {{customer.plan}}' } },
+  'sim-last': { channel: 'email', content: { subject: 'About order {{events.wait-order.properties.orderId}}', html: '<p>{{events.wait-order.properties.total}} EUR</p>' } },
+};
