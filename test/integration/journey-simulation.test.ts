@@ -190,3 +190,13 @@ test('when a simulation request is wrong, then the answer names what is wrong', 
   expect((await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'sim-ada', definition: 'draft' })).status).toBe(409);
   expect((await stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'sim-ada', entryEvent: {} })).status).toBe(409);
 });
+
+test('when more simulations are asked for than the API runs at once, then the extra one is refused with 503 and Retry-After', async () => {
+  // The stack runs two at once; the third arrives while they run (each takes far longer than reaching the limit).
+  const ask = () => stack.api('POST', '/v1/journeys/sim-onboarding/simulate', { customerId: 'sim-ada', events: [{ name: 'order_completed', after: '1d' }] });
+  const answers = await Promise.all([ask(), ask(), ask()]);
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 503]);
+  const busy = answers.find((a) => a.status === 503)!;
+  expect(busy.headers.get('retry-after')).toBe('5');
+  expect(busy.body.error.message).toContain('CAIRN_SIMULATIONS');
+});
