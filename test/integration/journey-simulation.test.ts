@@ -159,6 +159,33 @@ test("when a draft is simulated for an inline profile, then segment conditions s
   expect(await storeContents()).toBe(before);
 });
 
+test('when a journey entered by an event is simulated, then its templates read the entry event, and reaching the goal ends the run', async () => {
+  const journey = {
+    name: 'Upgrade nudges',
+    entry: { type: 'event', event: 'trial_started' },
+    settings: { goal: { event: 'upgraded', within: '7d', exitOnConversion: true } },
+    steps: [
+      { id: 'hello', type: 'send', channel: 'web', template: 'sim-trial', next: 'three-days' },
+      { id: 'three-days', type: 'wait', duration: '3d', next: 'nudge' },
+      { id: 'nudge', type: 'send', channel: 'web', template: 'sim-trial' },
+    ],
+  };
+  expect((await stack.api('PUT', '/v1/templates/sim-trial', { channel: 'web', content: { title: 'Your {{event.properties.plan}} trial', body: 'Hi {{customer.firstName}}' } })).status).toBe(201);
+  expect((await stack.api('PUT', '/v1/journeys/sim-trial', journey)).status).toBe(201);
+  const res = await stack.api('POST', '/v1/journeys/sim-trial/simulate', {
+    customerId: 'sim-ada',
+    entryEvent: { properties: { plan: 'team' } },
+    events: [{ name: 'upgraded', after: '2d' }],
+  });
+  expect(res.status).toBe(200);
+  const t0 = Date.parse(res.body.startedAt);
+  expect(res.body.steps.map((s: { stepId: string }) => s.stepId)).toEqual(['hello', 'three-days']);
+  expect(res.body.steps[0].message.content).toEqual({ title: 'Your team trial', body: 'Hi Ada' });
+  expect(res.body.end).toMatchObject({ status: 'exited', reason: 'converted' });
+  near(res.body.converted.at, t0 + 2 * DAY);
+  near(res.body.end.at, t0 + 2 * DAY);
+});
+
 test('when the horizon comes before the run ends, then the answer says where it waits', async () => {
   const journey = { name: 'Slow', steps: [{ id: 'month', type: 'wait', duration: '40d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'sim-inbox' }] };
   expect((await stack.api('PUT', '/v1/journeys/sim-slow', journey)).status).toBe(201);
