@@ -195,9 +195,15 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
           }
         },
         async evaluateBranch(input) {
-          const index = await segments.evaluateBranch(input);
-          branches.push(index);
-          return index;
+          try {
+            const index = await segments.evaluateBranch(input);
+            branches.push(index);
+            return index;
+          } catch (err) {
+            // A rule that cannot be evaluated sends the run down the default path (workflows/steps/branch.ts).
+            if (err instanceof ApplicationFailure && err.nonRetryable) branches.push(-1);
+            throw err;
+          }
         },
         async resolveWait(input) {
           const until = await schedule.resolveWait(input);
