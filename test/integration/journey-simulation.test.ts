@@ -186,6 +186,26 @@ test('when a journey entered by an event is simulated, then its templates read t
   near(res.body.end.at, t0 + 2 * DAY);
 });
 
+test('when an event takes the customer out of the entry segment, then a journey that exits on leaving it ends there', async () => {
+  expect((await stack.api('PUT', '/v1/segments/sim-not-churned', { name: 'Not churned', rule: { event: 'churned', op: 'didNot' } })).status).toBe(201);
+  const journey = {
+    name: 'Retention',
+    entry: { type: 'segment', segmentId: 'sim-not-churned' },
+    settings: { exitOnLeavingSegment: true },
+    steps: [
+      { id: 'week', type: 'wait', duration: '7d', next: 'hello' },
+      { id: 'hello', type: 'send', channel: 'web', template: 'sim-inbox' },
+    ],
+  };
+  expect((await stack.api('PUT', '/v1/journeys/sim-retention', journey)).status).toBe(201);
+  const res = await stack.api('POST', '/v1/journeys/sim-retention/simulate', { customer: { id: 'cy', attributes: { firstName: 'Cy' } }, events: [{ name: 'churned', after: '2d' }] });
+  expect(res.status).toBe(200);
+  expect(res.body.notes).toEqual([]);
+  expect(res.body.steps.map((s: { stepId: string }) => s.stepId)).toEqual(['week']);
+  expect(res.body.end).toMatchObject({ status: 'exited', reason: 'left-segment' });
+  near(res.body.end.at, Date.parse(res.body.startedAt) + 2 * DAY);
+});
+
 test('when the horizon comes before the run ends, then the answer says where it waits', async () => {
   const journey = { name: 'Slow', steps: [{ id: 'month', type: 'wait', duration: '40d', next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'sim-inbox' }] };
   expect((await stack.api('PUT', '/v1/journeys/sim-slow', journey)).status).toBe(201);
