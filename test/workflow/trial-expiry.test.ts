@@ -7,7 +7,7 @@ import { createScheduleActivities } from '../../activities/schedule';
 import { trialExpiry } from '../../core/code-journey-types/trial-expiry';
 import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
-import type { CustomerDoc, Models } from '../../db/models';
+import type { CustomerDoc } from '../../db/models';
 import { trialExpiryWorkflow } from '../../workflows/code-first/trial-expiry';
 import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
 
@@ -31,8 +31,7 @@ function fakes(customer: Customer) {
   const sends: SendInput[] = [];
   const waits: (string | null)[] = [];
   const doc = { _id: 'c', attributes: { trialEndsAt: customer.trialEndsAt } } as unknown as CustomerDoc;
-  const customers = { findById: () => ({ lean: async () => doc }) } as unknown as Models['customers'];
-  const { resolveWait } = createScheduleActivities({ models: { customers } });
+  const { resolveWait } = createScheduleActivities({ customer: async () => doc });
   const activities: Partial<Activities> = {
     async send(input) {
       if (customer.unreachableBySms && input.via === 'sms') return { status: 'rerouted', channel: input.fallback!.channel };
