@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Channel } from '../core/channels';
-import { JOURNEY_STOPPED, type TemplateEvents } from '../core/journey-contract';
+import { CUSTOMER_ERASED, JOURNEY_STOPPED, type TemplateEvents } from '../core/journey-contract';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
 import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
@@ -70,6 +70,13 @@ export interface SendDeps {
   journeyState: (journeyId: string) => Promise<JourneyState>;
   /** The clock quiet hours, caps and pauses are judged by; a simulation's runs on simulated time. */
   now?: () => Date;
+  /** Erased customers (db/suppressions.ts): a send to one hands nothing over and keeps nothing of them. */
+  erasures: {
+    /** Whether the customer was erased: read from the store, never a cache. */
+    erased(customerId: string): Promise<boolean>;
+    /** Takes the customer out of this send's ledger row and of the caps (an erasure ran beside this attempt). */
+    forget(key: string, customerId: string): Promise<void>;
+  };
 }
 
 const nowOf = (deps: SendDeps): Date => deps.now?.() ?? new Date();
@@ -151,6 +158,8 @@ const identityOf = (input: SendInput): SendIdentity => ({
 
 async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
   const [customer, journey] = await Promise.all([deps.customer(input.customerId), deps.journeyState(input.journeyId)]);
+  // A customer erased already: nothing is written, so the ledger does not name them again.
+  if (!customer && (await deps.erasures.erased(input.customerId))) return ERASED;
   const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
   const prepared = !customer
     ? ({ status: 'skipped', reason: 'customer-not-found' } as const)
@@ -162,18 +171,31 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
     // Nothing to hand over now; an earlier attempt may have finished or handed over, though.
     const claim = await deps.ledger.claim(identityOf(input));
     if (claim.outcome) return claim.outcome;
-    if (claim.handOff && customer) return settleEarlier(deps, input, customer, await takeOver(deps, input, lease), lease);
+    if (claim.handOff && customer) {
+      const taken = await takeOver(deps, input, lease);
+      if (!taken.outcome && (await deps.erasures.erased(input.customerId))) return forgetErased(deps, input, lease);
+      return settleEarlier(deps, input, customer, taken, lease);
+    }
+    // The claim may have come after an erasure that began once the customer was read.
+    if (customer && (await deps.erasures.erased(input.customerId))) return forgetErased(deps, input, lease);
     return record(deps, input, prepared);
   }
   // A pause or quiet hours hold a message before it is first handed over.
   const held = await heldBack(deps, input, prepared.customer, journey);
   if (held) return held;
 
+  // The erasure check follows the claim: an erasure either sees this claim's lease and waits
+  // for it, or wrote its suppression before the check reads it (see ARCHITECTURE.md).
   const [claim, reservation] = await Promise.all([
-    deps.ledger.claimForHandOff(identityOf(input), handOffOf(prepared), lease.owner),
+    deps.ledger
+      .claimForHandOff(identityOf(input), handOffOf(prepared), lease.owner)
+      .then(async (c) => ({ ...c, erased: await deps.erasures.erased(input.customerId) })),
     reserve(deps, input, prepared.route.channel),
   ]);
   if (claim.outcome) return claim.outcome;
+  // Only an attempt that owns the row forgets it; one whose row another attempt still holds
+  // waits for it (owned throws), and the erasure waits for that one too.
+  if (claim.erased && (claim.handedOff || (claim.handOff && !claim.inFlightUntil))) return forgetErased(deps, input, lease);
   if (!claim.handedOff) return settleEarlier(deps, input, prepared.customer, owned(input, lease, claim), lease);
   lease.held = true;
   if (!reservation.admitted) {
@@ -183,6 +205,20 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
     return capped(deps, input, prepared.route.channel, reservation);
   }
   return record(deps, input, await deliver(deps, input, prepared, claim));
+}
+
+/** What a send to an erased customer answers: skipped, recorded nowhere. */
+const ERASED = { status: 'skipped', reason: CUSTOMER_ERASED } as const;
+
+/**
+ * The customer was erased while this attempt prepared the message: it hands nothing over and
+ * takes what it wrote (its claim, its cap place) out of the store, as the erasure may be done.
+ */
+async function forgetErased(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
+  lease.held = false;
+  await deps.ledger.record(input.key, ERASED);
+  await deps.erasures.forget(input.key, input.customerId);
+  return ERASED;
 }
 
 /** Takes over an earlier attempt's hand-off whose lease ran out (see owned). */

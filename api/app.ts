@@ -15,6 +15,8 @@ import type { JourneyRuns } from '../lib/journey-runs';
 import type { Launches } from '../lib/launches';
 import type { ChannelAdapters } from '../lib/delivery-channels';
 import type { JourneySimulator } from '../lib/journey-simulation';
+import type { CustomerErasure } from '../lib/customer-erasure';
+import type { CustomerRuns } from '../lib/customer-runs';
 import { gaugeRunningLaunches } from '../lib/metrics';
 import { openApiDocument } from './openapi';
 import { codeJourneysRouter } from './routes/code-journeys';
@@ -30,6 +32,7 @@ import { journeySimulationsRouter } from './routes/journey-simulations';
 import { launchRoutes } from './routes/launches';
 import { segmentsRouter } from './routes/segments';
 import { settingsRouter } from './routes/settings';
+import { suppressionsRouter } from './routes/suppressions';
 import { templatesRouter } from './routes/templates';
 import { templateTriesRouter } from './routes/template-tries';
 
@@ -41,6 +44,10 @@ export interface AppDeps {
   entry: JourneyEntry;
   events: EventIngest;
   stats: JourneyStatsReader;
+  /** Erases a customer (DELETE /v1/customers/{id}). */
+  erasure: CustomerErasure;
+  /** A customer's journey runs in Temporal (their export, their erasure). */
+  customerRuns: Pick<CustomerRuns, 'list'>;
   /** Each answers true when its server is reachable; /readyz asks them all. */
   readiness: Record<string, () => Promise<boolean>>;
   /** Signs and checks unsubscribe links and customers' inbox tokens. */
@@ -103,7 +110,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(express.json({ limit: '1mb' }));
-  v1.use('/customers', customersRouter(deps.models, deps.entry), customerInboxTokenRouter({ models: deps.models, secret: deps.signingSecret }));
+  v1.use('/customers', customersRouter(deps.models, deps.entry, deps), customerInboxTokenRouter({ models: deps.models, secret: deps.signingSecret }));
   v1.use('/events', eventsRouter(deps.events));
   v1.use(
     '/templates',
@@ -115,6 +122,7 @@ export function createApp(deps: AppDeps): CairnApp {
   v1.use('/journeys', journeysRouter({ ...deps, channels: deps.channels ?? CHANNELS }), launching.router, journeySimulationsRouter(deps));
   v1.use('/code-journeys', codeJourneysRouter({ ...deps, launch: launching.launch }));
   v1.use('/settings', settingsRouter(deps.models));
+  v1.use('/suppressions', suppressionsRouter(deps.models));
   // Sends explained: a customer's messages and a journey's deliveries, both from the ledger.
   v1.use(deliveriesRouter(deps.models));
   app.use('/v1', v1);

@@ -17,6 +17,7 @@ import { journeySimulationOperations } from './routes/journey-simulations';
 import { launchOperations } from './routes/launches';
 import { segmentOperations } from './routes/segments';
 import { settingsOperations } from './routes/settings';
+import { suppressionOperations } from './routes/suppressions';
 import { templateOperations } from './routes/templates';
 import { templateTryOperations } from './routes/template-tries';
 import { twilioWebhookOperations } from './routes/twilio-webhooks';
@@ -57,6 +58,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   'Sends explained': deliveryOperations,
   'Code-first journeys': codeJourneyOperations,
   Settings: settingsOperations,
+  Suppressions: suppressionOperations,
   Inbox: inboxOperations,
   Unsubscribe: unsubscribeOperations,
   'Twilio webhooks': twilioWebhookOperations,

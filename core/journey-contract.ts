@@ -61,6 +61,12 @@ export type RunStatus = 'running' | 'waiting' | 'completed' | 'exited' | 'stoppe
  */
 export const JOURNEY_STOPPED = 'journey-stopped';
 
+/**
+ * The reason a send to an erased customer is skipped (DELETE /v1/customers/{id}); the run that
+ * hears it (the erasure's stop had not reached it yet) ends as stopped.
+ */
+export const CUSTOMER_ERASED = 'customer-erased';
+
 /** Why a run ended before its last step. */
 export type ExitReason = 'exit-event' | 'left-segment' | 'converted' | 'exit-step' | 'holdout' | 'stopped';
 

@@ -3,7 +3,7 @@
 // activity records (activities/send.ts) live here and nowhere else.
 import type { Channel } from './channels';
 import { FailureType } from './failures';
-import { JOURNEY_STOPPED } from './journey-contract';
+import { CUSTOMER_ERASED, JOURNEY_STOPPED } from './journey-contract';
 
 /** `pending`: claimed, no outcome recorded yet (deferrals are not recorded, see explainSend). */
 export const SEND_OUTCOMES = ['sent', 'skipped', 'failed', 'pending'] as const;
@@ -39,6 +39,7 @@ const SKIPS: Record<string, string> = {
   unreachable: 'the customer has no address on the channel (no email, phone or push token), nor on the fallback if any',
   'customer-not-found': 'the customer was deleted before the message went out',
   [JOURNEY_STOPPED]: 'the journey was stopped or archived before the message went out',
+  [CUSTOMER_ERASED]: 'the customer was erased (DELETE /v1/customers/{id}) before the message went out',
 };
 
 function explainSkip(reason: string | undefined, capWindow: string | undefined): string {

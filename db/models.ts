@@ -4,6 +4,8 @@ import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
 import type { TemplateContent } from '../core/template-content';
 import { createSegmentModel } from './segment-model';
+import { createSuppressionModel } from './suppressions';
+import { createErasedRunsModel } from './erased-runs';
 
 export interface PushToken {
   token: string;
@@ -373,7 +375,9 @@ export function createModels(conn: Connection) {
     'settings',
   );
   const segments = createSegmentModel(conn);
-  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, eventBatches, segments, frequency, settings };
+  const suppressions = createSuppressionModel(conn);
+  const erasedRuns = createErasedRunsModel(conn);
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, eventBatches, segments, frequency, settings, suppressions, erasedRuns };
 }
 
 export type Models = ReturnType<typeof createModels>;

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventDoc, Models } from '../db/models';
 import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
 import { SETTINGS_CACHE_MS } from '../db/settings';
+import { suppressedAmong } from '../db/suppressions';
 import { foldBatch, markerOf } from './event-rollups';
 import { logger } from './logger';
 import { eventsIngested } from './metrics';
@@ -28,6 +29,10 @@ export interface IncomingEvent {
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** Events of erased customers (db/suppressions.ts): not stored. */
+  suppressed: number;
+  /** Their IDs. */
+  suppressedEvents: string[];
 }
 
 export interface StoredEvent {
@@ -57,7 +62,7 @@ const SWEEP_PAGE = 5_000;
 export const SWEEP_SETTING = 'event-sweep';
 
 
-export type IngestModels = Pick<Models, 'events' | 'customers' | 'eventBatches' | 'settings'>;
+export type IngestModels = Pick<Models, 'events' | 'customers' | 'eventBatches' | 'settings' | 'suppressions'>;
 
 export type EventIngest = ReturnType<typeof createEventIngest>;
 
@@ -86,17 +91,31 @@ export function createEventIngest(
       receivedAt,
       batch,
     }));
-    const duplicates = await insertNew(models.events, docs);
-    const fresh = docs.filter((d) => !duplicates.has(d._id));
+    // The suppression read beside the insert costs no time; an erased customer's events are
+    // taken out again at once (finishBatch checks again after folding, for an erasure under way).
+    const [duplicates, suppressed] = await Promise.all([insertNew(models.events, docs), suppressedAmong(models.suppressions, docs.map((d) => d.customerId))]);
+    const refused = docs.filter((d) => suppressed.has(d.customerId));
+    const fresh = docs.filter((d) => !duplicates.has(d._id) && !suppressed.has(d.customerId));
+    if (refused.length > 0) await models.events.deleteMany({ _id: { $in: refused.filter((d) => !duplicates.has(d._id)).map((d) => d._id) } });
     eventsIngested.inc({ outcome: 'accepted' }, fresh.length);
-    eventsIngested.inc({ outcome: 'duplicate' }, duplicates.size);
+    eventsIngested.inc({ outcome: 'duplicate' }, docs.filter((d) => duplicates.has(d._id) && !suppressed.has(d.customerId)).length);
+    eventsIngested.inc({ outcome: 'suppressed' }, refused.length);
+    let late = new Set<string>();
     if (fresh.length > 0) {
-      await finishBatch(models, dispatch, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, []).catch((err) => {
+      late = await finishBatch(models, dispatch, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, [], suppressed).catch((err) => {
         if (!(err instanceof DispatchError)) throw err;
         onDispatchError(err.cause);
+        return err.late;
       });
     }
-    return { accepted: fresh.length, duplicates: duplicates.size };
+    const stored = fresh.filter((d) => !late.has(d.customerId));
+    const dropped = [...refused, ...fresh.filter((d) => late.has(d.customerId))];
+    return {
+      accepted: stored.length,
+      duplicates: docs.length - stored.length - dropped.length,
+      suppressed: dropped.length,
+      suppressedEvents: dropped.map((d) => d._id),
+    };
   }
 
   /**
@@ -137,33 +156,56 @@ export function createEventIngest(
   return { ingest, finishEvents };
 }
 
-class DispatchError extends Error {}
+class DispatchError extends Error {
+  constructor(
+    readonly late: Set<string>,
+    options: ErrorOptions,
+  ) {
+    super('dispatch failed', options);
+  }
+}
 
 /**
  * Folds the events of customers not yet folded for the batch, then dispatches those that need
  * it together with `pending` (events folded earlier that had something to dispatch), and
- * records the batch as dispatched. False when there was nothing to dispatch.
+ * records the batch as dispatched.
+ *
+ * Erased customers' events are neither folded nor dispatched: those suppressed before (`known`,
+ * else read here) are dropped first; the customers are read again after the fold, as an
+ * erasure may have begun meanwhile and deleted the customer before this fold created it again,
+ * and those suppressed by then lose the document and their events (the erasure deletes them
+ * too, whichever comes last). Returns those found by the second read.
  */
 async function finishBatch(
   models: IngestModels,
   dispatch: EventDispatch,
   batch: { id: string; receivedAt: Date; sweptThrough: Date },
-  toFold: StoredEvent[],
-  pending: StoredEvent[],
-): Promise<boolean> {
+  toFoldAll: StoredEvent[],
+  pendingAll: StoredEvent[],
+  known?: Set<string>,
+): Promise<Set<string>> {
+  const customers = [...new Set([...toFoldAll, ...pendingAll].map((e) => e.customerId))];
+  const before = known ?? (await suppressedAmong(models.suppressions, customers));
+  if (!known && before.size > 0) await models.events.deleteMany({ customerId: { $in: [...before] } });
+  const toFold = toFoldAll.filter((e) => !before.has(e.customerId));
   const planned = await dispatch.plan(toFold);
   await foldBatch(models.customers, batch, toFold, planned);
-  const dispatching = [...pending, ...toFold.filter((e) => planned.has(e.customerId))];
-  if (dispatching.length === 0) return false;
+  const late = await suppressedAmong(models.suppressions, customers.filter((c) => !before.has(c)));
+  if (late.size > 0) {
+    await Promise.all([models.customers.deleteMany({ _id: { $in: [...late] } }), models.events.deleteMany({ customerId: { $in: [...late] } })]);
+  }
+  const admitted = (e: StoredEvent) => !before.has(e.customerId) && !late.has(e.customerId);
+  const dispatching = [...pendingAll.filter(admitted), ...toFold.filter((e) => admitted(e) && planned.has(e.customerId))];
+  if (dispatching.length === 0) return late;
   try {
     await dispatch.dispatch(dispatching);
   } catch (err) {
-    throw new DispatchError('dispatch failed', { cause: err });
+    throw new DispatchError(late, { cause: err });
   }
   await models.eventBatches.create({ _id: batch.id, dispatchedAt: new Date() }).catch((err) => {
     if (!isDuplicateKey(err)) throw err;
   });
-  return true;
+  return late;
 }
 
 /** Finishes the open batches of one page of the sweep; returns how many needed it. */

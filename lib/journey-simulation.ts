@@ -171,6 +171,8 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
       quietHoursEnd,
       // Simulated as running: a pause or stop of the journey now says nothing of its runs later.
       journeyState: async () => ({ paused: false, stopped: false }),
+      // The simulated customer lives in memory for this request: no erasure can reach it.
+      erasures: { erased: async () => false, forget: async () => {} },
       now: simulatedNow,
     });
     const segments = createSegmentActivities({ customer, segments: models.segments, now: simulatedNow, warn: (message) => void notes.push(message) });

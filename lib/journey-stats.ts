@@ -3,7 +3,8 @@
 // begins to wait and when it ends, not on every step. Steps a run passes between two waits
 // (sends, branches, splits) are counted once it next waits or ends, and until then the run
 // shows the step where it last waited. What was sent comes from the delivery ledger, per send.
-// Visibility lags the runs by up to a second or so on a real cluster.
+// Visibility lags the runs by up to a second or so on a real cluster. Runs of erased customers,
+// deleted from Temporal, are counted from what erasure kept of them (db/erased-runs.ts).
 import type { Client } from '@temporalio/client';
 import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
 import type { CodeJourneyType } from '../core/code-journey-type';
@@ -12,6 +13,7 @@ import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
+import { readErasedRuns } from '../db/erased-runs';
 
 export interface StepStats {
   /** Customers who reached the step (those on their way through it once they next wait or end). */
@@ -74,21 +76,23 @@ export function codeJourneySteps(type: Pick<CodeJourneyType, 'steps' | 'splits'>
   });
 }
 
-export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries' | 'deliveryReports'>) {
+export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns'>) {
   return async function journeyStats(journeyId: string, shape: StatsShape): Promise<JourneyStats> {
     // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
     const base = `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
     const count = async (filter?: string) => (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
     const status = (value: string) => count(`${SA_STATUS.name} = "${value}"`);
 
+    const erased = await readErasedRuns(models.erasedRuns, journeyId);
+    const ended = async (value: string) => (await status(value)) + (erased.status[value] ?? 0);
     const [entered, running, waiting, completed, exited, stopped, converted, deliveries, provider] = await Promise.all([
-      count(),
+      count().then((n) => n + erased.entered),
       status('running'),
       status('waiting'),
-      status('completed'),
-      status('exited'),
-      status('stopped'),
-      count(`${SA_CONVERTED.name} = true`),
+      ended('completed'),
+      ended('exited'),
+      ended('stopped'),
+      count(`${SA_CONVERTED.name} = true`).then((n) => n + erased.converted),
       deliveryCounts(models, journeyId),
       providerStatusCounts(models.deliveryReports, journeyId),
     ]);
@@ -101,7 +105,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
           count(`${SA_STEP.name} = "${step.id}" AND ExecutionStatus = "Running"`),
         ]);
         steps[step.id] = {
-          entered: stepEntered,
+          entered: stepEntered + (erased.visited[step.id] ?? 0),
           now,
           ...deliveries[step.id],
           ...(provider[step.id] ? { provider: provider[step.id] } : {}),
@@ -109,7 +113,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
         if (step.splitPaths) {
           const paths = step.splitPaths;
           const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));
-          splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i]]));
+          splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i] + (erased.splits[`${step.id}:${path}`] ?? 0)]));
         }
       }),
     );

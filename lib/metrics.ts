@@ -21,7 +21,7 @@ export const httpRequestDuration = new Histogram({
 
 export const eventsIngested = new Counter({
   name: 'cairn_events_ingested_total',
-  help: 'Events received by the API: outcome "accepted" (stored) or "duplicate" (an event ID already stored)',
+  help: 'Events received by the API: outcome "accepted" (stored), "duplicate" (an event ID already stored) or "suppressed" (an erased customer\'s: dropped)',
   labelNames: ['outcome'] as const,
 });
 
@@ -48,6 +48,11 @@ export const sends = new Counter({
   name: 'cairn_sends_total',
   help: 'Send outcomes recorded in the delivery ledger, by channel (the one used), outcome (sent, skipped, failed) and reason (a short code; empty when sent)',
   labelNames: ['channel', 'outcome', 'reason'] as const,
+});
+
+export const customersErased = new Counter({
+  name: 'cairn_customers_erased_total',
+  help: 'Customer erasures completed (DELETE /v1/customers/{id}), a repeated one included',
 });
 
 export const sendDeferrals = new Counter({

@@ -11,6 +11,8 @@ import type { Database } from '../db/connect';
 import { storeCustomerReader } from '../db/customer-reader';
 import { cachedJourneyState } from '../db/journey-state';
 import { cachedTemplates } from '../db/template-cache';
+import { eraseSends } from '../db/erased-sends';
+import { readSuppression } from '../db/suppressions';
 import { createChannelAdapters, type DeliveryConfig } from '../lib/delivery-channels';
 import { createEventIngest } from '../lib/event-ingest';
 import { createJourneyEntry } from '../lib/journey-entry';
@@ -28,6 +30,12 @@ export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubs
     // The pause and stop signals are the fast path; this catches runs they missed, without a
     // database read on every send.
     journeyState: cachedJourneyState(db.models),
+    erasures: {
+      erased: async (customerId) => (await readSuppression(db.models.suppressions, customerId)) !== null,
+      async forget(key, customerId) {
+        await Promise.all([eraseSends(db.models, { _id: key }), db.models.frequency.deleteOne({ _id: customerId })]);
+      },
+    },
   };
 }
 

@@ -13,6 +13,11 @@ import type { JourneyEntry } from '../../lib/journey-entry';
 import { customerBatchSchema, customerBodySchema, customerUpdate } from '../customer-input';
 import { inboxMessageSchema, inboxMessageView } from '../inbox-schemas';
 import { idParam, json, named, type Operation } from '../openapi-spec';
+import { readSuppression, suppressedAmong } from '../../db/suppressions';
+import { suppressedCustomer } from '../suppressed';
+import { customerExportSchema, writeCustomerExport } from '../customer-export';
+import type { CustomerErasure } from '../../lib/customer-erasure';
+import type { CustomerRuns } from '../../lib/customer-runs';
 
 const customerViewSchema = named(
   'Customer',
@@ -38,7 +43,30 @@ const customerListQuerySchema = pageQuerySchema.extend({
 });
 const customerPageSchema = named('CustomerPage', pageSchema(customerViewSchema));
 
-const batchAnswerSchema = z.object({ created: z.number().int(), updated: z.number().int() });
+const batchAnswerSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  suppressed: z.array(z.string()).meta({ description: 'Erased, suppressed customers of the batch: not written (see DELETE /v1/customers/{id})' }),
+});
+const erasureSchema = named(
+  'CustomerErasure',
+  z.object({
+    customerId: z.string(),
+    customerHash: z.string().meta({ description: 'The hash the suppression keeps instead of the ID (SHA-256)' }),
+    suppressedAt: z.date().meta({ description: 'Since when ingest refuses the customer (the first erasure)' }),
+    erased: z
+      .object({
+        profile: z.boolean().meta({ description: 'A profile (with consent and event roll-ups) was deleted' }),
+        events: z.number().int(),
+        inboxMessages: z.number().int(),
+        sends: z.number().int().meta({ description: 'Ledger rows, with their provider reports, kept as numbers only' }),
+        journeyRuns: z.number().int().meta({ description: 'Runs deleted from Temporal, histories included' }),
+        runsStopped: z.number().int().meta({ description: 'Of those, runs still running, stopped first' }),
+      })
+      .meta({ description: 'What this request removed: a repeated erasure finds nothing left' }),
+  }),
+);
+
 const customerInboxSchema = z.object({ messages: z.array(inboxMessageSchema.extend({ journeyId: z.string() })) });
 
 export function customerView(doc: CustomerDoc): z.infer<typeof customerViewSchema> {
@@ -64,27 +92,40 @@ export function customerView(doc: CustomerDoc): z.infer<typeof customerViewSchem
  */
 const ONE_CUSTOMER = /^\/(?!batch\/?$)(?<id>[^/]+)\/?$/i;
 
-export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'customersChanged'>): Router {
+export function customersRouter(
+  models: Models,
+  entry: Pick<JourneyEntry, 'customersChanged'>,
+  privacy: { erasure: CustomerErasure; customerRuns: Pick<CustomerRuns, 'list'> },
+): Router {
   const router = Router();
 
   /** Up to 1,000 customers in one request: all are validated before any is written. */
   router.post('/batch', async (req, res) => {
-    const { customers } = parse(customerBatchSchema, requestBody(req));
-    const result = await models.customers.bulkWrite(
-      customers.map(({ id, ...fields }) => ({
-        updateOne: { filter: { _id: id }, update: { ...customerUpdate(fields), $setOnInsert: { createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
-      })),
-      { ordered: false, timestamps: false },
-    );
-    await entry.customersChanged(customers.map((c) => c.id));
-    res.json({ created: result.upsertedCount, updated: result.matchedCount } satisfies z.infer<typeof batchAnswerSchema>);
+    const { customers: all } = parse(customerBatchSchema, requestBody(req));
+    const before = await suppressedAmong(models.suppressions, all.map((c) => c.id));
+    const customers = all.filter((c) => !before.has(c.id));
+    const result =
+      customers.length === 0
+        ? { upsertedCount: 0, matchedCount: 0 }
+        : await models.customers.bulkWrite(
+            customers.map(({ id, ...fields }) => ({
+              updateOne: { filter: { _id: id }, update: { ...customerUpdate(fields), $setOnInsert: { createdAt: new Date() }, $currentDate: { updatedAt: true } }, upsert: true },
+            })),
+            { ordered: false, timestamps: false },
+          );
+    // An erasure begun meanwhile may have deleted a customer before this write created it again.
+    const late = await dropErasedMeanwhile(models, customers.map((c) => c.id));
+    await entry.customersChanged(customers.map((c) => c.id).filter((id) => !late.has(id)));
+    res.json({ created: result.upsertedCount, updated: result.matchedCount, suppressed: [...before, ...late] } satisfies z.infer<typeof batchAnswerSchema>);
   });
 
   /** Identify: creates the customer or merges the given fields into it (`{}`: none). */
   router.put(ONE_CUSTOMER, async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const body = parse(customerBodySchema, requestBody(req));
+    if (await readSuppression(models.suppressions, id)) throw suppressedCustomer(id, 'they cannot be created again');
     const { doc, created } = await upsertById(models.customers, id, customerUpdate(body));
+    if ((await dropErasedMeanwhile(models, [id])).size > 0) throw suppressedCustomer(id, 'they cannot be created again');
     // A failure here fails the request: the client's retry rewrites the same fields and tries again.
     await entry.customersChanged([doc]);
     res.status(created ? 201 : 200).json(customerView(doc));
@@ -110,6 +151,23 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
     res.json(customerView(doc));
   });
 
+  /**
+   * Erasure: answers once it is done (runs stopped and deleted, sends settled, data gone), so
+   * nothing is sent and nothing of the customer is left after the answer. No 404: a customer
+   * without a profile may still have events, sends or runs, and asking again is harmless.
+   */
+  router.delete(ONE_CUSTOMER, async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    const report = await privacy.erasure(id);
+    res.json({ customerId: id, ...report } satisfies z.infer<typeof erasureSchema>);
+  });
+
+  /** Everything held about the customer, as one JSON download (GDPR access). */
+  router.get('/:id/export', async (req, res) => {
+    const id = pathId(req.params.id, 'id');
+    await writeCustomerExport({ models, runs: privacy.customerRuns, customerView }, id, res);
+  });
+
   /** The customer's web inbox, newest first. */
   router.get('/:id/inbox', async (req, res) => {
     const id = pathId(req.params.id, 'id');
@@ -122,6 +180,13 @@ export function customersRouter(models: Models, entry: Pick<JourneyEntry, 'custo
   });
 
   return router;
+}
+
+/** Deletes the customers among `ids` suppressed by now (an erasure under way); returns them. */
+async function dropErasedMeanwhile(models: Pick<Models, 'customers' | 'suppressions'>, ids: string[]): Promise<Set<string>> {
+  const late = await suppressedAmong(models.suppressions, ids);
+  if (late.size > 0) await models.customers.deleteMany({ _id: { $in: [...late] } });
+  return late;
 }
 
 /** The batch route's path is no customer ID (see ONE_CUSTOMER). */
@@ -145,7 +210,7 @@ export const customerOperations: Operation[] = [
     method: 'post',
     path: '/v1/customers/batch',
     summary: 'Create or update up to 1,000 customers; all are validated before any is written',
-    description: 'Each customer ID at most once in a batch (else 400).',
+    description: 'Each customer ID at most once in a batch (else 400). Erased, suppressed customers are not written: the answer lists them (`suppressed`).',
     auth: 'apiKey',
     body: named('CustomerBatchInput', customerBatchSchema),
     ok: { 200: json('Written', batchAnswerSchema) },
@@ -158,7 +223,10 @@ export const customerOperations: Operation[] = [
     params: customerId,
     body: named('CustomerInput', customerBodySchema),
     ok: { 200: json('Updated', customerViewSchema), 201: json('Created', customerViewSchema) },
-    errors: { 400: 'Invalid input, or no JSON body: `error.details` names each wrong field' },
+    errors: {
+      400: 'Invalid input, or no JSON body: `error.details` names each wrong field',
+      409: 'The customer was erased and is suppressed (`customer_suppressed`): lift it with DELETE /v1/suppressions/{id} first',
+    },
   },
   {
     method: 'get',
@@ -168,6 +236,26 @@ export const customerOperations: Operation[] = [
     params: customerId,
     ok: { 200: json('The customer', customerViewSchema) },
     errors: { 404: 'No such customer' },
+  },
+  {
+    method: 'delete',
+    path: '/v1/customers/{id}',
+    summary: 'Erase a customer (GDPR): stop and delete their runs, delete their data, and suppress them so nothing creates them again',
+    description:
+      "Answers once the erasure is done: their journey runs are stopped (no message goes out after the answer) and deleted from Temporal; profile, consent, roll-ups, events, inbox messages, entries and cap places are deleted; ledger rows and provider reports keep only what journey stats count. A suppression (a hash of the ID) then refuses the customer's events and identifies (409 `customer_suppressed`) until lifted with DELETE /v1/suppressions/{customerId}. Never 404: a customer known only by events or sends is erased too, and erasing again is harmless.",
+    auth: 'apiKey',
+    params: customerId,
+    ok: { 200: json('Erased', erasureSchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/customers/{id}/export',
+    summary: 'Everything held about the customer, as one JSON document (GDPR access)',
+    description:
+      'Profile (with consent and event roll-ups), suppression, journey runs, inbox messages, sends with their explanation and provider reports, and every event, oldest first. Streamed, never truncated: `counts` at the end says how many of each were written; a failure part-way breaks the connection rather than end the document. A customer Cairn holds nothing about gets an empty export, not a 404.',
+    auth: 'apiKey',
+    params: z.object({ id: idParam('Customer ID') }),
+    ok: { 200: json('The export (sent as an attachment)', customerExportSchema(customerViewSchema)) },
   },
   {
     method: 'get',

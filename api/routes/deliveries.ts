@@ -14,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, listNewestFirst, newestPageQuerySchema, pageSchema }
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
-const sendViewSchema = named(
+export const sendViewSchema = named(
   'SendExplained',
   z.object({
     key: z.string().meta({ description: "The send's idempotency key" }),
@@ -63,54 +63,54 @@ function journeyFilter(journeyId: string, query: z.infer<typeof deliveriesQueryS
   return filter.length === 1 ? filter[0] : { $and: filter };
 }
 
+/** The sends of a page, explained: provider reports and cap windows are read once per page. */
+export async function sendViews(models: Pick<Models, 'deliveryReports' | 'settings'>, docs: DeliveryDoc[]): Promise<SendView[]> {
+  const [reports, caps] = await Promise.all([
+    readDeliveryReports(models.deliveryReports, docs.filter((d) => d.state === 'sent').map((d) => d._id)),
+    docs.some((d) => d.reason?.startsWith('capped:')) ? models.settings.findById(CAPS_SETTING).lean() : null,
+  ]);
+  const rules = capRulesSchema.safeParse(caps?.value).data?.rules ?? [];
+  return docs.map((d) => {
+    const report = reports.get(d._id);
+    const planned = d.plannedChannel ?? d.channel;
+    const used = d.state === 'sent' ? d.channel : d.state === 'claimed' ? d.handOff?.channel : undefined;
+    const capWindow = rules.find((rule) => d.reason === `capped:${rule.id}`)?.window;
+    const explained = explainSend({
+      state: d.state,
+      plannedChannel: planned,
+      ...(used ? { usedChannel: used } : {}),
+      ...(d.reason ? { reason: d.reason } : {}),
+      ...(d.failureType ? { failureType: d.failureType } : {}),
+      ...(report?.status ? { providerStatus: report.status } : {}),
+      ...(report?.errorCode ? { providerErrorCode: report.errorCode } : {}),
+      ...(capWindow ? { capWindow } : {}),
+    });
+    return {
+      key: d._id,
+      journeyId: d.journeyId,
+      stepId: d.stepId,
+      customerId: d.customerId,
+      channelPlanned: planned,
+      ...(used ? { channelUsed: used } : {}),
+      ...explained,
+      ...(d.messageId ? { messageId: d.messageId } : {}),
+      ...(report?.status ? { providerStatus: report.status } : {}),
+      ...(report?.errorCode ? { providerErrorCode: report.errorCode } : {}),
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+    };
+  });
+}
+
 export function deliveriesRouter(models: Models): Router {
   const router = Router();
-
-  /** The sends of a page, explained: provider reports and cap windows are read once per page. */
-  async function views(docs: DeliveryDoc[]): Promise<SendView[]> {
-    const [reports, caps] = await Promise.all([
-      readDeliveryReports(models.deliveryReports, docs.filter((d) => d.state === 'sent').map((d) => d._id)),
-      docs.some((d) => d.reason?.startsWith('capped:')) ? models.settings.findById(CAPS_SETTING).lean() : null,
-    ]);
-    const rules = capRulesSchema.safeParse(caps?.value).data?.rules ?? [];
-    return docs.map((d) => {
-      const report = reports.get(d._id);
-      const planned = d.plannedChannel ?? d.channel;
-      const used = d.state === 'sent' ? d.channel : d.state === 'claimed' ? d.handOff?.channel : undefined;
-      const capWindow = rules.find((rule) => d.reason === `capped:${rule.id}`)?.window;
-      const explained = explainSend({
-        state: d.state,
-        plannedChannel: planned,
-        ...(used ? { usedChannel: used } : {}),
-        ...(d.reason ? { reason: d.reason } : {}),
-        ...(d.failureType ? { failureType: d.failureType } : {}),
-        ...(report?.status ? { providerStatus: report.status } : {}),
-        ...(report?.errorCode ? { providerErrorCode: report.errorCode } : {}),
-        ...(capWindow ? { capWindow } : {}),
-      });
-      return {
-        key: d._id,
-        journeyId: d.journeyId,
-        stepId: d.stepId,
-        customerId: d.customerId,
-        channelPlanned: planned,
-        ...(used ? { channelUsed: used } : {}),
-        ...explained,
-        ...(d.messageId ? { messageId: d.messageId } : {}),
-        ...(report?.status ? { providerStatus: report.status } : {}),
-        ...(report?.errorCode ? { providerErrorCode: report.errorCode } : {}),
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-      };
-    });
-  }
 
   router.get('/customers/:id/messages', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const query = parse(newestPageQuerySchema, req.query);
     if (!(await models.customers.exists({ _id: id }))) throw notFound(`customer "${id}"`);
     const { docs, next } = await listNewestFirst(models.deliveries, { customerId: id }, query);
-    res.json({ items: await views(docs), next } satisfies z.infer<typeof sendPageSchema>);
+    res.json({ items: await sendViews(models, docs), next } satisfies z.infer<typeof sendPageSchema>);
   });
 
   router.get('/journeys/:id/deliveries', async (req, res) => {
@@ -118,7 +118,7 @@ export function deliveriesRouter(models: Models): Router {
     const query = parse(deliveriesQuerySchema, req.query);
     if (!(await models.journeys.exists({ _id: id }))) throw notFound(`journey "${id}"`);
     const { docs, next } = await listNewestFirst(models.deliveries, journeyFilter(id, query), query);
-    res.json({ items: await views(docs), next } satisfies z.infer<typeof sendPageSchema>);
+    res.json({ items: await sendViews(models, docs), next } satisfies z.infer<typeof sendPageSchema>);
   });
 
   return router;

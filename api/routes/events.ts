@@ -6,6 +6,7 @@ import { attributeValues } from '../customer-input';
 import type { EventIngest } from '../../lib/event-ingest';
 import { json, named, type Operation } from '../openapi-spec';
 import { parse } from '../validate';
+import { suppressedCustomer } from '../suppressed';
 
 const FUTURE_TOLERANCE_MS = 3_600_000;
 
@@ -44,7 +45,10 @@ export function eventsRouter(events: Pick<EventIngest, 'ingest'>): Router {
 
   router.post('/', async (req, res) => {
     const event = parse(eventSchema, req.body);
-    res.status(202).json((await events.ingest([event])) satisfies z.infer<typeof ingestResultSchema>);
+    const result = await events.ingest([event]);
+    // Not a 2xx that looks stored: the event was dropped, and the answer says why and what to do.
+    if (result.suppressed > 0) throw suppressedCustomer(event.customerId, 'its events are not stored');
+    res.status(202).json(result satisfies z.infer<typeof ingestResultSchema>);
   });
 
   /** Up to 1,000 events: all are validated before any is stored. */
@@ -63,6 +67,8 @@ const ingestResultSchema = named(
     accepted: z.number().int(),
     /** Events whose ID was already stored. */
     duplicates: z.number().int(),
+    suppressed: z.number().int().meta({ description: 'Events of erased, suppressed customers: not stored (see DELETE /v1/customers/{id})' }),
+    suppressedEvents: z.array(z.string()).meta({ description: 'Their event IDs' }),
   }),
 );
 
@@ -74,11 +80,13 @@ export const eventOperations: Operation[] = [
     auth: 'apiKey',
     body: named('EventInput', eventSchema),
     ok: { 202: json('Stored', ingestResultSchema) },
+    errors: { 409: 'The customer was erased and is suppressed: the event is not stored (`customer_suppressed`; lift with DELETE /v1/suppressions/{customerId})' },
   },
   {
     method: 'post',
     path: '/v1/events/batch',
     summary: 'Track up to 1,000 events; all are validated before any is stored',
+    description: 'Events of erased, suppressed customers are not stored: the answer counts and lists them (`suppressed`, `suppressedEvents`), and the others are stored.',
     auth: 'apiKey',
     body: named('EventBatchInput', eventBatchSchema),
     ok: { 202: json('Stored', ingestResultSchema) },

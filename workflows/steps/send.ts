@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflow
 import type { Activities } from '../../activities';
 import type { Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
-import { channelTaskQueue, heldTemplateEvents, JOURNEY_STOPPED } from '../../core/journey-contract';
+import { channelTaskQueue, CUSTOMER_ERASED, heldTemplateEvents, JOURNEY_STOPPED } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import { patchedSince } from '../patches';
@@ -117,9 +117,10 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         ? { ...base, status: 'sent', messageId: result.messageId, ...(result.channel ? { channel: result.channel } : {}) }
         : { ...base, status: 'skipped', reason: result.reason },
     );
-    // The journey was stopped and this run missed the signal: it ends as the signal would have.
-    // (No patch: no history recorded before this line can hold a send skipped for this reason.)
-    if (result.status === 'skipped' && result.reason === JOURNEY_STOPPED) {
+    // The journey was stopped, or the customer erased, and this run missed the stop signal: it
+    // ends as the signal would have. (No patch: no history recorded before these lines can
+    // hold a send skipped for either reason.)
+    if (result.status === 'skipped' && (result.reason === JOURNEY_STOPPED || result.reason === CUSTOMER_ERASED)) {
       control.end('stopped');
       return undefined;
     }
