@@ -10,6 +10,8 @@ import { SA_CONVERTED, SA_CUSTOMER, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_VISITED
 import { countErasedRun } from '../db/erased-runs';
 import type { Models } from '../db/models';
 import { runLimited } from './concurrency';
+import { logger } from './logger';
+import { erasedKey } from '../db/erased-sends';
 import { describeIfExists } from './temporal';
 
 export interface CustomerRun {
@@ -30,6 +32,9 @@ export type CustomerRuns = ReturnType<typeof createCustomerRuns>;
 /** How long erasure waits for stopped runs to end before it terminates them. */
 const STOP_WAIT_MS = 15_000;
 const POLL_MS = 250;
+/** How long erasure waits for Temporal to delete a run, asking again every DELETE_RETRY_MS. */
+const DELETE_WAIT_MS = 30_000;
+const DELETE_RETRY_MS = 3_000;
 const CONCURRENCY = 8;
 /** gRPC NOT_FOUND: the run is gone already. */
 const NOT_FOUND = 5;
@@ -92,6 +97,7 @@ export function createCustomerRuns(client: Client, models: Pick<Models, 'journey
   async function erase(customerId: string, reason: string): Promise<{ stopped: number; deleted: number }> {
     const runs = await list(customerId);
     let stopped = 0;
+    let deleted = 0;
     await runLimited(
       CONCURRENCY,
       runs.map((run) => async () => {
@@ -113,14 +119,30 @@ export function createCustomerRuns(client: Client, models: Pick<Models, 'journey
             converted: d.typedSearchAttributes.get(SA_CONVERTED) === true,
           });
         }
-        await client.workflowService
-          .deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: d.workflowId, runId: d.runId } })
-          .catch((err) => {
-            if ((err as { code?: number }).code !== NOT_FOUND) throw err;
-          });
+        if (await deleteRun(d.workflowId, d.runId)) deleted += 1;
       }),
     );
-    return { stopped, deleted: runs.length };
+    return { stopped, deleted };
+  }
+
+  /**
+   * Deletes the run's history and visibility record. Temporal deletes asynchronously and, for a
+   * run closed a moment ago, may drop the request while it still records the close; so the run
+   * is asked after until it is gone, the request repeated. False when it outlived DELETE_WAIT_MS.
+   */
+  async function deleteRun(workflowId: string, runId: string): Promise<boolean> {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    for (const deadline = Date.now() + DELETE_WAIT_MS; Date.now() < deadline; ) {
+      await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId, runId } }).catch((err) => {
+        if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+      });
+      for (const again = Date.now() + DELETE_RETRY_MS; Date.now() < again; ) {
+        if (!(await describeIfExists(handle))) return true;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    }
+    logger.warn({ workflowId: erasedKey(workflowId) }, 'an erased customer\'s run was not deleted in time: erase them again to finish');
+    return false;
   }
 
   return { list, erase };
