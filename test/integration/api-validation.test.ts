@@ -52,7 +52,7 @@ describe('customers', () => {
       return res.headers.get('allow');
     };
     expect(await allowed('/v1/customers/batch')).toBe('POST');
-    expect(await allowed('/v1/customers/known')).toBe('GET, HEAD, PUT');
+    expect(await allowed('/v1/customers/known')).toBe('DELETE, GET, HEAD, PUT');
   });
 
   test('when a customer ID has characters outside the allowed set, then the API answers 400 naming it', async () => {
@@ -203,6 +203,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/customers',
     '/v1/customers/batch',
     '/v1/customers/{id}',
+    '/v1/customers/{id}/export',
     '/v1/customers/{id}/inbox',
     '/v1/customers/{id}/inbox-token',
     '/v1/customers/{id}/messages',
@@ -232,6 +233,7 @@ test('when the OpenAPI document is served, then it is a valid OpenAPI 3.1 docume
     '/v1/segments/{id}/preview',
     '/v1/settings/frequency-caps',
     '/v1/settings/quiet-hours',
+    '/v1/suppressions/{customerId}',
     '/v1/templates',
     '/v1/templates/{id}',
     '/v1/templates/{id}/preview',

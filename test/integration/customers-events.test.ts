@@ -54,7 +54,7 @@ describe('customers', () => {
       ],
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ created: 2, updated: 1 });
+    expect(res.body).toEqual({ created: 2, updated: 1, suppressed: [] });
     expect((await stack.api('GET', '/v1/customers/b1')).body.attributes).toEqual({ a: 1, b: 2 });
     const b2 = (await stack.api('GET', '/v1/customers/b2')).body;
     expect(b2.email).toBe('b2@example.test');
@@ -82,9 +82,9 @@ describe('events', () => {
       ],
     });
     expect(batch.status).toBe(202);
-    expect(batch.body).toEqual({ accepted: 3, duplicates: 0 });
+    expect(batch.body).toEqual({ accepted: 3, duplicates: 0, suppressed: 0, suppressedEvents: [] });
     const one = await stack.api('POST', '/v1/events', { id: 'e4', customerId: 'shopper', name: 'order_completed', timestamp: '2026-01-20T10:00:00Z' });
-    expect(one.body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(one.body).toEqual({ accepted: 1, duplicates: 0, suppressed: 0, suppressedEvents: [] });
 
     const customer = (await stack.api('GET', '/v1/customers/shopper')).body;
     expect(customer.events).toEqual({
@@ -96,10 +96,10 @@ describe('events', () => {
 
   test('when an event is sent again, then it is stored once and counted once', async () => {
     const event = { id: 'dup-1', customerId: 'repeat', name: 'login' };
-    expect((await stack.api('POST', '/v1/events', event)).body).toEqual({ accepted: 1, duplicates: 0 });
-    expect((await stack.api('POST', '/v1/events', event)).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await stack.api('POST', '/v1/events', event)).body).toEqual({ accepted: 1, duplicates: 0, suppressed: 0, suppressedEvents: [] });
+    expect((await stack.api('POST', '/v1/events', event)).body).toEqual({ accepted: 0, duplicates: 1, suppressed: 0, suppressedEvents: [] });
     const mixed = await stack.api('POST', '/v1/events/batch', { events: [event, { ...event, id: 'dup-2' }] });
-    expect(mixed.body).toEqual({ accepted: 1, duplicates: 1 });
+    expect(mixed.body).toEqual({ accepted: 1, duplicates: 1, suppressed: 0, suppressedEvents: [] });
     // An event for an unknown customer creates the customer.
     const customer = (await stack.api('GET', '/v1/customers/repeat')).body;
     expect(customer.events.login.count).toBe(2);
@@ -123,8 +123,8 @@ describe('events', () => {
 test('when a batch holds a thousand customers or hundreds of events over hundreds of customers, then it is written whole', async () => {
   const customers = Array.from({ length: 1000 }, (_, i) => ({ id: `bulk-${i}`, attributes: { n: i } }));
   const res = await stack.api('POST', '/v1/customers/batch', { customers });
-  expect(res.body).toEqual({ created: 1000, updated: 0 });
+  expect(res.body).toEqual({ created: 1000, updated: 0, suppressed: [] });
   const events = Array.from({ length: 500 }, (_, i) => ({ id: `bulk-event-${i}`, customerId: `bulk-${i % 250}`, name: 'page_viewed' }));
-  expect((await stack.api('POST', '/v1/events/batch', { events })).body).toEqual({ accepted: 500, duplicates: 0 });
+  expect((await stack.api('POST', '/v1/events/batch', { events })).body).toEqual({ accepted: 500, duplicates: 0, suppressed: 0, suppressedEvents: [] });
   expect((await stack.api('GET', '/v1/customers/bulk-7')).body.events.page_viewed.count).toBe(2);
 });

@@ -87,7 +87,7 @@ describe.each(SCENARIOS)('when an ingest request dies %s', (where, inject, outco
     const broken = createEventIngest({ ...db.models, ...inject(db.models) }, recorder.dispatch, () => undefined);
     const request = broken.ingest(events);
     if (outcome === 'request fails') await expect(request).rejects.toThrow(/injected/);
-    else await expect(request).resolves.toEqual({ accepted: 6, duplicates: 0 });
+    else await expect(request).resolves.toEqual({ accepted: 6, duplicates: 0, suppressed: 0, suppressedEvents: [] });
 
     // The sweep runs in another process in production: a fresh ingest over the same store.
     const sweep = createEventIngest(db.models, recorder.dispatch);

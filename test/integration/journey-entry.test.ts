@@ -303,7 +303,7 @@ test.each([['never'], ['always'], [{ after: '1h' }]])(
     await liveOnEvent(journeyId, 'clicked', reentry);
     const ids = burstIds(journeyId);
     const answers = await Promise.all(ids.map((id) => stack.api('POST', '/v1/events', { id, customerId: 'burst', name: 'clicked' })));
-    expect(answers.map((a) => a.body)).toEqual(ids.map(() => ({ accepted: 1, duplicates: 0 })));
+    expect(answers.map((a) => a.body)).toEqual(ids.map(() => ({ accepted: 1, duplicates: 0, suppressed: 0, suppressedEvents: [] })));
 
     expect(await stack.db.models.journeyEntries.findById(`${journeyId}:burst`).lean()).toMatchObject({ last: 1 });
     expect((await stack.run(journeyId, 'burst').describe()).status.name).toBe('RUNNING');

@@ -96,8 +96,8 @@ test('when journeys have sent on every channel, entered by launch, segment launc
   expect((await stack.api('POST', '/v1/journeys/metrics-on-signup/launch', {})).body.live).toBe(true);
   await new Promise((r) => setTimeout(r, 2_100)); // the live-journey cache
   const signUp = { id: 'cy-signup', customerId: 'cy', name: 'signed_up' };
-  expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 1, duplicates: 0 });
-  expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 0, duplicates: 1 });
+  expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 1, duplicates: 0, suppressed: 0, suppressedEvents: [] });
+  expect((await stack.api('POST', '/v1/events', signUp)).body).toEqual({ accepted: 0, duplicates: 1, suppressed: 0, suppressedEvents: [] });
   await stack.run('metrics-on-signup', 'cy').result();
 
   // A route that throws: counted under its pattern, not as unmatched.
