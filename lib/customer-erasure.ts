@@ -12,7 +12,7 @@ import { CUSTOMER_ERASED } from '../core/journey-contract';
 import { eraseSends } from '../db/erased-sends';
 import type { Models } from '../db/models';
 import { customerHash, suppress } from '../db/suppressions';
-import type { CustomerRuns } from './customer-runs';
+import { customerEntries, type CustomerRuns } from './customer-runs';
 import { logger } from './logger';
 import { customersErased } from './metrics';
 
@@ -42,8 +42,6 @@ export interface ErasureReport {
 
 export type CustomerErasure = ReturnType<typeof createCustomerErasure>;
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 export function createCustomerErasure(deps: { models: Models; runs: Pick<CustomerRuns, 'erase'> }) {
   const { models } = deps;
 
@@ -67,7 +65,7 @@ export function createCustomerErasure(deps: { models: Models; runs: Pick<Custome
       models.customers.deleteOne({ _id: customerId }),
       models.events.deleteMany({ customerId }),
       models.inbox.deleteMany({ customerId }),
-      models.journeyEntries.deleteMany({ _id: { $regex: `^[^:]+:${escapeRegExp(customerId)}$` } }),
+      models.journeyEntries.deleteMany(customerEntries(customerId)),
       models.frequency.deleteOne({ _id: customerId }),
     ]);
     const sends = await eraseSends(models, { customerId });

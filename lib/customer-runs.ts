@@ -6,6 +6,7 @@
 // (db/erased-runs.ts) and deletes it, history and visibility record, from Temporal.
 import { type Client, WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { journeyWorkflowId } from '../core/ids';
+import { escapeRegExp } from '../core/segment-rules';
 import { SA_CONVERTED, SA_CUSTOMER, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_VISITED, stopSignal } from '../core/journey-contract';
 import { countErasedRun } from '../db/erased-runs';
 import type { Models } from '../db/models';
@@ -39,7 +40,8 @@ const CONCURRENCY = 8;
 /** gRPC NOT_FOUND: the run is gone already. */
 const NOT_FOUND = 5;
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The entry registry's documents of the customer: `_id` is `<journey>:<customer>`, and neither ID holds ":". */
+export const customerEntries = (customerId: string) => ({ _id: { $regex: `^[^:]+:${escapeRegExp(customerId)}$` } });
 
 function runOf(d: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'>): CustomerRun {
   const journeyId = d.typedSearchAttributes.get(SA_JOURNEY);
@@ -64,8 +66,7 @@ export function createCustomerRuns(client: Client, models: Pick<Models, 'journey
     const runs = new Map<string, CustomerRun>();
     const query = `${SA_CUSTOMER.name} = "${customerId}" AND WorkflowType != "launchWorkflow"`;
     for await (const info of client.workflow.list({ query })) runs.set(`${info.workflowId}/${info.runId}`, runOf(info));
-    // Journey and customer IDs hold no ":": an entry's `_id` is `<journey>:<customer>`.
-    const entries = await models.journeyEntries.find({ _id: { $regex: `^[^:]+:${escapeRegExp(customerId)}$` } }).lean();
+    const entries = await models.journeyEntries.find(customerEntries(customerId)).lean();
     const ids = entries.flatMap((e) => Array.from({ length: e.last }, (_, i) => journeyWorkflowId(e._id.slice(0, e._id.indexOf(':')), customerId, i + 1)));
     await runLimited(
       CONCURRENCY,
