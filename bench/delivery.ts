@@ -13,9 +13,9 @@
 // - full: BENCH_DELIVERIES (default 1,000) sends through `createSend` with the real ledger
 //   (activities/ledger.ts) and cap reserver (activities/caps.ts): claim, customer and template
 //   reads (at once), routing, Handlebars render, pause and quiet-hours checks, cap reservation
-//   and hand-off mark (at once), the adapter, outcome record;
+//   and hand-off mark (at once; the suppression read follows the mark), the adapter, outcome record;
 // - baseline: the same number through the same `createSend` with a ledger that claims and
-//   records nothing and a cap reserver that admits everything, half before and half after the
+//   records nothing, a cap reserver that admits everything and no suppression read, half before and half after the
 //   full path, so that drift (a filling database, a busy machine) weighs on both.
 // Email goes through nodemailer over SMTP to the sink (the main figure); web writes the MongoDB
 // inbox. Each send has its own idempotency key, as a journey run makes it (core/ids.ts sendKey).
@@ -179,7 +179,7 @@ async function main(bench: Bench): Promise<void> {
     unsubscribeUrl: (customer, journeyId) => unsubscribeUrl(PUBLIC_URL, SIGNING_SECRET, customer, journeyId),
   };
   const fullSend = createSend({ ...common, ledger: timedLedger(stored.ledger, stages), reserveCap: timedCaps(stored.reserveCap, stages) });
-  const baseSend = createSend({ ...common, ledger: passThroughLedger, reserveCap: admitAll });
+  const baseSend = createSend({ ...common, ledger: passThroughLedger, reserveCap: admitAll, erasures: noErasures });
 
   const run = (channel: Channel, variant: 'full' | 'baseline', stepId: string, from: number, count: number) =>
     measure({ bench, sink, ops, stages, send: variant === 'full' ? fullSend : baseSend, channel, variant, stepId, from, count });
@@ -276,6 +276,9 @@ async function main(bench: Bench): Promise<void> {
  * The measurement variant (the baseline), not a mode to run in: claims nothing and records
  * nothing, so every attempt delivers; a retried activity would deliver twice.
  */
+/** The baseline's: nobody is erased, and the suppression is never read. */
+const noErasures: SendDeps['erasures'] = { erased: async () => false, forget: async () => undefined };
+
 const passThroughLedger: DeliveryLedger = {
   claim: async () => ({ parts: {} }),
   record: async (_key, outcome) => outcome,
