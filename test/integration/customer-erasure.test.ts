@@ -72,7 +72,8 @@ describe('when a customer with events, sends on three channels and a waiting run
 
   beforeAll(async () => {
     for (const c of [ANN, BOB]) {
-      expect((await stack.api('PUT', `/v1/customers/${c.id}`, { email: c.email, phone: c.phone, attributes: { firstName: c.firstName } })).status).toBe(201);
+      const profile = { email: c.email, phone: c.phone, consent: { push: false }, attributes: { firstName: c.firstName } };
+      expect((await stack.api('PUT', `/v1/customers/${c.id}`, profile)).status).toBe(201);
     }
     const events = [1, 2, 3].map((n) => ({ id: `erz-ev-${n}`, customerId: ANN.id, name: 'viewed', properties: { page: `/pricing/${n}`, note: ANN.firstName } }));
     expect((await stack.api('POST', '/v1/events/batch', { events })).body).toMatchObject({ accepted: 3, suppressed: 0 });
@@ -99,7 +100,7 @@ describe('when a customer with events, sends on three channels and a waiting run
     expect(exported).toMatchObject({
       customerId: ANN.id,
       suppression: { suppressed: false },
-      profile: { id: ANN.id, email: ANN.email, phone: ANN.phone, attributes: { firstName: ANN.firstName }, consent: {}, events: { viewed: { count: 3 } } },
+      profile: { id: ANN.id, email: ANN.email, phone: ANN.phone, attributes: { firstName: ANN.firstName }, consent: { push: false }, events: { viewed: { count: 3 } } },
       journeyRuns: [{ workflowId: `journey:${JOURNEY}:${ANN.id}:1`, journeyId: JOURNEY, status: 'RUNNING', journeyStatus: 'waiting' }],
       inboxMessages: [{ title: 'Welcome', body: `Hello ${ANN.firstName}`, journeyId: JOURNEY }],
       counts: { journeyRuns: 1, inboxMessages: 1, sends: 3, events: 3 },
@@ -229,4 +230,20 @@ test('when a customer is erased while their email is being handed to the provide
     return body;
   });
   expect(stats.steps.mail.deliveries).toEqual({ sent: 1 });
+});
+
+test('when a customer known only by an event and a ledger row is erased, then both go, without a 404', async () => {
+  const GHOST = 'erz-ghost';
+  const now = new Date();
+  await stack.db.models.events.create({ _id: 'erz-ghost-ev', customerId: GHOST, name: 'viewed', timestamp: now, receivedAt: now, batch: 'b' });
+  const key = `journey:erz-old:${GHOST}:1:mail:1`;
+  await stack.db.models.deliveries.create({ _id: key, state: 'skipped', reason: 'unreachable', channel: 'email', customerId: GHOST, journeyId: 'erz-old', stepId: 'mail', attempts: 1 });
+  const res = await stack.api('DELETE', `/v1/customers/${GHOST}`);
+  expect(res.status).toBe(200);
+  expect(res.body.erased).toEqual({ profile: false, events: 1, inboxMessages: 0, sends: 1, journeyRuns: 0, runsStopped: 0 });
+  expect(await mentioning([GHOST])).toEqual([]);
+  // The row is kept as a number: its journey, step, outcome and reason.
+  expect(await stack.db.models.deliveries.find({ journeyId: 'erz-old' }, { _id: 0, createdAt: 0, updatedAt: 0 }).lean()).toEqual([
+    { state: 'skipped', reason: 'unreachable', channel: 'email', customerId: 'erased', journeyId: 'erz-old', stepId: 'mail', attempts: 1 },
+  ]);
 });
