@@ -5,6 +5,11 @@
 // until the suppression is lifted. A send in flight when the erasure begins goes out before the
 // answer, and its row is erased too.
 import { journeyStateQuery, SA_CUSTOMER } from '../../core/journey-contract';
+import { createWebChannel } from '../../activities/channels/web';
+import { createSend } from '../../activities/send';
+import { createCustomerErasure } from '../../lib/customer-erasure';
+import { createCustomerRuns } from '../../lib/customer-runs';
+import { storeSendDeps } from '../../workers/activity-deps';
 import { API_KEY, eventually, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -246,4 +251,42 @@ test('when a customer known only by an event and a ledger row is erased, then bo
   expect(await stack.db.models.deliveries.find({ journeyId: 'erz-old' }, { _id: 0, createdAt: 0, updatedAt: 0 }).lean()).toEqual([
     { state: 'skipped', reason: 'unreachable', channel: 'email', customerId: 'erased', journeyId: 'erz-old', stepId: 'mail', attempts: 1 },
   ]);
+});
+
+test('when an erasure runs between a send reading the customer and claiming the send, then the send hands nothing over and leaves nothing', async () => {
+  const DAN = { id: 'erz-dan', firstName: 'Dashiell' };
+  expect((await stack.api('PUT', `/v1/customers/${DAN.id}`, { attributes: { firstName: DAN.firstName } })).status).toBe(201);
+  const store = storeSendDeps(stack.db);
+  const erase = createCustomerErasure({ models: stack.db.models, runs: createCustomerRuns(stack.client, stack.db.models) });
+  let erased: Awaited<ReturnType<typeof erase>> | undefined;
+  // The real send activity and ledger; the whole erasure runs just before the claim, after the
+  // send has read the customer and rendered the message.
+  const send = createSend({
+    ...store,
+    channels: { web: createWebChannel(stack.db.models.inbox) },
+    ledger: {
+      ...store.ledger,
+      async claimForHandOff(...args) {
+        erased = await erase(DAN.id);
+        return store.ledger.claimForHandOff(...args);
+      },
+    },
+  });
+  const key = `journey:erz-race:${DAN.id}:1:inbox:1`;
+  const result = await send({ key, journeyId: 'erz-race', customerId: DAN.id, stepId: 'inbox', channel: 'web', templateId: 'erz-web' });
+  expect(result).toEqual({ status: 'skipped', reason: 'customer-erased' });
+  expect(erased?.erased).toMatchObject({ profile: true, sends: 0 });
+  expect(await stack.db.models.inbox.countDocuments({ customerId: DAN.id })).toBe(0);
+  expect(await mentioning([DAN.id, DAN.firstName])).toEqual([]);
+  // The send is kept as a number, skipped because the customer was erased.
+  expect(await stack.db.models.deliveries.find({ journeyId: 'erz-race' }, { _id: 0, state: 1, reason: 1, customerId: 1 }).lean()).toEqual([
+    { state: 'skipped', reason: 'customer-erased', customerId: 'erased' },
+  ]);
+  // A retry finds the customer gone and suppressed: it writes nothing at all.
+  const again = createSend({ ...store, channels: { web: createWebChannel(stack.db.models.inbox) } });
+  expect(await again({ key, journeyId: 'erz-race', customerId: DAN.id, stepId: 'inbox', channel: 'web', templateId: 'erz-web' })).toEqual({
+    status: 'skipped',
+    reason: 'customer-erased',
+  });
+  expect(await mentioning([DAN.id])).toEqual([]);
 });
