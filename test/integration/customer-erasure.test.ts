@@ -8,6 +8,7 @@ import { journeyStateQuery, SA_CUSTOMER } from '../../core/journey-contract';
 import { createWebChannel } from '../../activities/channels/web';
 import { createSend } from '../../activities/send';
 import { createCustomerErasure } from '../../lib/customer-erasure';
+import { createEventIngest } from '../../lib/event-ingest';
 import { createCustomerRuns } from '../../lib/customer-runs';
 import { storeSendDeps } from '../../workers/activity-deps';
 import { API_KEY, eventually, Stack, startStack } from '../support/stack';
@@ -289,4 +290,21 @@ test('when an erasure runs between a send reading the customer and claiming the 
     reason: 'customer-erased',
   });
   expect(await mentioning([DAN.id])).toEqual([]);
+});
+
+test('when an erasure runs between an event insert and its roll-up fold, then the fold does not leave the customer created again', async () => {
+  const EVE = { id: 'erz-eve', firstName: 'Evangeline' };
+  expect((await stack.api('PUT', `/v1/customers/${EVE.id}`, { attributes: { firstName: EVE.firstName } })).status).toBe(201);
+  const erase = createCustomerErasure({ models: stack.db.models, runs: createCustomerRuns(stack.client, stack.db.models) });
+  // The real ingest; the erasure runs once the event is stored, just before the fold that would create the customer again.
+  const ingest = createEventIngest(stack.db.models, {
+    async plan() {
+      await erase(EVE.id);
+      return new Set();
+    },
+    dispatch: async () => undefined,
+  });
+  const result = await ingest.ingest([{ id: 'erz-eve-ev', customerId: EVE.id, name: 'viewed', properties: { who: EVE.firstName } }]);
+  expect(result).toEqual({ accepted: 0, duplicates: 0, suppressed: 1, suppressedEvents: ['erz-eve-ev'] });
+  expect(await mentioning([EVE.id, EVE.firstName])).toEqual([]);
 });
