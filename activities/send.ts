@@ -207,7 +207,7 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
   return record(deps, input, await deliver(deps, input, prepared, claim));
 }
 
-/** What a send to an erased customer answers: skipped, recorded nowhere. */
+/** What a send to an erased customer answers: skipped (recorded only by an attempt that had claimed the send). */
 const ERASED = { status: 'skipped', reason: CUSTOMER_ERASED } as const;
 
 /**
@@ -216,7 +216,7 @@ const ERASED = { status: 'skipped', reason: CUSTOMER_ERASED } as const;
  */
 async function forgetErased(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
   lease.held = false;
-  await deps.ledger.record(input.key, ERASED);
+  await record(deps, input, ERASED);
   await deps.erasures.forget(input.key, input.customerId);
   return ERASED;
 }
