@@ -58,7 +58,9 @@ export function planChanges(resources: readonly LocalResource[], server: ServerS
       changes: current === undefined ? [] : diffDocuments(current, local.body),
       notes: [],
     };
-    if (local.kind === 'journey') describeJourneyChange(step, view);
+    if (local.kind === 'journey' && server.codeJourneys.has(local.id)) {
+      step.problem = 'is a code-first journey type on the server: its steps are code, not a folder file';
+    } else if (local.kind === 'journey') describeJourneyChange(step, view);
     plan.steps.push(step);
   }
 

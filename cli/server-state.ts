@@ -16,6 +16,8 @@ export interface ServerState {
   templates: { id: string; channel: Channel }[];
   segments: string[];
   journeys: { id: string; status: string }[];
+  /** Code-first journey types: defined by code the workers run, never by a folder. */
+  codeJourneys: Set<string>;
   /** With prune: the views of the server's journeys the folder lacks (what they name matters). */
   otherJourneys: ServerView[];
 }
@@ -26,7 +28,8 @@ export const resourceKey = (kind: Kind, id: string) => `${kind}:${id}`;
 const READS = 8;
 
 export async function readServerState(api: ApiClient, resources: readonly LocalResource[], options: { prune: boolean }): Promise<ServerState> {
-  const [templates, segments, journeys] = await Promise.all(['/v1/templates', '/v1/segments', '/v1/journeys'].map((path) => api.list(path)));
+  const [templates, segments, allJourneys] = await Promise.all(['/v1/templates', '/v1/segments', '/v1/journeys'].map((path) => api.list(path)));
+  const journeys = allJourneys.filter((j) => j.kind !== 'code');
   const exists: Record<Kind, Set<string>> = {
     template: new Set(templates.map((t) => t.id as string)),
     segment: new Set(segments.map((s) => s.id as string)),
@@ -56,6 +59,7 @@ export async function readServerState(api: ApiClient, resources: readonly LocalR
     templates: templates.map((t) => ({ id: t.id as string, channel: t.channel as Channel })),
     segments: [...exists.segment],
     journeys: journeys.map((j) => ({ id: j.id as string, status: j.status as string })),
+    codeJourneys: new Set(allJourneys.filter((j) => j.kind === 'code').map((j) => j.id as string)),
     otherJourneys,
   };
 }

@@ -20,7 +20,8 @@ export const simulateCommand: Command = {
   description: [
     'Asks the API to simulate the journey as published (POST /v1/journeys/{id}/simulate) for a customer,',
     'given inline (a YAML or JSON file with the fields PUT /v1/customers/{id} takes) or stored (--customer-id),',
-    'with the events the file lists ([{name, after: "2d", properties}], or {events: [...]}), and prints the',
+    'with the events the file lists ([{name, after: "2d", properties}], or {entryEvent: {properties}, events: [...]}',
+    'where entryEvent is the event that enters the customer into an event-entry journey), and prints the',
     'path of steps it answers. Sends nothing and writes nothing. Exits 0, or 1 when the API refuses.',
   ],
   options: {
@@ -53,7 +54,13 @@ export const simulateCommand: Command = {
     if (eventsFile !== undefined) {
       const events = readValue(eventsFile, io);
       if (events === undefined) return EXIT.failed;
-      body.events = Array.isArray(events) ? events : (events as { events?: unknown }).events;
+      // A list of events, or {entryEvent, events}: the entry event's properties (event-entry journeys) and the timeline.
+      if (Array.isArray(events)) body.events = events;
+      else {
+        const { entryEvent, events: timeline } = (events ?? {}) as { entryEvent?: unknown; events?: unknown };
+        if (entryEvent !== undefined) body.entryEvent = entryEvent;
+        if (timeline !== undefined) body.events = timeline;
+      }
     }
     const horizon = stringOption(args.values, 'horizon');
     if (horizon !== undefined) body.horizon = horizon;

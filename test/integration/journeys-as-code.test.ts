@@ -279,3 +279,23 @@ test('when the arguments are wrong, then the CLI prints the usage and exits 2', 
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('validate');
 });
+
+test('when the example journey is simulated with the example customer and events, then the path prints with the rendered reminder and nothing is written', async () => {
+  expect((await cairn(['apply', EXAMPLE])).code).toBe(0);
+  const simulation = path.join(EXAMPLE, 'simulation');
+  const { result, writes } = await writesDuring(() =>
+    cairn(['simulate', 'abandoned-cart', '--customer', path.join(simulation, 'customer.yaml'), '--events', path.join(simulation, 'events.yaml'), '--json']),
+  );
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(writes).toEqual(['POST /v1/journeys/abandoned-cart/simulate']);
+  const answer = JSON.parse(result.stdout) as { steps: { stepId: string; type: string; outcome?: string; message?: { content: Record<string, string> } }[] };
+  expect(answer.steps.map((s) => s.stepId)).toEqual(expect.arrayContaining(['wait-order', 'remind', 'wait-day', 'vip-check', 'last-call']));
+  const remind = answer.steps.find((s) => s.stepId === 'remind');
+  // The entry event's properties reach the template as `event`.
+  expect(remind?.message?.content.subject).toBe('You left 42.5 EUR in your cart');
+
+  const usage = await cairn(['simulate', 'abandoned-cart']);
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toContain('give either --customer FILE or --customer-id ID');
+});

@@ -20,6 +20,7 @@ function state(views: [Kind, string, ServerView][], extra: Partial<ServerState> 
     templates: views.filter(([k]) => k === 'template').map(([, id, v]) => ({ id, channel: v.channel as 'email' })),
     segments: views.filter(([k]) => k === 'segment').map(([, id]) => id),
     journeys: views.filter(([k]) => k === 'journey').map(([, id]) => ({ id, status: 'published' })),
+    codeJourneys: new Set(),
     otherJourneys: [],
     ...extra,
   };
@@ -111,4 +112,9 @@ test('when a journey on the server has only a draft, then publishing the folderâ
   const server = state([['journey', 'j', { id: 'j', version: 0, draft: journeyUsing('a'), ...stamps }]]);
   const [step] = planChanges([local('journey', 'j', journeyUsing('b'))], server, { prune: false }).steps;
   expect(step).toMatchObject({ action: 'update', changes: [], notes: ['publishes version 1', "replaces the server's unpublished draft"] });
+});
+
+test('when a folder journey has the ID of a code-first type on the server, then its step has a problem and nothing publishes', () => {
+  const plan = planChanges([local('journey', 'trial-expiry', journeyUsing('t'))], state([], { codeJourneys: new Set(['trial-expiry']) }), { prune: false });
+  expect(plan.steps).toEqual([expect.objectContaining({ kind: 'journey', id: 'trial-expiry', problem: expect.stringContaining('code-first journey type') })]);
 });
