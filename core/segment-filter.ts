@@ -12,8 +12,10 @@ import {
   escapeRegExp,
   languagePattern,
   SegmentRule,
+  seriesOf,
   windowStart,
 } from './segment-rules';
+import { windowKey } from './event-windows';
 import type { Channel } from './channels';
 
 export type SegmentFilter = Record<string, unknown>;
@@ -80,9 +82,27 @@ function attributeFilter(condition: AttributeCondition): SegmentFilter {
   }
 }
 
-/** From the per-customer roll-up `events.<name>: { count, first, last }`. */
+/**
+ * From the per-customer roll-up `events.<name>: { count, first, last }`, or, for a counted or
+ * filtered window, from the kept times `windows.<key>` (newest first): "at least n" is "the n-th
+ * newest is inside the window", "at most n" is "the (n+1)-th newest is not".
+ */
 function eventFilter(condition: EventCondition, now: Date): SegmentFilter {
   const path = `events.${condition.event}`;
+  const series = seriesOf(condition);
+  if (series) {
+    const inside = (n: number) => ({ [`windows.${windowKey(series)}.${n - 1}`]: { $gte: windowStart(now, condition.within!) } });
+    switch (condition.op) {
+      case 'did':
+        return inside(1);
+      case 'didNot':
+        return { $nor: [inside(1)] };
+      case 'atLeast':
+        return inside(condition.count);
+      case 'atMost':
+        return { $nor: [inside(condition.count + 1)] };
+    }
+  }
   switch (condition.op) {
     case 'did':
     case 'didNot': {

@@ -6,8 +6,10 @@ import {
   type EventCondition,
   languagePattern,
   type SegmentRule,
+  seriesOf,
   windowStart,
 } from './segment-rules';
+import { nthNewest, windowKey } from './event-windows';
 import type { Channel } from './channels';
 
 /** The customer fields rules read; loose on purpose, since a stored document may hold anything. */
@@ -20,6 +22,8 @@ export interface SegmentCustomer {
   pushTokens?: unknown;
   consent?: unknown;
   events?: unknown;
+  /** Kept event times per series, newest first (core/event-windows.ts). */
+  windows?: unknown;
   lastSeenAt?: unknown;
 }
 
@@ -34,7 +38,7 @@ export function fieldsRead(rule: SegmentRule): (keyof SegmentCustomer)[] {
     else if ('or' in r) r.or.forEach(visit);
     else if ('not' in r) visit(r.not);
     else if ('attribute' in r) fields.add('attributes');
-    else if ('event' in r) fields.add('events');
+    else if ('event' in r) fields.add(seriesOf(r) ? 'windows' : 'events');
     else if ('timeZoneIn' in r) fields.add('timeZone');
     else if ('localeIn' in r || 'languageIn' in r) fields.add('locale');
     else if ('pushPlatform' in r) fields.add('pushTokens');
@@ -106,6 +110,21 @@ function matchesAttribute(condition: AttributeCondition, customer: SegmentCustom
 }
 
 function matchesEvent(condition: EventCondition, customer: SegmentCustomer, now: Date): boolean {
+  const series = seriesOf(condition);
+  if (series) {
+    // The n-th newest kept time is inside the window: the filter's comparison on the same place.
+    const inside = (n: number) => since(nthNewest(customer.windows, windowKey(series), n), windowStart(now, condition.within!));
+    switch (condition.op) {
+      case 'did':
+        return inside(1);
+      case 'didNot':
+        return !inside(1);
+      case 'atLeast':
+        return inside(condition.count);
+      case 'atMost':
+        return !inside(condition.count + 1);
+    }
+  }
   const events = customer.events;
   const rollUp = isRecord(events) && Object.hasOwn(events, condition.event) ? events[condition.event] : undefined;
   const count = isRecord(rollUp) && typeof rollUp.count === 'number' ? rollUp.count : undefined;

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { DURATION_DOC, parseDuration } from './duration';
 import { canonicalLocale, timeZoneSchema } from './locale';
-import { attributeNameSchema, eventNameSchema } from './names';
+import { ATTRIBUTE_NAME, attributeNameSchema, eventNameSchema } from './names';
+import { KEPT_WINDOW, KEPT_WINDOW_MS, MAX_WHERE_PROPERTIES, MAX_WHERE_VALUES, WINDOW_CAP, type WindowSeries, windowKey } from './event-windows';
 import { CHANNELS } from './channels';
 
 /** Bounds that keep a stored rule cheap to compile, evaluate and run as a query. */
@@ -50,14 +51,51 @@ export const attributeConditionSchema = z.discriminatedUnion(
   { error: 'must be one of eq, ne, in, notIn, gt, gte, lt, lte, between, exists, notExists, contains' },
 );
 
+const propertyName = z
+  .string()
+  .regex(ATTRIBUTE_NAME, 'property names use letters, digits and _ (at most 64, not starting with a digit)');
+/** Equality, or `{"in": [...]}`, per event property; values compare with their type ("3" is not 3). */
+const eventWhere = z
+  .record(propertyName, z.union([scalar, z.object({ in: list(scalar, MAX_WHERE_VALUES) }).strict()], { error: 'must be a string, number or boolean, or {"in": [...]} of them' }))
+  .refine((where) => Object.keys(where).length >= 1 && Object.keys(where).length <= MAX_WHERE_PROPERTIES, {
+    message: `must name 1 to ${MAX_WHERE_PROPERTIES} event properties`,
+  })
+  .meta({ minProperties: 1, maxProperties: MAX_WHERE_PROPERTIES });
+const keptWithin = `at most ${KEPT_WINDOW} (event times are kept that long for counted and filtered conditions)`;
+
+/**
+ * Counted (`atLeast`, `atMost`) and filtered (`where`) conditions with a window read the kept
+ * event times (core/event-windows.ts): the window is bounded by how long they are kept, and the
+ * count by how many are kept.
+ */
+function checkWindow(condition: { op: string; count?: number; within?: string; where?: unknown }, ctx: z.RefinementCtx): void {
+  const windowed = condition.where !== undefined || (condition.within !== undefined && condition.count !== undefined);
+  if (condition.where !== undefined && condition.within === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['within'], message: `is required with "where": events are filtered by their properties over a window of ${keptWithin}` });
+  }
+  if (!windowed || condition.within === undefined) return;
+  const ms = parseDuration(condition.within);
+  if (ms !== undefined && ms > KEPT_WINDOW_MS) ctx.addIssue({ code: 'custom', path: ['within'], message: `must be ${keptWithin}` });
+  const most = condition.op === 'atMost' ? WINDOW_CAP - 1 : WINDOW_CAP;
+  if (condition.count !== undefined && condition.count > most) {
+    ctx.addIssue({ code: 'custom', path: ['count'], message: `must be at most ${most} with "within" (${WINDOW_CAP} event times are kept per customer)` });
+  }
+}
+
 export const eventConditionSchema = z.discriminatedUnion(
   'op',
   [
-    /** Without `within`: ever (or never). */
-    z.object({ event: eventName, op: z.enum(['did', 'didNot']), within: duration.optional() }).strict(),
-    /** All-time counts, from the customer's event roll-up. */
-    z.object({ event: eventName, op: z.literal('atLeast'), count: z.int().min(1).max(1e9) }).strict(),
-    z.object({ event: eventName, op: z.literal('atMost'), count: z.int().min(0).max(1e9) }).strict(),
+    /** Without `within`: ever (or never). With `where`, `within` is required. */
+    z.object({ event: eventName, op: z.enum(['did', 'didNot']), within: duration.optional(), where: eventWhere.optional() }).strict().superRefine(checkWindow),
+    /** Without `within`: all-time counts, from the customer's event roll-up. */
+    z
+      .object({ event: eventName, op: z.literal('atLeast'), count: z.int().min(1).max(1e9), within: duration.optional(), where: eventWhere.optional() })
+      .strict()
+      .superRefine(checkWindow),
+    z
+      .object({ event: eventName, op: z.literal('atMost'), count: z.int().min(0).max(1e9), within: duration.optional(), where: eventWhere.optional() })
+      .strict()
+      .superRefine(checkWindow),
   ],
   { error: 'must be one of did, didNot, atLeast, atMost' },
 );
@@ -190,6 +228,45 @@ function ruleIssues(root: unknown): RuleIssue[] {
 /** The instant a window such as "7d" opens, counted back from now. Durations were validated. */
 export function windowStart(now: Date, within: string): Date {
   return new Date(now.getTime() - parseDuration(within)!);
+}
+
+/**
+ * The kept series (core/event-windows.ts) a condition reads, or undefined when it reads the
+ * all-time roll-up: a `where`, or a count with a window. `did`/`didNot` with a window and no
+ * `where` read the roll-up's last time, which is kept for ever.
+ */
+export function seriesOf(condition: EventCondition): WindowSeries | undefined {
+  if (condition.within === undefined) return undefined;
+  if (condition.where === undefined && (condition.op === 'did' || condition.op === 'didNot')) return undefined;
+  return { event: condition.event, where: condition.where ?? {} };
+}
+
+/** Every series the rule reads, once each by key. */
+export function seriesRead(rule: SegmentRule): Map<string, WindowSeries> {
+  const found = new Map<string, WindowSeries>();
+  const visit = (r: SegmentRule): void => {
+    if ('and' in r) r.and.forEach(visit);
+    else if ('or' in r) r.or.forEach(visit);
+    else if ('not' in r) visit(r.not);
+    else if ('event' in r) {
+      const series = seriesOf(r);
+      if (series) found.set(windowKey(series), series);
+    }
+  };
+  visit(rule);
+  return found;
+}
+
+/**
+ * True when the rule's answer can change with time alone, no event or profile change needed:
+ * it has a window (`within`, `lastSeenWithin`, `lastSeenNotWithin`).
+ */
+export function changesWithTime(rule: SegmentRule): boolean {
+  if ('and' in rule) return rule.and.some(changesWithTime);
+  if ('or' in rule) return rule.or.some(changesWithTime);
+  if ('not' in rule) return changesWithTime(rule.not);
+  if ('event' in rule) return rule.within !== undefined;
+  return 'lastSeenWithin' in rule || 'lastSeenNotWithin' in rule;
 }
 
 /** Escapes every regex metacharacter, so user text only ever matches itself. */

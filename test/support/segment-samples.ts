@@ -1,7 +1,20 @@
 // Sample customers and generated rules shared by the segment unit and integration tests.
 import type { SegmentRule } from '../../core/segment-rules';
+import { type EventWhere, windowKey } from '../../core/event-windows';
 
 const DAY = 86_400_000;
+
+/** The kept series the samples hold times for (core/event-windows.ts), and the generated rules read. */
+export const SAMPLE_WHERES: (EventWhere | undefined)[] = [
+  { productId: 'sku-123' },
+  { category: 'shoes' },
+  { category: { in: ['shoes', 'boots'] } },
+  // The same series as the one above, written otherwise: one key.
+  { category: { in: ['boots', 'shoes', 'boots'] } },
+  { category: 'shoes', price: 50 },
+  undefined,
+];
+const key = (where: EventWhere | undefined) => windowKey({ event: 'product_viewed', where: where ?? {} });
 
 /** Customer documents as stored, with dates counted back from `now`. */
 export function sampleCustomers(now: Date) {
@@ -19,6 +32,14 @@ export function sampleCustomers(now: Date) {
       events: {
         purchase: { count: 3, first: ago(40), last: ago(2) },
         'report:created': { count: 15, first: ago(60), last: ago(10) },
+        product_viewed: { count: 9, first: ago(80), last: ago(0.5) },
+      },
+      windows: {
+        [key({ productId: 'sku-123' })]: [ago(0.5), ago(2), ago(4.9), ago(6)],
+        [key({ category: 'shoes' })]: [ago(0.5), ago(2), ago(4.9), ago(6), ago(29), ago(80)],
+        [key({ category: { in: ['shoes', 'boots'] } })]: [ago(0.5), ago(2), ago(3), ago(4.9), ago(6), ago(29), ago(80)],
+        [key({ category: 'shoes', price: 50 })]: [ago(6)],
+        [key(undefined)]: [ago(0.5), ago(2), ago(3), ago(4.9), ago(6), ago(7.5), ago(20), ago(29), ago(80)],
       },
       lastSeenAt: ago(0.5),
     },
@@ -29,7 +50,12 @@ export function sampleCustomers(now: Date) {
       locale: 'en-US',
       attributes: { plan: 'free', seats: 1, beta: false, tags: ['trial'], signupDate: '2024-11-20', onboardingStep: 1, scores: [1, 100] },
       consent: { email: false },
-      events: { purchase: { count: 1, first: ago(20), last: ago(20) } },
+      events: { purchase: { count: 1, first: ago(20), last: ago(20) }, product_viewed: { count: 2, first: ago(6), last: ago(1) } },
+      windows: {
+        [key({ productId: 'sku-123' })]: [ago(1), ago(6)],
+        [key({ category: { in: ['shoes', 'boots'] } })]: [ago(1)],
+        [key(undefined)]: [ago(1), ago(6)],
+      },
       lastSeenAt: ago(20),
     },
     {
@@ -54,6 +80,8 @@ export function sampleCustomers(now: Date) {
       consent: { push: true, sms: false },
       phone: '+15550100',
       events: { purchase: { count: 7, first: ago(300), last: ago(100) } },
+      // Not what a fold writes: neither evaluator takes these for times.
+      windows: { [key({ productId: 'sku-123' })]: 'soon', [key(undefined)]: [ago(1).toISOString(), 3] },
       lastSeenAt: ago(7),
     },
     {
@@ -68,6 +96,7 @@ export function sampleCustomers(now: Date) {
       ],
       consent: { push: false, web: false },
       events: { 'report:created': { count: 1, first: ago(3), last: ago(3) }, login: { count: 2, first: ago(9), last: ago(8) } },
+      windows: { [key({ category: 'shoes' })]: [], [key(undefined)]: [ago(89)] },
       lastSeenAt: ago(3),
     },
   ];
@@ -111,14 +140,14 @@ function random(seed: number) {
 
 const ATTRIBUTES = ['plan', 'seats', 'beta', 'tags', 'scores', 'signupDate', 'company', 'onboardingStep', 'reportsCreated', 'missing'];
 const VALUES = ['pro', 'free', 'team', 'vip', 'early', 'trial', '12', 'Acme', '(EU)', 'a.b', 'x', 1, 4, 5, 12, 30, 0, true, false, '2024-01-01', '2024-06-30'];
-const EVENTS = ['purchase', 'report:created', 'login', 'never'];
+const EVENTS = ['purchase', 'report:created', 'login', 'never', 'product_viewed'];
 const WINDOWS = [undefined, '1d', '7d', '30d', '365d'];
 
 /** `count` valid rules over the sample customers' fields, nested up to three levels. */
 export function generatedRules(seed: number, count: number): SegmentRule[] {
   const r = random(seed);
   const leaf = (): SegmentRule => {
-    switch (r.pick(['attribute', 'attribute', 'attribute', 'event', 'event', 'situational'])) {
+    switch (r.pick(['attribute', 'attribute', 'attribute', 'event', 'event', 'windowed', 'situational'])) {
       case 'attribute': {
         const attribute = r.pick(ATTRIBUTES);
         const op = r.pick(['eq', 'ne', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'notExists', 'contains'] as const);
@@ -130,6 +159,15 @@ export function generatedRules(seed: number, count: number): SegmentRule[] {
           return { attribute, op, value: [low, high] };
         }
         return { attribute, op, value: r.pick(VALUES) };
+      }
+      case 'windowed': {
+        const where = r.pick(SAMPLE_WHERES);
+        const within = r.pick(['1d', '2d', '5d', '7d', '30d', '90d']);
+        const op = r.pick(['did', 'didNot', 'atLeast', 'atMost'] as const);
+        const filter = where ? { where } : {};
+        if (op === 'atLeast') return { event: 'product_viewed', op, count: 1 + Math.floor(r.next() * 8), within, ...filter };
+        if (op === 'atMost') return { event: 'product_viewed', op, count: Math.floor(r.next() * 8), within, ...filter };
+        return where ? { event: 'product_viewed', op, within, where } : { event: 'product_viewed', op, within };
       }
       case 'event': {
         const event = r.pick(EVENTS);

@@ -1,6 +1,7 @@
 import { compileSegment } from '../../core/segment-filter';
 import { matchesSegment } from '../../core/segment-match';
 import { languagePattern, MAX_RULE_DEPTH, SegmentRule, segmentRuleSchema } from '../../core/segment-rules';
+import { whereMatches, windowKey } from '../../core/event-windows';
 import { generatedRules, operatorsIn, sampleCustomers } from '../support/segment-samples';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -39,6 +40,11 @@ describe('segmentRuleSchema', () => {
     ['situational conditions', { or: [{ timeZoneIn: ['Europe/Paris'] }, { localeIn: ['en-GB'] }, { languageIn: ['fr'] }] }],
     ['channel conditions', { and: [{ pushPlatform: 'ios' }, { reachableOn: 'push' }, { not: { lastSeenWithin: '1d' } }] }],
     ['a product-use rule', activatedButStalled],
+    ['the same product three times in five days', { event: 'product_viewed', where: { productId: 'sku-123' }, op: 'atLeast', count: 3, within: '5d' }],
+    ['a category twice this week', { event: 'product_viewed', where: { category: { in: ['shoes', 'boots'] } }, op: 'atLeast', count: 2, within: '7d' }],
+    ['a windowed count without a filter', { event: 'login', op: 'atMost', count: 99, within: '90d' }],
+    ['a filtered did not', { event: 'order_completed', where: { coupon: true, total: 0, channel: 'web' }, op: 'didNot', within: '30d' }],
+    ['a window longer than kept on a plain did', { event: 'purchase', op: 'did', within: '365d' }],
     [`${MAX_RULE_DEPTH} levels of nesting`, nested(MAX_RULE_DEPTH)],
   ])('when the rule is %s, then it parses to the same data', (_what, rule) => {
     expect(segmentRuleSchema.parse(rule)).toEqual(rule);
@@ -65,6 +71,17 @@ describe('segmentRuleSchema', () => {
     ['a language with a region', { languageIn: ['en-GB'] }, ['languageIn.0']],
     ['a count of zero for atLeast', { event: 'purchase', op: 'atLeast', count: 0 }, ['count']],
     ['not an object', 'plan = pro', ['']],
+    ['a where without a window', { event: 'product_viewed', op: 'did', where: { productId: 'a' } }, ['within']],
+    ['a where on a count without a window', { event: 'product_viewed', op: 'atLeast', count: 3, where: { productId: 'a' } }, ['within']],
+    ['a counted window longer than kept', { event: 'product_viewed', op: 'atLeast', count: 3, within: '91d' }, ['within']],
+    ['a filtered window longer than kept', { event: 'product_viewed', op: 'didNot', within: '13w', where: { category: 'shoes' } }, ['within']],
+    ['a windowed count above the times kept', { event: 'product_viewed', op: 'atLeast', count: 101, within: '5d' }, ['count']],
+    ['a windowed atMost at the times kept', { event: 'product_viewed', op: 'atMost', count: 100, within: '5d' }, ['count']],
+    ['a where on four properties', { event: 'v', op: 'did', within: '1d', where: { a: 1, b: 2, c: 3, d: 4 } }, ['where']],
+    ['an empty where', { event: 'v', op: 'did', within: '1d', where: {} }, ['where']],
+    ['a where property with a dot', { event: 'v', op: 'did', within: '1d', where: { 'a.b': 1 } }, ['where.a.b']],
+    ['a where value that is an operator', { event: 'v', op: 'did', within: '1d', where: { a: { $gt: 1 } } }, ['where.a']],
+    ['an empty in', { event: 'v', op: 'did', within: '1d', where: { a: { in: [] } } }, ['where.a.in']],
   ])('when the rule has %s, then it is refused naming the field', (_what, rule, paths) => {
     expect(refusedAt(rule)).toEqual(paths);
   });
@@ -99,6 +116,21 @@ describe('compileSegment', () => {
     ['did ever', { event: 'purchase', op: 'did' }, { 'events.purchase.count': { $gte: 1 } }],
     ['did not within a window, as $nor', { event: 'purchase', op: 'didNot', within: '7d' }, { $nor: [{ 'events.purchase.last': { $gte: cutoff(7) } }] }],
     ['at most', { event: 'purchase', op: 'atMost', count: 2 }, { $nor: [{ 'events.purchase.count': { $gt: 2 } }] }],
+    [
+      'the same product three times in five days, as the third newest kept time',
+      { event: 'product_viewed', where: { productId: 'sku-123' }, op: 'atLeast', count: 3, within: '5d' },
+      { [`windows.${windowKey({ event: 'product_viewed', where: { productId: 'sku-123' } })}.2`]: { $gte: cutoff(5) } },
+    ],
+    [
+      'at most two views this week, as the third newest not inside',
+      { event: 'product_viewed', op: 'atMost', count: 2, within: '7d' },
+      { $nor: [{ [`windows.${windowKey({ event: 'product_viewed', where: {} })}.2`]: { $gte: cutoff(7) } }] },
+    ],
+    [
+      'a filtered did not, as the newest not inside',
+      { event: 'product_viewed', where: { category: 'shoes' }, op: 'didNot', within: '1d' },
+      { $nor: [{ [`windows.${windowKey({ event: 'product_viewed', where: { category: 'shoes' } })}.0`]: { $gte: cutoff(1) } }] },
+    ],
     ['a language prefix, anchored', { languageIn: ['en', 'pt'] }, { locale: { $regex: '^(?:en|pt)(?:-|$)', $options: 'i' } }],
     ['a push platform', { pushPlatform: 'ios' }, { 'pushTokens.platform': { $eq: 'ios' } }],
     ['reachable by email', { reachableOn: 'email' }, { email: { $gt: '' }, 'consent.email': { $ne: false } }],
@@ -139,8 +171,31 @@ describe('matchesSegment', () => {
     ['reachable by push with a non-empty token', { reachableOn: 'push' }, ['ada', 'chloe']],
     ['the language en, not enm', { languageIn: ['en'] }, ['ada', 'bob']],
     ['the product-use rule', activatedButStalled, ['ada']],
+    // The seed examples: ada's third newest sku-123 view is 4.9 days old, bob has two.
+    ['the same product three times in five days', { event: 'product_viewed', where: { productId: 'sku-123' }, op: 'atLeast', count: 3, within: '5d' }, ['ada']],
+    ['the same product three times in four days', { event: 'product_viewed', where: { productId: 'sku-123' }, op: 'atLeast', count: 3, within: '4d' }, []],
+    ['a category twice this week', { event: 'product_viewed', where: { category: { in: ['boots', 'shoes'] } }, op: 'atLeast', count: 2, within: '7d' }, ['ada']],
+    ['a category at most once this week, which includes never', { event: 'product_viewed', where: { category: { in: ['boots', 'shoes'] } }, op: 'atMost', count: 1, within: '7d' }, ['bob', 'chloe', 'dan', 'eve', 'finn']],
+    ['a filtered view within the day', { event: 'product_viewed', where: { category: 'shoes' }, op: 'did', within: '1d' }, ['ada']],
+    ['any view within 90 days', { event: 'product_viewed', op: 'did', within: '90d', where: { productId: 'sku-123' } }, ['ada', 'bob']],
   ])('when the rule is %s, then exactly the expected customers match', (_what, rule, expected) => {
     expect(members(rule)).toEqual(expected);
+  });
+
+  it('when a where says the same thing in another order or spelling, then it names the same kept series', () => {
+    const a = windowKey({ event: 'v', where: { category: { in: ['shoes', 'boots', 'shoes'] }, price: 50 } });
+    expect(windowKey({ event: 'v', where: { price: 50, category: { in: ['boots', 'shoes'] } } })).toBe(a);
+    expect(windowKey({ event: 'v', where: { category: { in: ['shoes'] } } })).toBe(windowKey({ event: 'v', where: { category: 'shoes' } }));
+    expect(windowKey({ event: 'v', where: { price: '50' } })).not.toBe(windowKey({ event: 'v', where: { price: 50 } }));
+    expect(windowKey({ event: 'w', where: {} })).not.toBe(windowKey({ event: 'v', where: {} }));
+    expect(a).toMatch(/^w[0-9a-z]{1,13}$/);
+  });
+
+  it('when event properties are matched against a where, then values compare with their type', () => {
+    expect(whereMatches({ category: { in: ['shoes', 'boots'] }, price: 50 }, { category: 'boots', price: 50, extra: 1 })).toBe(true);
+    expect(whereMatches({ price: 50 }, { price: '50' })).toBe(false);
+    expect(whereMatches({ price: 50 }, undefined)).toBe(false);
+    expect(whereMatches({ sale: false }, {})).toBe(false);
   });
 
   it('when a language pattern is built, then it only matches the language and its subtags', () => {
