@@ -1,9 +1,11 @@
-// The event sweep as an activity: finishes ingest batches whose request died part-way (see
-// lib/event-ingest.ts). The worker's schedule runs it once a minute (lib/event-sweep.ts).
+// The minute sweep's activities, run by the worker's schedule (lib/event-sweep.ts): finishing
+// ingest batches whose request died part-way (lib/event-ingest.ts), and telling runs whose
+// customers left their entry segment with time alone (lib/journey-entry.ts).
 import type { SweepResult } from '../lib/event-ingest';
 
 export interface EventSweepDeps {
   finishEvents: () => Promise<SweepResult>;
+  recheckLapsed: () => Promise<number>;
 }
 
 export function createEventActivities(deps: EventSweepDeps) {
@@ -12,6 +14,11 @@ export function createEventActivities(deps: EventSweepDeps) {
     async finishEvents(): Promise<{ finished: number; examined: number; through: string }> {
       const result = await deps.finishEvents();
       return { finished: result.finished, examined: result.examined, through: result.through.toISOString() };
+    },
+
+    /** How many runs were told that their customer's windowed segment membership lapsed. */
+    async recheckSegmentExits(): Promise<{ told: number }> {
+      return { told: await deps.recheckLapsed() };
     },
   };
 }

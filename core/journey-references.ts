@@ -2,6 +2,7 @@
 // journey checks they exist, and deleting a template or segment checks no journey names it. Pure.
 import type { Channel } from './channels';
 import type { JourneyDefinition } from './journey-definition';
+import type { SegmentRule } from './segment-rules';
 
 export interface TemplateUse {
   field: string;
@@ -29,6 +30,11 @@ export function templateUses(definition: JourneyDefinition): TemplateUse[] {
             : []),
         ],
   );
+}
+
+/** The rules branch cases write inline (rather than naming a saved segment). */
+export function inlineRules(definition: JourneyDefinition): SegmentRule[] {
+  return definition.steps.flatMap((step) => (step.type !== 'branch' ? [] : step.cases.flatMap((c) => ('rule' in c.when ? [c.when.rule] : []))));
 }
 
 /** The entry segment and those branch cases test. */

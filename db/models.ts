@@ -35,8 +35,25 @@ export interface CustomerDoc {
   /** Which ingest batches are folded into `events`, by hour received (see lib/event-rollups.ts). */
   ingest?: Record<string, Record<string, number>>;
   lastSeenAt?: Date;
+  /** Kept event times per series, newest first (core/event-windows.ts, lib/event-windows.ts). */
+  windows?: Record<string, Date[]>;
+  /** The series the event log's backfill has folded into `windows`. */
+  windowFills?: Record<string, number>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * A kept series of event times (`_id`: its key, core/event-windows.ts): ingest folds the events
+ * received from `from` on, the backfill those received before; `filledAt` once it has.
+ */
+export interface EventWindowDoc {
+  _id: string;
+  event: string;
+  where: Record<string, unknown>;
+  from: Date;
+  filledAt?: Date;
+  createdAt: Date;
 }
 
 
@@ -99,6 +116,8 @@ export interface JourneyEntryDoc {
   /** The latest entry number: the run is `journey:<journeyId>:<customerId>:<last>`. */
   last: number;
   lastEnteredAt: Date;
+  /** The entry whose run the lapse re-check told that its customer left the entry segment. */
+  left?: number;
 }
 
 /**
@@ -202,26 +221,43 @@ export interface EventBatchDoc {
 const timestamps = { timestamps: true, versionKey: false } as const;
 
 export function createModels(conn: Connection) {
-  const customers = conn.model<CustomerDoc>(
-    'Customer',
-    new Schema<CustomerDoc>(
+  const customerSchema = new Schema<CustomerDoc>(
+    {
+      _id: { type: String, required: true },
+      email: String,
+      // Inbound texts find their sender by number (an index on MongoDB; the embedded store scans).
+      phone: { type: String, index: true },
+      timeZone: String,
+      locale: String,
+      pushTokens: { type: [{ _id: false, token: String, platform: String }], default: undefined },
+      consent: { type: Schema.Types.Mixed },
+      attributes: { type: Schema.Types.Mixed, default: {} },
+      events: { type: Schema.Types.Mixed },
+      ingest: { type: Schema.Types.Mixed },
+      lastSeenAt: Date,
+      windows: { type: Schema.Types.Mixed },
+      windowFills: { type: Schema.Types.Mixed },
+    },
+    { ...timestamps, minimize: false },
+  );
+  // Windowed conditions compare `windows.<key>.<n>` (MongoDB serves them from this index and
+  // checks the place on the documents it finds; the embedded store scans).
+  customerSchema.index({ 'windows.$**': 1 });
+  const customers = conn.model<CustomerDoc>('Customer', customerSchema, 'customers');
+  const eventWindows = conn.model<EventWindowDoc>(
+    'EventWindow',
+    new Schema<EventWindowDoc>(
       {
         _id: { type: String, required: true },
-        email: String,
-        // Inbound texts find their sender by number (an index on MongoDB; the embedded store scans).
-        phone: { type: String, index: true },
-        timeZone: String,
-        locale: String,
-        pushTokens: { type: [{ _id: false, token: String, platform: String }], default: undefined },
-        consent: { type: Schema.Types.Mixed },
-        attributes: { type: Schema.Types.Mixed, default: {} },
-        events: { type: Schema.Types.Mixed },
-        ingest: { type: Schema.Types.Mixed },
-        lastSeenAt: Date,
+        event: { type: String, required: true },
+        where: { type: Schema.Types.Mixed, required: true },
+        from: { type: Date, required: true },
+        filledAt: Date,
+        createdAt: { type: Date, required: true },
       },
-      { ...timestamps, minimize: false },
+      { versionKey: false, minimize: false },
     ),
-    'customers',
+    'event_windows',
   );
   const templates = conn.model<TemplateDoc>(
     'Template',
@@ -331,23 +367,22 @@ export function createModels(conn: Connection) {
     ),
     'inbox',
   );
-  const events = conn.model<EventDoc>(
-    'Event',
-    new Schema<EventDoc>(
-      {
-        _id: { type: String, required: true },
-        customerId: { type: String, required: true, index: true },
-        name: { type: String, required: true },
-        timestamp: { type: Date, required: true },
-        properties: Schema.Types.Mixed,
-        // The sweep reads batches by time received (an index on MongoDB; the embedded store scans).
-        receivedAt: { type: Date, required: true, index: true },
-        batch: { type: String, required: true },
-      },
-      { versionKey: false },
-    ),
-    'events',
+  const eventSchema = new Schema<EventDoc>(
+    {
+      _id: { type: String, required: true },
+      customerId: { type: String, required: true, index: true },
+      name: { type: String, required: true },
+      timestamp: { type: Date, required: true },
+      properties: Schema.Types.Mixed,
+      // The sweep reads batches by time received (an index on MongoDB; the embedded store scans).
+      receivedAt: { type: Date, required: true, index: true },
+      batch: { type: String, required: true },
+    },
+    { versionKey: false },
   );
+  // A new windowed series is backfilled from the log by event name and time (lib/event-windows.ts).
+  eventSchema.index({ name: 1, timestamp: 1 });
+  const events = conn.model<EventDoc>('Event', eventSchema, 'events');
   const eventBatches = conn.model<EventBatchDoc>(
     'EventBatch',
     new Schema<EventBatchDoc>({ _id: { type: String, required: true }, dispatchedAt: { type: Date, required: true } }, { versionKey: false }),
@@ -356,7 +391,7 @@ export function createModels(conn: Connection) {
   const journeyEntries = conn.model<JourneyEntryDoc>(
     'JourneyEntry',
     new Schema<JourneyEntryDoc>(
-      { _id: { type: String, required: true }, last: { type: Number, required: true }, lastEnteredAt: { type: Date, required: true } },
+      { _id: { type: String, required: true }, last: { type: Number, required: true }, lastEnteredAt: { type: Date, required: true }, left: Number },
       { versionKey: false },
     ),
     'journey_entries',
@@ -377,7 +412,7 @@ export function createModels(conn: Connection) {
   const segments = createSegmentModel(conn);
   const suppressions = createSuppressionModel(conn);
   const erasedRuns = createErasedRunsModel(conn);
-  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, eventBatches, segments, frequency, settings, suppressions, erasedRuns };
+  return { customers, templates, journeys, journeyVersions, journeyEntries, deliveries, deliveryReports, inbox, events, eventBatches, eventWindows, segments, frequency, settings, suppressions, erasedRuns };
 }
 
 export type Models = ReturnType<typeof createModels>;

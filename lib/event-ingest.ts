@@ -14,6 +14,7 @@ import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
 import { SETTINGS_CACHE_MS } from '../db/settings';
 import { suppressedAmong } from '../db/suppressions';
 import { foldBatch, markerOf } from './event-rollups';
+import { keptSeriesReader } from './event-windows';
 import { logger } from './logger';
 import { eventsIngested } from './metrics';
 import { refreshedEvery } from './refreshed';
@@ -62,7 +63,7 @@ const SWEEP_PAGE = 5_000;
 export const SWEEP_SETTING = 'event-sweep';
 
 
-export type IngestModels = Pick<Models, 'events' | 'customers' | 'eventBatches' | 'settings' | 'suppressions'>;
+export type IngestModels = Pick<Models, 'events' | 'customers' | 'eventBatches' | 'eventWindows' | 'settings' | 'suppressions'>;
 
 export type EventIngest = ReturnType<typeof createEventIngest>;
 
@@ -73,6 +74,9 @@ export function createEventIngest(
 ) {
   // Only decides which old roll-up markers may go, so it may lag.
   const sweptThrough = refreshedEvery(SETTINGS_CACHE_MS, async () => new Date((await sweepState(models)) ?? 0));
+  // The kept series of windowed rules: read after a batch's receipt time is set (see lib/event-windows.ts).
+  const keptSeries = keptSeriesReader(models);
+  const fold: Fold = async (batch, events, dispatching) => foldBatch(models.customers, batch, events, dispatching, await keptSeries());
 
   /**
    * Stores the events, folds them into their customers' roll-ups and dispatches them. Answers
@@ -102,7 +106,7 @@ export function createEventIngest(
     eventsIngested.inc({ outcome: 'suppressed' }, refused.length);
     let late = new Set<string>();
     if (fresh.length > 0) {
-      late = await finishBatch(models, dispatch, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, [], suppressed).catch((err) => {
+      late = await finishBatch(models, dispatch, fold, { id: batch, receivedAt, sweptThrough: await sweptThrough() }, fresh, [], suppressed).catch((err) => {
         if (!(err instanceof DispatchError)) throw err;
         onDispatchError(err.cause);
         return err.late;
@@ -145,7 +149,7 @@ export function createEventIngest(
         }
       }
       result.examined += page.length;
-      result.finished += await finishPage(models, dispatch, page, swept);
+      result.finished += await finishPage(models, dispatch, fold, page, swept);
       await models.settings.updateOne({ _id: SWEEP_SETTING }, { $max: { 'value.through': upTo }, $set: { updatedAt: new Date() } }, { upsert: true });
       result.through = new Date(upTo);
       from = upTo;
@@ -165,6 +169,8 @@ class DispatchError extends Error {
   }
 }
 
+type Fold = (batch: { id: string; receivedAt: Date; sweptThrough: Date }, events: StoredEvent[], dispatching: ReadonlySet<string>) => Promise<void>;
+
 /**
  * Folds the events of customers not yet folded for the batch, then dispatches those that need
  * it together with `pending` (events folded earlier that had something to dispatch), and
@@ -179,6 +185,7 @@ class DispatchError extends Error {
 async function finishBatch(
   models: IngestModels,
   dispatch: EventDispatch,
+  fold: Fold,
   batch: { id: string; receivedAt: Date; sweptThrough: Date },
   toFoldAll: StoredEvent[],
   pendingAll: StoredEvent[],
@@ -189,7 +196,7 @@ async function finishBatch(
   if (!known && before.size > 0) await models.events.deleteMany({ customerId: { $in: [...before] } });
   const toFold = toFoldAll.filter((e) => !before.has(e.customerId));
   const planned = await dispatch.plan(toFold);
-  await foldBatch(models.customers, batch, toFold, planned);
+  await fold(batch, toFold, planned);
   const late = await suppressedAmong(models.suppressions, customers.filter((c) => !before.has(c)));
   if (late.size > 0) {
     await Promise.all([models.customers.deleteMany({ _id: { $in: [...late] } }), models.events.deleteMany({ customerId: { $in: [...late] } })]);
@@ -209,7 +216,7 @@ async function finishBatch(
 }
 
 /** Finishes the open batches of one page of the sweep; returns how many needed it. */
-async function finishPage(models: IngestModels, dispatch: EventDispatch, events: EventDoc[], swept: Date): Promise<number> {
+async function finishPage(models: IngestModels, dispatch: EventDispatch, fold: Fold, events: EventDoc[], swept: Date): Promise<number> {
   const batches = new Map<string, EventDoc[]>();
   for (const e of events) batches.set(e.batch, [...(batches.get(e.batch) ?? []), e]);
   if (batches.size === 0) return 0;
@@ -228,7 +235,7 @@ async function finishPage(models: IngestModels, dispatch: EventDispatch, events:
     const toFold = list.filter((e) => marker(e.customerId) === undefined);
     const pending = list.filter((e) => marker(e.customerId) === 1);
     if (toFold.length === 0 && pending.length === 0) continue;
-    await finishBatch(models, dispatch, { id, receivedAt, sweptThrough: swept }, toFold, pending);
+    await finishBatch(models, dispatch, fold, { id, receivedAt, sweptThrough: swept }, toFold, pending);
     finished += 1;
   }
   return finished;

@@ -7,13 +7,21 @@
 // nothing. The marker's value says whether the customer's events in that batch had anything to
 // dispatch (1) or not (0). Markers are kept until the sweep has passed their hour by two hours,
 // then dropped by later folds of the same customer.
+//
+// The same update pushes the times of events that pass a kept series' filter into
+// `windows.<key>` (core/event-windows.ts): newest first, at most WINDOW_CAP, none older than
+// KEPT_WINDOW_MS when pushed; the customer's other series of the batch's event names drop their
+// times older than that.
+import { KEPT_WINDOW_MS, WINDOW_CAP, whereMatches } from '../core/event-windows';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { CustomerDoc, Models } from '../db/models';
+import type { KeptSeriesIndex } from './event-windows';
 
 export interface RollupEvent {
   customerId: string;
   name: string;
   timestamp: Date;
+  properties?: Record<string, unknown>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -38,6 +46,7 @@ export async function foldBatch(
   batch: { id: string; receivedAt: Date; sweptThrough: Date },
   events: RollupEvent[],
   dispatching: ReadonlySet<string>,
+  kept: KeptSeriesIndex = new Map(),
 ): Promise<void> {
   const byCustomer = new Map<string, RollupEvent[]>();
   for (const e of events) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
@@ -50,6 +59,7 @@ export async function foldBatch(
       filter: { _id: customerId, [marker]: { $exists: false } },
       update: {
         ...rollupUpdate(list),
+        ...windowsUpdate(list, kept, batch.receivedAt),
         $set: { [marker]: dispatching.has(customerId) ? 1 : 0 },
         $unset: prune,
         // An event for an unknown customer creates the customer, as identify would.
@@ -79,6 +89,31 @@ function rollupUpdate(events: RollupEvent[]) {
     update.$max.lastSeenAt = latest(update.$max.lastSeenAt, e.timestamp);
   }
   return update;
+}
+
+/**
+ * $push each kept series' new times (those the batch received from the series' `from` on, and
+ * inside the kept window), and $pull the expired times of the customer's other series of the
+ * same event names (one update cannot push and pull one path).
+ */
+function windowsUpdate(events: RollupEvent[], kept: KeptSeriesIndex, receivedAt: Date) {
+  const oldest = new Date(receivedAt.getTime() - KEPT_WINDOW_MS);
+  const pushed = new Map<string, Date[]>();
+  const touched = new Set<string>();
+  for (const e of events) {
+    for (const series of kept.get(e.name) ?? []) {
+      touched.add(series.key);
+      if (receivedAt < series.from || e.timestamp < oldest || !whereMatches(series.where, e.properties)) continue;
+      pushed.set(series.key, [...(pushed.get(series.key) ?? []), e.timestamp]);
+    }
+  }
+  const pull = [...touched].filter((key) => !pushed.has(key));
+  return {
+    ...(pushed.size > 0
+      ? { $push: Object.fromEntries([...pushed].map(([key, times]) => [`windows.${key}`, { $each: times, $sort: -1, $slice: WINDOW_CAP }])) }
+      : {}),
+    ...(pull.length > 0 ? { $pull: Object.fromEntries(pull.map((key) => [`windows.${key}`, { $lt: oldest }])) } : {}),
+  };
 }
 
 const earliest = (a: Date | undefined, b: Date) => (a && a < b ? a : b);

@@ -8,7 +8,8 @@ import type { CustomerEvent } from '../core/journey-contract';
 import { CODE_JOURNEYS, type CodeJourneyType } from '../core/code-journeys';
 import type { JourneyDefinition, JourneyEntry as JourneyDefinitionEntry } from '../core/journey-definition';
 import { eventsHeard, listenersOf } from '../core/journey-listens';
-import { matchesSegment } from '../core/segment-match';
+import { fieldsRead, matchesSegment } from '../core/segment-match';
+import { changesWithTime, type SegmentRule } from '../core/segment-rules';
 import type { EventDispatch, StoredEvent } from './event-ingest';
 import { JOURNEY_STATE_REFRESH_MS } from '../db/journey-state';
 import { storedRule } from '../db/segment-model';
@@ -24,11 +25,13 @@ import { refreshedEvery } from './refreshed';
  */
 const JOURNEY_CACHE_MS = JOURNEY_STATE_REFRESH_MS;
 const CONCURRENCY = 8;
+/** Entries whose customers the lapse re-check reads at once. */
+const LAPSE_PAGE = 500;
 
 export type JourneyEntry = ReturnType<typeof createJourneyEntry>;
 
 export function createJourneyEntry(deps: {
-  models: Pick<Models, 'journeys' | 'journeyVersions' | 'segments' | 'customers'>;
+  models: Pick<Models, 'journeys' | 'journeyVersions' | 'segments' | 'customers' | 'journeyEntries'>;
   runs: Pick<JourneyRuns, 'start' | 'signalHeard' | 'leftSegment'>;
 }) {
   const { models } = deps;
@@ -123,12 +126,51 @@ export function createJourneyEntry(deps: {
     await customersChanged([...byCustomer.keys()]);
   };
 
+  /**
+   * Membership that lapses with time alone (a window's oldest counted event ages out, no event or
+   * profile change to notice it): for each journey that exits on leaving a segment whose rule
+   * has a window, tells the runs of its entered customers who no longer match. Each entry is told
+   * once: the registry records it (`left`), so a customer whose run has ended costs one signal,
+   * not one a pass. The worker's minute sweep runs this; `now` is the clock windows count back from.
+   */
+  async function recheckLapsed(now = new Date()): Promise<number> {
+    const exiting = await exitOnLeave();
+    const segmentIds = [...new Set(exiting.map((j) => segmentOf(j)!))].sort();
+    if (segmentIds.length === 0) return 0;
+    const rules = await segmentRules(segmentIds.join('\n'));
+    let told = 0;
+    for (const journey of exiting) {
+      const rule = rules.get(segmentOf(journey)!);
+      if (!rule || !changesWithTime(rule)) continue;
+      const prefix = `${journey._id}:`;
+      // Journey IDs hold no ':', so the journey's entries are the `_id`s from "<id>:" to "<id>;".
+      const entries = (await models.journeyEntries.find({ _id: { $gte: prefix, $lt: `${journey._id};` } }).lean()).filter((e) => e.left !== e.last);
+      for (let i = 0; i < entries.length; i += LAPSE_PAGE) {
+        const page = new Map(entries.slice(i, i + LAPSE_PAGE).map((e) => [e._id.slice(prefix.length), e]));
+        const customers = await models.customers.find({ _id: { $in: [...page.keys()] } }, projection(rule)).lean<CustomerDoc[]>();
+        const present = new Set(customers.map((c) => c._id));
+        const lapsed = [...customers.filter((c) => !matchesSegment(rule, c, now)).map((c) => c._id), ...[...page.keys()].filter((id) => !present.has(id))];
+        await runLimited(
+          CONCURRENCY,
+          lapsed.map((customerId) => async () => {
+            const entry = page.get(customerId)!;
+            await deps.runs.leftSegment(journey._id, customerId);
+            // Only this entry: a later one (the customer entered again) is asked about afresh.
+            await models.journeyEntries.updateOne({ _id: entry._id, last: entry.last }, { $set: { left: entry.last } });
+            told += 1;
+          }),
+        );
+      }
+    }
+    return told;
+  }
+
   /** This process changed a journey (published, went live, paused, archived): read them afresh. */
   function journeysChanged(): void {
     for (const cache of [liveJourneys, exitOnLeave, listeners]) cache.clear();
   }
 
-  return { customersChanged, plan, dispatch, journeysChanged };
+  return { customersChanged, plan, dispatch, journeysChanged, recheckLapsed };
 }
 
 function toSignal(e: StoredEvent): CustomerEvent {
@@ -148,6 +190,11 @@ const CODE_EXITING_ON_LEAVE = Object.values(CODE_JOURNEYS)
 /** How customers enter: a JSON journey's published definition says, or a code-first type's declaration. */
 function entryOf(journey: JourneyDoc): JourneyDefinitionEntry | undefined {
   return codeType(journey)?.entry ?? (journey.definition as JourneyDefinition | undefined)?.entry;
+}
+
+/** Only the fields the rule reads. */
+function projection(rule: SegmentRule): Record<string, 1> {
+  return Object.fromEntries(fieldsRead(rule).map((field) => [field, 1]));
 }
 
 function segmentOf(journey: JourneyDoc): string | undefined {

@@ -43,13 +43,15 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
   const { channels, close } = createChannelAdapters(db.models, delivery);
 
   const runs = createJourneyRuns(temporal.client, temporal.taskQueue, db.models.journeyEntries);
-  const events = createEventIngest(db.models, createJourneyEntry({ models: db.models, runs }));
+  const entry = createJourneyEntry({ models: db.models, runs });
+  const events = createEventIngest(db.models, entry);
   const activities = createActivities({
     ...storeSendDeps(db),
     channels,
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
     runs,
     finishEvents: () => events.finishEvents(),
+    recheckLapsed: () => entry.recheckLapsed(),
   });
   return {
     activities,

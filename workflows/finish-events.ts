@@ -1,11 +1,17 @@
-// Run by the worker's schedule once a minute: finishes ingest batches left unfinished. A
-// workflow, so an operator sees each pass and what it did in the Temporal UI.
-import { proxyActivities } from '@temporalio/workflow';
+// Run by the worker's schedule once a minute: finishes ingest batches left unfinished, then
+// tells runs whose customers left a windowed entry segment with time alone. A workflow, so an
+// operator sees each pass and what it did in the Temporal UI.
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SWEEP_OPTIONS } from './activity-options';
 
-const { finishEvents } = proxyActivities<Activities>(SWEEP_OPTIONS);
+const { finishEvents, recheckSegmentExits } = proxyActivities<Activities>(SWEEP_OPTIONS);
 
-export async function finishEventsWorkflow(): Promise<Awaited<ReturnType<typeof finishEvents>>> {
-  return finishEvents();
+/** Passes recorded before it ran the first activity only. */
+export const SWEEP_RECHECKS_EXITS = 'sweep-rechecks-segment-exits';
+
+export async function finishEventsWorkflow(): Promise<Awaited<ReturnType<typeof finishEvents>> & { exitsTold?: number }> {
+  const finished = await finishEvents();
+  if (!patched(SWEEP_RECHECKS_EXITS)) return finished;
+  return { ...finished, exitsTold: (await recheckSegmentExits()).told };
 }

@@ -4,7 +4,8 @@ import type { Channel } from '../../core/channels';
 import { notConfiguredMessage } from '../../lib/config';
 import { JourneyDefinition, journeyDefinitionSchema, parseJourneyDefinition } from '../../core/journey-definition';
 import { fieldPath } from '../../core/field-path';
-import { segmentUses, templateUses } from '../../core/journey-references';
+import { inlineRules, segmentUses, templateUses } from '../../core/journey-references';
+import { keepSeriesOf } from '../../lib/event-windows';
 import { journeyStatus, journeyStatusFilter } from '../../core/journey-status';
 import { saveJourneyVersion } from '../../db/journey-versions';
 import { upsertById } from '../../db/upsert';
@@ -123,6 +124,7 @@ export function journeysRouter(deps: {
   router.put('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const definition = await validDefinition(id, req.body);
+    await keepSeriesOf(models, inlineRules(definition));
     const { doc, created } = await saveJourneyVersion(models, id, definition);
     deps.entry.journeysChanged();
     res.status(created ? 201 : 200).json(journeyView(doc));
@@ -149,6 +151,7 @@ export function journeysRouter(deps: {
     if (!journey) throw notFound(`journey "${id}"`);
     if (!journey.draft) throw conflict(`journey "${id}" has no draft to publish`);
     const definition = await validDefinition(id, journey.draft, journey);
+    await keepSeriesOf(models, inlineRules(definition));
     const { doc } = await saveJourneyVersion(models, id, definition);
     deps.entry.journeysChanged();
     res.json(journeyView(doc));

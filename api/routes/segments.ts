@@ -11,6 +11,7 @@ import type { Models } from '../../db/models';
 import { upsertById } from '../../db/upsert';
 import { notFound } from '../errors';
 import { queryableRule } from '../segment-rule';
+import { keepSeriesOf } from '../../lib/event-windows';
 import { refuseIfNamed } from '../in-use';
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
@@ -54,7 +55,7 @@ function segmentSummary(doc: SegmentDoc): z.infer<typeof segmentSummarySchema> {
 const segmentPageSchema = named('SegmentPage', pageSchema(segmentSummarySchema));
 
 /** Segments and their customers, and the journeys that may name a segment (deleting one checks them). */
-export type SegmentRouterModels = SegmentModels & Pick<Models, 'journeys'>;
+export type SegmentRouterModels = SegmentModels & Pick<Models, 'journeys' | 'eventWindows' | 'events'>;
 
 export function segmentsRouter(deps: SegmentRouterModels): Router {
   const router = Router();
@@ -70,6 +71,9 @@ export function segmentsRouter(deps: SegmentRouterModels): Router {
   router.put('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     const body = parse(segmentBodySchema, req.body ?? {});
+    // A rule that counts events over a window is exact once saved: the times it reads are kept
+    // and backfilled from the event log before the segment is (lib/event-windows.ts).
+    await keepSeriesOf(deps, [body.rule]);
     const { description, ...fields } = body;
     const update = description === undefined ? { $set: fields, $unset: { description: '' } } : { $set: { ...fields, description } };
     const { doc, created } = await upsertById(deps.segments, id, update);

@@ -22,9 +22,12 @@ const deferred = new Set<string>();
 /** Sends that found their journey paused in the store, by key: how many times. */
 const pausedFor = new Map<string, number>();
 
-const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'finishEvents'> = {
+const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'finishEvents' | 'recheckSegmentExits'> = {
   async finishEvents() {
     return { finished: 2, examined: 40, through: new Date(0).toISOString() };
+  },
+  async recheckSegmentExits() {
+    return { told: 1 };
   },
   // In the segment, but for the code-first examples' customers, who take their longer paths.
   async evaluateBranch(input) {
