@@ -60,7 +60,7 @@ const eventWhere = z
   .refine((where) => Object.keys(where).length >= 1 && Object.keys(where).length <= MAX_WHERE_PROPERTIES, {
     message: `must name 1 to ${MAX_WHERE_PROPERTIES} event properties`,
   })
-  .meta({ minProperties: 1, maxProperties: MAX_WHERE_PROPERTIES });
+  .meta({ minProperties: 1, maxProperties: MAX_WHERE_PROPERTIES, propertyNames: { pattern: ATTRIBUTE_NAME.source } });
 const keptWithin = `at most ${KEPT_WINDOW} (event times are kept that long for counted and filtered conditions)`;
 
 /**
@@ -82,20 +82,33 @@ function checkWindow(condition: { op: string; count?: number; within?: string; w
   }
 }
 
+const windowDoc = {
+  dependentRequired: { where: ['within'] },
+  description:
+    `With \`where\` (event properties: equality or {"in": [...]}), \`within\` is required. With \`where\`, or with a count and \`within\`, ` +
+    `\`within\` is ${keptWithin}, and a count at most ${WINDOW_CAP} (atLeast) or ${WINDOW_CAP - 1} (atMost)`,
+};
+
 export const eventConditionSchema = z.discriminatedUnion(
   'op',
   [
     /** Without `within`: ever (or never). With `where`, `within` is required. */
-    z.object({ event: eventName, op: z.enum(['did', 'didNot']), within: duration.optional(), where: eventWhere.optional() }).strict().superRefine(checkWindow),
+    z
+      .object({ event: eventName, op: z.enum(['did', 'didNot']), within: duration.optional(), where: eventWhere.optional() })
+      .strict()
+      .superRefine(checkWindow)
+      .meta(windowDoc),
     /** Without `within`: all-time counts, from the customer's event roll-up. */
     z
       .object({ event: eventName, op: z.literal('atLeast'), count: z.int().min(1).max(1e9), within: duration.optional(), where: eventWhere.optional() })
       .strict()
-      .superRefine(checkWindow),
+      .superRefine(checkWindow)
+      .meta(windowDoc),
     z
       .object({ event: eventName, op: z.literal('atMost'), count: z.int().min(0).max(1e9), within: duration.optional(), where: eventWhere.optional() })
       .strict()
-      .superRefine(checkWindow),
+      .superRefine(checkWindow)
+      .meta(windowDoc),
   ],
   { error: 'must be one of did, didNot, atLeast, atMost' },
 );

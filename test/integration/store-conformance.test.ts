@@ -95,6 +95,18 @@ describe('the operators Cairn uses', () => {
     expect(await c().findOne({ _id: 'arr' })).toMatchObject({ tokens: [{ token: 'b', p: 'web' }], times: [9], ids: ['y'] });
   });
 
+  test('when times are pushed newest first and capped, then a filter on one array place counts a window (windowed segment conditions)', async () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+    await c().updateOne({ _id: 'win', 'm.b1': { $exists: false } }, { $push: { 'w.k': { $each: [day(3), day(1), day(5)], $sort: -1, $slice: 4 } }, $set: { 'm.b1': 1 } }, { upsert: true });
+    // Pushing one series and pulling another in one update; pulling a path that is not there.
+    await c().updateOne({ _id: 'win' }, { $push: { 'w.k': { $each: [day(2), day(9)], $sort: -1, $slice: 4 } }, $pull: { 'w.old': { $lt: day(1) }, 'w.none': { $lt: day(1) } } });
+    expect((await c().findOne({ _id: 'win' })).w).toEqual({ k: [day(9), day(5), day(3), day(2)] });
+    const ids = async (filter: object) => (await c().find({ _id: 'win', ...filter }).toArray()).length;
+    // The third newest is day 3: "three since day 3" holds, "three since day 4" does not; a place past the end never holds.
+    expect([await ids({ 'w.k.2': { $gte: day(3) } }), await ids({ 'w.k.2': { $gte: day(4) } }), await ids({ 'w.k.7': { $gte: day(1) } })]).toEqual([1, 0, 0]);
+    expect([await ids({ $nor: [{ 'w.k.4': { $gte: day(1) } }] }), await ids({ $nor: [{ 'w.none.0': { $gte: day(1) } }] })]).toEqual([1, 1]);
+  });
+
   test('when insertMany meets stored IDs unordered, then the rest are stored and each duplicate is reported by index', async () => {
     await c().insertOne({ _id: 'e1' });
     const err = await c()
