@@ -10,7 +10,8 @@
 //   the ingest service (store, then one roll-up update per customer), into each database;
 // - launch audience: counting a segment (its compiled filter) and reading every page of it as a
 //   launch does (customers in `_id` order, the fields the rule reads, matched in memory), for a
-//   windowed rule and for the same count over all time, on the database with the series.
+//   windowed rule and for the same count over all time (the same members), and for a filtered
+//   rule that fewer match, on the database with the series.
 // Temporal is left out: a launch's workflow starts are the same for either rule.
 // Then it saves a segment naming a new series, which backfills it from the event log.
 import { mongo } from 'mongoose';
@@ -37,10 +38,13 @@ const SERIES_RULES: SegmentRule[] = [
   { event: 'product_viewed', where: { category: 'shoes' }, op: 'atLeast', count: 3, within: '7d' },
   { event: 'product_viewed', where: { productId: 'sku-7' }, op: 'atLeast', count: 3, within: '5d' },
   { event: 'product_viewed', where: { category: { in: ['shoes', 'sneakers'] } }, op: 'atLeast', count: 2, within: '7d' },
-  { event: 'product_viewed', op: 'atMost', count: 5, within: '30d' },
+  { event: 'product_viewed', op: 'atLeast', count: 3, within: '30d' },
 ].slice(0, seriesCount) as SegmentRule[];
-const WINDOWED: SegmentRule = { event: 'product_viewed', where: { category: 'shoes' }, op: 'atLeast', count: 3, within: '7d' };
+/** Every customer has viewed more than 3 times in 30 days (as in all time): the same members both ways. */
+const WINDOWED: SegmentRule = { event: 'product_viewed', op: 'atLeast', count: 3, within: '30d' };
 const ALL_TIME: SegmentRule = { event: 'product_viewed', op: 'atLeast', count: 3 };
+/** A narrower one, for what a filter costs when fewer match. */
+const FILTERED: SegmentRule = { event: 'product_viewed', where: { category: 'shoes' }, op: 'atLeast', count: 3, within: '7d' };
 
 let seq = 0;
 /** Views over the last ten days, round robin over the customers, products and categories. */
@@ -78,8 +82,9 @@ runBench('windows', 900, async (bench) => {
   for (const target of [ingest.plain, ingest.windowed]) for (const batch of chunks(views(2 * BATCH), BATCH)) await target.ingest(batch);
 
   const ingestS = { plain: [] as number[], windowed: [] as number[] };
-  const launchS = { allTime: [] as number[], windowed: [] as number[] };
-  const members = { allTime: 0, windowed: 0 };
+  const launchS = { allTime: [] as number[], windowed: [] as number[], filtered: [] as number[] };
+  const members = { allTime: 0, windowed: 0, filtered: 0 };
+  const launchRules = { allTime: ALL_TIME, windowed: WINDOWED, filtered: FILTERED };
   const audience = createAudienceReader(windowed.models.customers);
   const launchAudience = async (rule: SegmentRule, round: number) => {
     const asOf = new Date();
@@ -108,14 +113,14 @@ runBench('windows', 900, async (bench) => {
         for (const batch of chunks(events, BATCH)) await ingest[which].ingest(batch);
       }));
     }
-    for (const which of round % 2 === 0 ? (['allTime', 'windowed'] as const) : (['windowed', 'allTime'] as const)) {
-      const result = await launchAudience(which === 'windowed' ? WINDOWED : ALL_TIME, round);
+    for (const which of round % 2 === 0 ? (['allTime', 'windowed', 'filtered'] as const) : (['filtered', 'windowed', 'allTime'] as const)) {
+      const result = await launchAudience(launchRules[which], round);
       launchS[which].push(result.seconds);
       members[which] = result.members;
     }
     log(
       `round ${round + 1}: ingest plain ${fmt.s(ingestS.plain[round])}, windowed ${fmt.s(ingestS.windowed[round])}; ` +
-        `launch audience all-time ${fmt.s(launchS.allTime[round])}, windowed ${fmt.s(launchS.windowed[round])}`,
+        `launch audience all-time ${fmt.s(launchS.allTime[round])}, windowed ${fmt.s(launchS.windowed[round])}, filtered ${fmt.s(launchS.filtered[round])}`,
     );
   }
 
@@ -140,8 +145,9 @@ runBench('windows', 900, async (bench) => {
       [`ingest, ${seriesCount} series kept: events/s per round`, ingestS.windowed.map(rate).join(', ')],
       ['ingest time ratio, series kept / none (per round; median)', `${ingestRatio.map(fmt.ratio).join(', ')}; ${fmt.ratio(median(ingestRatio))}`],
       [`launch audience, all-time count (${fmt.n(members.allTime)} members): s per round`, launchS.allTime.map((s) => s.toFixed(2)).join(', ')],
-      [`launch audience, windowed count (${fmt.n(members.windowed)} members): s per round`, launchS.windowed.map((s) => s.toFixed(2)).join(', ')],
+      [`launch audience, the same count in 30 days (${fmt.n(members.windowed)} members): s per round`, launchS.windowed.map((s) => s.toFixed(2)).join(', ')],
       ['launch audience time ratio, windowed / all-time (per round; median)', `${launchRatio.map(fmt.ratio).join(', ')}; ${fmt.ratio(median(launchRatio))}`],
+      [`launch audience, shoes 3 times in 7 days (${fmt.n(members.filtered)} members): s per round`, launchS.filtered.map((s) => s.toFixed(2)).join(', ')],
       ['kept times per customer: mean; max', `${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)}; ${Math.max(...times)}`],
       ['`windows` bytes per customer (BSON): mean; max', `${(windowBytes.reduce((a, b) => a + b, 0) / windowBytes.length).toFixed(0)}; ${Math.max(...windowBytes)}`],
       [`saving a segment with a new series, backfilled from ${fmt.n(logged)} logged events`, fmt.s(backfillS)],
