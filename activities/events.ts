@@ -5,7 +5,7 @@ import type { SweepResult } from '../lib/event-ingest';
 
 export interface EventSweepDeps {
   finishEvents: () => Promise<SweepResult>;
-  recheckLapsed: () => Promise<number>;
+  recheckLapsed: (asOf: Date) => Promise<number>;
 }
 
 export function createEventActivities(deps: EventSweepDeps) {
@@ -16,9 +16,12 @@ export function createEventActivities(deps: EventSweepDeps) {
       return { finished: result.finished, examined: result.examined, through: result.through.toISOString() };
     },
 
-    /** How many runs were told that their customer's windowed segment membership lapsed. */
-    async recheckSegmentExits(): Promise<{ told: number }> {
-      return { told: await deps.recheckLapsed() };
+    /**
+     * How many runs were told that their customer's windowed segment membership lapsed, with
+     * windows counted back from `asOf` (the sweep's workflow time; passes recorded before it sent none).
+     */
+    async recheckSegmentExits(input?: { asOf?: string }): Promise<{ told: number }> {
+      return { told: await deps.recheckLapsed(input?.asOf ? new Date(input.asOf) : new Date()) };
     },
   };
 }

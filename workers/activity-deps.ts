@@ -51,7 +51,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
     runs,
     finishEvents: () => events.finishEvents(),
-    recheckLapsed: () => entry.recheckLapsed(),
+    recheckLapsed: (asOf) => entry.recheckLapsed(asOf),
   });
   return {
     activities,
