@@ -136,6 +136,9 @@ export const segmentOperations: Operation[] = [
     method: 'put',
     path: '/v1/segments/{id}',
     summary: 'Create a segment or replace it (name, description, rule)',
+    description:
+      'A rule that counts events over a window (`within` with a count, or `where`) names kept series of event times. The first save naming a series ' +
+      'not kept yet answers a few seconds later, once every process folds it and the events already logged (90 days) are backfilled: the segment is exact from then on.',
     auth: 'apiKey',
     params: segmentId,
     body: named('SegmentInput', segmentBodySchema),
