@@ -14,7 +14,7 @@ import { isDuplicateKey, writeErrorsOf } from '../db/duplicate-key';
 import { SETTINGS_CACHE_MS } from '../db/settings';
 import { suppressedAmong } from '../db/suppressions';
 import { foldBatch, markerOf } from './event-rollups';
-import { keptSeriesReader } from './event-windows';
+import { finishPendingSeries, keptSeriesReader } from './event-windows';
 import { logger } from './logger';
 import { eventsIngested } from './metrics';
 import { refreshedEvery } from './refreshed';
@@ -154,6 +154,8 @@ export function createEventIngest(
       result.through = new Date(upTo);
       from = upTo;
     }
+    // Series whose save died before its backfill finished (lib/event-windows.ts).
+    await finishPendingSeries(models, now);
     return result;
   }
 

@@ -8,7 +8,8 @@
 // `windowFills.<key>`, so a backfill that is run again, after a crash, adds nothing twice), and
 // the save answers once it has. Events received before `from` but stored after the backfill read
 // the log would be missed: the backfill waits FILL_SETTLE_MS past `from` first, far longer than
-// an ingest request takes between its receipt time and its insert.
+// an ingest request takes between its receipt time and its insert. A save that dies part-way
+// leaves `filledAt` unset: the event sweep finishes that backfill.
 import { KEPT_WINDOW_MS, WINDOW_CAP, type EventWhere, whereMatches } from '../core/event-windows';
 import { seriesRead, type SegmentRule } from '../core/segment-rules';
 import type { EventDoc, EventWindowDoc, Models } from '../db/models';
@@ -64,6 +65,16 @@ export async function keepSeriesOf(models: WindowModels, rules: SegmentRule[], s
   );
   const pending = await models.eventWindows.find({ _id: { $in: [...wanted.keys()] }, filledAt: { $exists: false } }).lean<EventWindowDoc[]>();
   for (const series of pending) await backfill(models, series, sleep);
+}
+
+/**
+ * Finishes the backfills a save left unfinished (it died part-way): the event sweep runs this.
+ * Running beside a save's own backfill of the same series is harmless (each customer's marker).
+ */
+export async function finishPendingSeries(models: WindowModels, now = new Date()): Promise<number> {
+  const pending = await models.eventWindows.find({ filledAt: { $exists: false }, from: { $lt: new Date(now.getTime() - FILL_SETTLE_MS) } }).lean<EventWindowDoc[]>();
+  for (const series of pending) await backfill(models, series, delay);
+  return pending.length;
 }
 
 /** Folds the logged events received before the series' `from` into each customer's kept times. */

@@ -79,7 +79,7 @@ test('when a windowed rule is invalid, then saving the segment answers 400 namin
   expect((await stack.api('GET', '/v1/segments/ew-bad')).status).toBe(404);
 });
 
-test('when a batch is folded again, or a backfill runs again, then no time is counted twice', async () => {
+test('when a batch is folded again, or a backfill runs again (by a save or by the sweep), then no time is counted twice', async () => {
   const key = windowKey({ event: 'ew_viewed', where: { productId: 'sku-123' } });
   const times = async () => ((await stack.db.models.customers.findById('ew-ada').lean())!.windows?.[key] ?? []).length;
   const before = await times();
@@ -91,6 +91,11 @@ test('when a batch is folded again, or a backfill runs again, then no time is co
   // The backfill of the series, run again as after a crash: each customer's fill marker turns it away.
   await stack.db.models.eventWindows.updateOne({ _id: key }, { $unset: { filledAt: '' } });
   await keepSeriesOf(stack.db.models, [sameProductThrice as never]);
+  expect(await times()).toBe(before);
+  // A save that died before its backfill finished: the worker's sweep finishes it, adding nothing twice.
+  await stack.db.models.eventWindows.updateOne({ _id: key }, { $unset: { filledAt: '' } });
+  await stack.sweepNow();
+  expect((await stack.db.models.eventWindows.findById(key).lean())?.filledAt).toBeInstanceOf(Date);
   expect(await times()).toBe(before);
 });
 
