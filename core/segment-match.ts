@@ -161,7 +161,12 @@ function reachable(customer: SegmentCustomer, channel: Channel): boolean {
 
 /** True when `value` is a date at or after `start`; MongoDB never compares dates with other types. */
 function since(value: unknown, start: Date): boolean {
-  return value instanceof Date && value.getTime() >= start.getTime();
+  return isDate(value) && value.getTime() >= start.getTime();
+}
+
+/** A Date of any realm: structuredClone (a simulation's profile) makes them in Node's own, not a sandbox's. */
+function isDate(value: unknown): value is Date {
+  return Object.prototype.toString.call(value) === '[object Date]';
 }
 
 /** The documents under `pushTokens`, read the way a dotted MongoDB path reads them. */
@@ -181,5 +186,5 @@ function valuesIn(docs: Record<string, unknown>[], key: string): unknown[] {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isDate(value);
 }

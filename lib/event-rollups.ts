@@ -15,7 +15,7 @@
 import { KEPT_WINDOW_MS, WINDOW_CAP, whereMatches } from '../core/event-windows';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { CustomerDoc, Models } from '../db/models';
-import type { KeptSeriesIndex } from './event-windows';
+import type { KeptSeries, KeptSeriesIndex } from './event-windows';
 
 export interface RollupEvent {
   customerId: string;
@@ -119,11 +119,19 @@ function windowsUpdate(events: RollupEvent[], kept: KeptSeriesIndex, receivedAt:
 const earliest = (a: Date | undefined, b: Date) => (a && a < b ? a : b);
 const latest = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
 
+/** The series a profile keeps times for, by event name. */
+export type ProfileSeries = ReadonlyMap<string, readonly Pick<KeptSeries, 'key' | 'where'>[]>;
+
 /**
  * The same fold, on a customer held in memory (a journey simulation's profile): counts, first
- * and last times per event name, and when the customer was last seen.
+ * and last times per event name, when the customer was last seen, and the times of the kept
+ * series the event passes (newest first, at most WINDOW_CAP).
  */
-export function foldIntoProfile(customer: Pick<CustomerDoc, 'events' | 'lastSeenAt'>, events: Omit<RollupEvent, 'customerId'>[]): void {
+export function foldIntoProfile(
+  customer: Pick<CustomerDoc, 'events' | 'lastSeenAt' | 'windows'>,
+  events: Omit<RollupEvent, 'customerId'>[],
+  kept: ProfileSeries,
+): void {
   for (const e of events) {
     const rollup = customer.events?.[e.name];
     customer.events = {
@@ -131,5 +139,10 @@ export function foldIntoProfile(customer: Pick<CustomerDoc, 'events' | 'lastSeen
       [e.name]: { count: (rollup?.count ?? 0) + 1, first: earliest(rollup?.first, e.timestamp), last: latest(rollup?.last, e.timestamp) },
     };
     customer.lastSeenAt = latest(customer.lastSeenAt, e.timestamp);
+    for (const series of kept.get(e.name) ?? []) {
+      if (!whereMatches(series.where, e.properties)) continue;
+      const times = [e.timestamp, ...(customer.windows?.[series.key] ?? [])].sort((a, b) => b.getTime() - a.getTime());
+      customer.windows = { ...customer.windows, [series.key]: times.slice(0, WINDOW_CAP) };
+    }
   }
 }

@@ -23,14 +23,16 @@ import type { JourneyDefinition, Step } from '../core/journey-definition';
 import { journeyWorkflowId } from '../core/ids';
 import { explainDeferral, explainSend, type SendOutcome } from '../core/send-explanation';
 import { matchesSegment } from '../core/segment-match';
-import type { SegmentRule } from '../core/segment-rules';
+import { seriesRead, type SegmentRule } from '../core/segment-rules';
+import type { EventWhere } from '../core/event-windows';
+import { inlineRules, segmentUses } from '../core/journey-references';
 import type { TemplateContent } from '../core/template-content';
 import type { CustomerReader } from '../db/customer-reader';
 import type { CustomerDoc, Models } from '../db/models';
 import { storedRule } from '../db/segment-model';
 import { cachedTemplates } from '../db/template-cache';
 import type { ChannelAdapters } from './delivery-channels';
-import { foldIntoProfile } from './event-rollups';
+import { foldIntoProfile, type ProfileSeries } from './event-rollups';
 import type { SimulationBinding, SimulationHosts } from './simulation-hosts';
 
 /** The longest horizon a simulation takes: a year, leap day included. */
@@ -216,6 +218,7 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
     };
 
     const entryRule = await entrySegmentRule(models, request.definition);
+    const series = await seriesReadBy(models, request.definition);
     return deps.hosts.run(binding, async ({ env, taskQueue }) => {
       const startMs = await env.currentTimeMs();
       const startedAt = new Date(startMs).toISOString();
@@ -248,7 +251,7 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
       for (const [index, event] of request.events.entries()) {
         await skipTo(env, startMs + event.afterMs);
         const at = new Date(await env.currentTimeMs());
-        foldIntoProfile(profile, [{ name: event.name, timestamp: at }]);
+        foldIntoProfile(profile, [{ name: event.name, timestamp: at, ...(event.properties ? { properties: event.properties } : {}) }], series);
         const signal: CustomerEvent = { id: `simulated-${index}`, name: event.name, timestamp: at.toISOString(), ...(event.properties ? { properties: event.properties } : {}) };
         const heard = await signalIfRunning(handle, () => handle.signal(customerEventSignal, signal));
         events.push({ name: event.name, at: signal.timestamp, ...(event.properties ? { properties: event.properties } : {}), delivered: heard });
@@ -313,6 +316,21 @@ async function signalIfRunning(handle: WorkflowHandle, signal: () => Promise<voi
   if ((await handle.describe()).status.name !== 'RUNNING') return false;
   await signal();
   return true;
+}
+
+/**
+ * The event series the journey's windowed rules read (inline, entry and branch segments), so
+ * the timeline's events count in them as ingest would count them, a draft's series included.
+ */
+async function seriesReadBy(models: Models, definition: JourneyDefinition): Promise<ProfileSeries> {
+  const segmentIds = [...new Set(segmentUses(definition).map((use) => use.segmentId))];
+  const segments = segmentIds.length > 0 ? await models.segments.find({ _id: { $in: segmentIds } }).lean() : [];
+  const rules = [...inlineRules(definition), ...segments.map(storedRule)];
+  const index = new Map<string, { key: string; where: EventWhere }[]>();
+  for (const [key, { event, where }] of new Map(rules.flatMap((rule) => [...seriesRead(rule)]))) {
+    index.set(event, [...(index.get(event) ?? []), { key, where }]);
+  }
+  return index;
 }
 
 async function entrySegmentRule(models: Models, definition: JourneyDefinition): Promise<SegmentRule | undefined> {

@@ -159,6 +159,33 @@ test("when a draft is simulated for an inline profile, then segment conditions s
   expect(await storeContents()).toBe(before);
 });
 
+test('when a branch counts events over a window with a property filter, then only the timeline events that pass the filter count', async () => {
+  const twoShoeViews = { event: 'product_viewed', where: { category: 'shoes' }, op: 'atLeast', count: 2, within: '5d' };
+  const draft = {
+    name: 'Shoe browsers',
+    steps: [
+      { id: 'two-days', type: 'wait', duration: '2d', next: 'browsed' },
+      { id: 'browsed', type: 'branch', cases: [{ when: { rule: twoShoeViews }, next: 'shoes' }], default: 'other' },
+      { id: 'shoes', type: 'send', channel: 'web', template: 'sim-inbox' },
+      { id: 'other', type: 'send', channel: 'web', template: 'sim-inbox' },
+    ],
+  };
+  // Saving registers the rule's kept series (the simulation folds the timeline into it).
+  expect((await stack.api('PUT', '/v1/journeys/sim-windows/draft', draft)).status).toBe(201);
+  const simulate = async (categories: string[]) => {
+    const res = await stack.api('POST', '/v1/journeys/sim-windows/simulate', {
+      definition: 'draft',
+      customer: { id: 'cy', attributes: { firstName: 'Cy', plan: 'free' } },
+      events: categories.map((category, i) => ({ name: 'product_viewed', after: `${i + 1}h`, properties: { category } })),
+      horizon: '3d',
+    });
+    expect(res.status).toBe(200);
+    return res.body.steps.find((s: { stepId: string }) => s.stepId === 'browsed');
+  };
+  expect(await simulate(['shoes', 'hats', 'shoes'])).toMatchObject({ case: 0, next: 'shoes' });
+  expect(await simulate(['shoes', 'hats', 'hats'])).toMatchObject({ next: 'other' });
+});
+
 test('when a journey entered by an event is simulated, then its templates read the entry event, and reaching the goal ends the run', async () => {
   const journey = {
     name: 'Upgrade nudges',

@@ -2,6 +2,7 @@
 // a windowed segment ("three views of sku-7 in five days") leaves a journey that exits on
 // leaving it once the sweep, run days later in skipped time, finds the third view too old. The
 // store, the roll-ups, the registry and the sweep's activities are the real ones.
+import { storeCustomerReader } from '../../db/customer-reader';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkerGroup } from '../../workers/create-worker';
 import { createEventActivities } from '../../activities/events';
@@ -35,7 +36,7 @@ beforeAll(async () => {
     send: async () => {
       throw new Error('the journey under test has no send step');
     },
-    ...createScheduleActivities({ models: db.models }),
+    ...createScheduleActivities({ customer: storeCustomerReader(db.models.customers) }),
     ...createEventActivities({ finishEvents: () => ingest.finishEvents(), recheckLapsed: (asOf) => entry.recheckLapsed(asOf) }),
   }));
   entry = createJourneyEntry({ models: db.models, runs: createJourneyRuns(env.client, taskQueue, db.models.journeyEntries) });
