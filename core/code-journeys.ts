@@ -7,4 +7,10 @@ import { trialExpiry } from './code-journey-types/trial-expiry';
 
 export type { CodeJourneyType } from './code-journey-type';
 
-export const CODE_JOURNEYS: Readonly<Record<string, CodeJourneyType>> = Object.fromEntries([onboarding, trialExpiry].map((type) => [type.id, type]));
+/** Every declaration, one a line: `cairn new-journey` adds its import above and its line at the end. */
+const TYPES: readonly CodeJourneyType[] = [
+  onboarding,
+  trialExpiry,
+];
+
+export const CODE_JOURNEYS: Readonly<Record<string, CodeJourneyType>> = Object.fromEntries(TYPES.map((type) => [type.id, type]));

@@ -2,7 +2,8 @@
 import type { Command } from '../command';
 import { applyCommand } from './apply';
 import { diffCommand } from './diff';
+import { newJourneyCommand } from './new-journey';
 import { simulateCommand } from './simulate';
 import { validateCommand } from './validate';
 
-export const COMMANDS: readonly Command[] = [validateCommand, diffCommand, applyCommand, simulateCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, diffCommand, applyCommand, simulateCommand, newJourneyCommand];
