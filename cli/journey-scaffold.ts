@@ -113,14 +113,14 @@ import { durationSchema } from '../journey-steps';
 export const ${n.constant} = defineCodeJourney({
   id: '${n.id}',
   workflowType: '${n.workflow}',
-  description: 'An email at once; a day later, a wait for ${n.event}, and a reminder email if it does not come in time',
+  description: 'An email at once; a day later, a wait for the ${n.event} event, and a reminder email if it does not come in time',
   input: z
     .object({
-      /** How long the journey waits for ${n.event} before the reminder goes. */
+      /** How long the journey waits for the ${n.event} event before the reminder goes. */
       reminderAfter: durationSchema.default('3d'),
     })
     .strict(),
-  // Converted: ${n.event} within two weeks of entering.
+  // Converted: a ${n.event} event within two weeks of entering.
   settings: { goal: { event: '${n.event}', within: '14d' } },
   steps: [${STEPS.map((s) => `'${s}'`).join(', ')}],
   waitsFor: ['${n.event}'],
@@ -194,7 +194,7 @@ async function runJourney(customerId: string, launchInput: object = {}, drive?: 
   return { result, sends, days: ((await env.currentTimeMs()) - started) / DAY };
 }
 
-test('when ${n.event} never comes, then the customer gets the first email and, after a day and the three days waited, the reminder', async () => {
+test('when the ${n.event} event never comes, then the customer gets the first email and, after a day and the three days waited, the reminder', async () => {
   const { result, sends, days } = await runJourney('no-event');
   expect(sends.map((s) => \`\${s.stepId}:\${s.channel}:\${s.templateId}\`)).toEqual(['first-email:email:${n.id}-first', 'reminder:email:${n.id}-reminder']);
   expect(result).toMatchObject({ status: 'completed', path: [...${n.constant}.steps] });
@@ -202,7 +202,7 @@ test('when ${n.event} never comes, then the customer gets the first email and, a
   expect(days).toBeGreaterThanOrEqual(4);
 });
 
-test('when ${n.event} comes while the journey waits for it, then no reminder goes and the run counts a conversion', async () => {
+test('when the ${n.event} event comes while the journey waits for it, then no reminder goes and the run counts a conversion', async () => {
   const { result, sends } = await runJourney('event-came', {}, async (handle) => {
     // The server's clock moves only while a test waits on it: an hour at a time up to the wait.
     while ((await handle.query(journeyStateQuery)).currentStep !== 'waiting-for-event') await env.sleep('1h');
@@ -248,7 +248,7 @@ function scenario(name: string, drive: Scenario<typeof ${n.workflow}>['drive']):
 }
 
 export const scenarios: Scenario<typeof ${n.workflow}>[] = [
-  // The first email, the day's wait, no ${n.event}, the reminder.
+  // The first email, the day's wait, no ${n.event} event, the reminder.
   scenario('${noEvent}', toTheEnd),
   scenario('${eventCame}', async (handle, sleep) => {
     while ((await handle.query(journeyStateQuery)).currentStep !== 'waiting-for-event') await sleep('1h');

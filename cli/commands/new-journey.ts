@@ -172,13 +172,14 @@ function recordHistories(root: string, io: Io): boolean {
   ];
   for (const [script, args, failure] of steps) {
     const child = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    const output = `${child.stdout ?? ''}${child.stderr ?? ''}`.trimEnd();
     if (child.status !== 0) {
+      const output = `${child.stdout ?? ''}${child.stderr ?? ''}`.trimEnd();
       if (output) output.split('\n').forEach((line) => io.err(line));
       io.err(`cairn new-journey: the files are written, but ${failure}${child.error ? ` (${child.error.message})` : ''}: fix it, then run npm run record-histories`);
       return false;
     }
-    if (output) output.split('\n').forEach((line) => io.out(line));
+    // What it did ("recorded <scenario>: <n> events"); the servers' warnings on stderr are only news on failure.
+    if (child.stdout?.trim()) child.stdout.trimEnd().split('\n').forEach((line) => io.out(line));
   }
   return true;
 }
