@@ -1,7 +1,8 @@
 // What `cairn new-journey` writes for a code-first journey type: the names it derives from the
-// type's kebab-case ID, the contents of each new file, and the lines it adds to the registry
-// (core/code-journeys.ts) and the worker's workflow list (workflows/index.ts). Pure: the
-// command reads and writes the files. The starter is small but real: typed input with one
+// type's kebab-case ID, each new file from its template in cli/scaffold/ (the checkout's own,
+// so a starter always matches the kit it is written beside), and the lines it adds to the
+// registry (core/code-journeys.ts) and the worker's workflow list (workflows/index.ts). Pure:
+// the command reads and writes the files. The starter is small but real: typed input with one
 // field, a send, a wait and a waitForEvent with a timeout, its templates, a workflow test on
 // the time-skipping server and replay scenarios, all of which pass as written.
 
@@ -9,7 +10,7 @@
 export const JOURNEY_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const MAX_NAME = 60;
 
-/** Identifiers the generated files use themselves, and JavaScript's reserved words: a type named so would not compile. */
+/** Identifiers cli/scaffold/'s files use themselves, and JavaScript's reserved words: a type named so would not compile. */
 const TAKEN = new Set(
   (
     'input run kit came env runJourney DAY sends activities worker taskQueue started result handle days name drive sleep customerId launchInput s JourneyKit CodeJourneyInput JourneyRunResult defineCodeJourney durationSchema ' +
@@ -49,16 +50,40 @@ export function journeyNames(id: string, event: string): JourneyNames {
   return { id, constant, workflow: `${constant}Workflow`, event };
 }
 
-/** The new files, by path from the repository's root. */
-export function scaffoldFiles(n: JourneyNames): Record<string, string> {
+/** Where the templates of the new files are, in the checkout. */
+export const SCAFFOLD_DIR = 'cli/scaffold';
+
+/** Each new file (by path from the checkout's root) and the template in cli/scaffold/ it is made from. */
+function scaffoldTemplates(n: Pick<JourneyNames, 'id'>): Record<string, string> {
   return {
-    [declarationPath(n)]: declaration(n),
-    [`workflows/code-first/${n.id}.ts`]: workflow(n),
-    [`test/workflow/${n.id}.test.ts`]: workflowTest(n),
-    [`test/replay/scenarios/${n.id}.ts`]: replayScenarios(n),
-    [`templates/${n.id}-first.json`]: template(`Hi {{customer.firstName}}, a first word from ${n.id}`, `Hi {{customer.firstName}},\n\nThis is the first message of the ${n.id} journey.\n`),
-    [`templates/${n.id}-reminder.json`]: template(`A reminder, {{customer.firstName}}`, `Hi {{customer.firstName}},\n\nA reminder from the ${n.id} journey.\n`),
+    [declarationPath(n)]: 'declaration.ts.tmpl',
+    [`workflows/code-first/${n.id}.ts`]: 'workflow.ts.tmpl',
+    [`test/workflow/${n.id}.test.ts`]: 'workflow-test.ts.tmpl',
+    [`test/replay/scenarios/${n.id}.ts`]: 'replay-scenarios.ts.tmpl',
+    [`templates/${n.id}-first.json`]: 'template-first.json.tmpl',
+    [`templates/${n.id}-reminder.json`]: 'template-reminder.json.tmpl',
   };
+}
+
+/** The paths of the new files. */
+export const scaffoldPaths = (n: Pick<JourneyNames, 'id'>) => Object.keys(scaffoldTemplates(n));
+
+/**
+ * The new files' contents, by path: each template (read by `read`, given its file name) with
+ * its %PLACEHOLDERS% filled in; one it does not know is an error, not a file left with it.
+ */
+export function scaffoldFiles(n: JourneyNames, read: (template: string) => string): Record<string, string> {
+  const [noEvent, eventCame] = scenarioNames(n);
+  const values: Record<string, string> = { ID: n.id, CONSTANT: n.constant, WORKFLOW: n.workflow, EVENT: n.event, NO_EVENT_SCENARIO: noEvent!, EVENT_CAME_SCENARIO: eventCame! };
+  return Object.fromEntries(
+    Object.entries(scaffoldTemplates(n)).map(([file, template]) => [
+      file,
+      read(template).replace(/%([A-Z_]+)%/g, (whole, key: string) => {
+        if (!(key in values)) throw new Error(`${SCAFFOLD_DIR}/${template}: unknown placeholder ${whole}`);
+        return values[key]!;
+      }),
+    ]),
+  );
 }
 
 export const declarationPath = (n: Pick<JourneyNames, 'id'>) => `core/code-journey-types/${n.id}.ts`;
@@ -99,166 +124,4 @@ export class RegistryChanged extends Error {}
 function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
   return -1;
-}
-
-const STEPS = ['first-email', 'a-day-later', 'waiting-for-event', 'reminder'] as const;
-
-function declaration(n: JourneyNames): string {
-  return `// The ${n.id} type's declaration (its code: workflows/code-first/${n.id}.ts). Written by
-// \`cairn new-journey\` as a starter: docs/code-first-journeys.md says what each field does.
-import { z } from 'zod';
-import { defineCodeJourney } from '../code-journey-type';
-import { durationSchema } from '../journey-steps';
-
-export const ${n.constant} = defineCodeJourney({
-  id: '${n.id}',
-  workflowType: '${n.workflow}',
-  description: 'An email at once; a day later, a wait for the ${n.event} event, and a reminder email if it does not come in time',
-  input: z
-    .object({
-      /** How long the journey waits for the ${n.event} event before the reminder goes. */
-      reminderAfter: durationSchema.default('3d'),
-    })
-    .strict(),
-  // Converted: a ${n.event} event within two weeks of entering.
-  settings: { goal: { event: '${n.event}', within: '14d' } },
-  steps: [${STEPS.map((s) => `'${s}'`).join(', ')}],
-  waitsFor: ['${n.event}'],
-});
-`;
-}
-
-function workflow(n: JourneyNames): string {
-  return `// The ${n.id} journey, written by \`cairn new-journey\` as a starter: the first email at once, a
-// day's wait, then up to \`reminderAfter\` (the launch's input) for the ${n.event} event, and a
-// reminder email if it does not come. Declaration (input, settings, steps):
-// core/code-journey-types/${n.id}.ts. Templates: templates/${n.id}-*.json.
-import { ${n.constant} } from '../../core/code-journey-types/${n.id}';
-import type { JourneyRunResult } from '../../core/journey-contract';
-import { type CodeJourneyInput, JourneyKit } from './kit';
-
-export async function ${n.workflow}({ input, ...run }: CodeJourneyInput<typeof ${n.constant}>): Promise<JourneyRunResult> {
-  const kit = new JourneyKit(${n.constant}, run);
-
-  await kit.send('first-email', 'email', '${n.id}-first');
-  await kit.wait('a-day-later', '1d');
-  const came = await kit.waitForEvent('waiting-for-event', '${n.event}', input.reminderAfter);
-  if (!came) await kit.send('reminder', 'email', '${n.id}-reminder');
-  return kit.finish();
-}
-`;
-}
-
-function workflowTest(n: JourneyNames): string {
-  return `// The ${n.id} journey (workflows/code-first/${n.id}.ts) under the time-skipping server, with
-// typed fake sends: its days pass in milliseconds. Written by \`cairn new-journey\`; change it
-// with the journey.
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Activities, SendInput } from '../../activities';
-import { ${n.constant} } from '../../core/code-journey-types/${n.id}';
-import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
-import { ${n.workflow} } from '../../workflows/code-first/${n.id}';
-import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
-
-const DAY = 86_400_000;
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTimeSkipping();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
-/** Runs the journey for a customer with the launch's input (as the API's schema outputs it); \`drive\` acts on the run meanwhile. */
-async function runJourney(customerId: string, launchInput: object = {}, drive?: (handle: WorkflowHandle<typeof ${n.workflow}>) => Promise<void>) {
-  const sends: SendInput[] = [];
-  const activities: Partial<Activities> = {
-    async send(input) {
-      sends.push(input);
-      return { status: 'sent', messageId: input.key, channel: input.via };
-    },
-  };
-  const { worker, taskQueue } = await journeyWorker(env, activities);
-  const started = await env.currentTimeMs();
-  const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(${n.workflow}, {
-      workflowId: journeyWorkflowId(${n.constant}.id, customerId),
-      taskQueue,
-      args: [{ customerId, entry: 1, input: ${n.constant}.input.parse(launchInput) }],
-    });
-    await drive?.(handle);
-    return handle.result();
-  });
-  return { result, sends, days: ((await env.currentTimeMs()) - started) / DAY };
-}
-
-test('when the ${n.event} event never comes, then the customer gets the first email and, after a day and the three days waited, the reminder', async () => {
-  const { result, sends, days } = await runJourney('no-event');
-  expect(sends.map((s) => \`\${s.stepId}:\${s.channel}:\${s.templateId}\`)).toEqual(['first-email:email:${n.id}-first', 'reminder:email:${n.id}-reminder']);
-  expect(result).toMatchObject({ status: 'completed', path: [...${n.constant}.steps] });
-  expect(result.converted).toBeUndefined();
-  expect(days).toBeGreaterThanOrEqual(4);
-});
-
-test('when the ${n.event} event comes while the journey waits for it, then no reminder goes and the run counts a conversion', async () => {
-  const { result, sends } = await runJourney('event-came', {}, async (handle) => {
-    // The server's clock moves only while a test waits on it: an hour at a time up to the wait.
-    while ((await handle.query(journeyStateQuery)).currentStep !== 'waiting-for-event') await env.sleep('1h');
-    await handle.signal(customerEventSignal, { id: 'e1', name: '${n.event}', timestamp: new Date().toISOString() });
-  });
-  expect(sends.map((s) => s.stepId)).toEqual(['first-email']);
-  expect(result).toMatchObject({ status: 'completed', path: ['first-email', 'a-day-later', 'waiting-for-event'], converted: { eventId: 'e1' } });
-});
-
-test('when the launch gives reminderAfter, then the reminder goes that long after the day\\'s wait', async () => {
-  const { sends, days } = await runJourney('sooner', { reminderAfter: '6h' });
-  expect(sends.map((s) => s.stepId)).toEqual(['first-email', 'reminder']);
-  expect(days).toBeGreaterThanOrEqual(1.25);
-  expect(days).toBeLessThan(4);
-});
-
-test('when the launch gives a reminderAfter that is no duration, then the schema refuses it', () => {
-  expect(${n.constant}.input.safeParse({ reminderAfter: 'soon' }).error?.issues[0]?.path).toEqual(['reminderAfter']);
-});
-`;
-}
-
-function replayScenarios(n: JourneyNames): string {
-  const [noEvent, eventCame] = scenarioNames(n);
-  return `// Scenarios of the ${n.id} type (workflows/code-first/${n.id}.ts), written by \`cairn
-// new-journey\`: recorded by \`npm run record-histories\` into test/replay/histories/, replayed by
-// test/replay/replay.test.ts. Add one when the journey's shape changes.
-import { ${n.constant} } from '../../../core/code-journey-types/${n.id}';
-import { journeyWorkflowId } from '../../../core/ids';
-import { customerEventSignal, journeyStateQuery, startSearchAttributes } from '../../../core/journey-contract';
-import { ${n.workflow} } from '../../../workflows/code-first/${n.id}';
-import { type Scenario, toTheEnd } from '../scenario';
-
-function scenario(name: string, drive: Scenario<typeof ${n.workflow}>['drive']): Scenario<typeof ${n.workflow}> {
-  return {
-    name,
-    workflow: ${n.workflow},
-    workflowId: journeyWorkflowId(${n.constant}.id, name),
-    args: [{ customerId: name, entry: 1, input: ${n.constant}.input.parse({}) }],
-    searchAttributes: startSearchAttributes(${n.constant}.id, name),
-    drive,
-  };
-}
-
-export const scenarios: Scenario<typeof ${n.workflow}>[] = [
-  // The first email, the day's wait, no ${n.event} event, the reminder.
-  scenario('${noEvent}', toTheEnd),
-  scenario('${eventCame}', async (handle, sleep) => {
-    while ((await handle.query(journeyStateQuery)).currentStep !== 'waiting-for-event') await sleep('1h');
-    await handle.signal(customerEventSignal, { id: 'e1', name: '${n.event}', timestamp: new Date().toISOString() });
-    await handle.result();
-  }),
-];
-`;
-}
-
-function template(subject: string, text: string): string {
-  return `${JSON.stringify({ channel: 'email', content: { subject, text } }, null, 2)}\n`;
 }

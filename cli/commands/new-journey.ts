@@ -11,7 +11,9 @@ import {
   REGISTRY,
   RegistryChanged,
   registerType,
+  SCAFFOLD_DIR,
   scaffoldFiles,
+  scaffoldPaths,
   scenarioNames,
   WORKFLOW_INDEX,
   type JourneyNames,
@@ -74,7 +76,12 @@ export const newJourneyCommand: Command = {
       io.err(`cairn new-journey: ${err.message}; nothing written`);
       return EXIT.failed;
     }
-    const files = scaffoldFiles(names);
+    const scaffold = path.join(root, SCAFFOLD_DIR);
+    if (!existsSync(scaffold)) {
+      io.err(`cairn new-journey: ${scaffold} is missing: this checkout has no templates for the files (they came with cairn new-journey); nothing written`);
+      return EXIT.failed;
+    }
+    const files = scaffoldFiles(names, (template) => readFileSync(path.join(scaffold, template), 'utf8'));
 
     if (values['dry-run']) {
       io.out(`cairn new-journey: would write into ${root}:`);
@@ -119,7 +126,7 @@ function repoRoot(dir: string | undefined): string {
 /** Why the type cannot be written: its files exist, or a declaration or workflow has its ID or names. */
 function takenBy(root: string, n: JourneyNames): string[] {
   const reasons: string[] = [];
-  const planned = [...Object.keys(scaffoldFiles(n)), ...scenarioNames(n).map((s) => `test/replay/histories/${s}.json`)];
+  const planned = [...scaffoldPaths(n), ...scenarioNames(n).map((s) => `test/replay/histories/${s}.json`)];
   for (const file of planned) if (existsSync(path.join(root, file))) reasons.push(`${file} exists`);
   const typesDir = path.dirname(path.join(root, declarationPath(n)));
   for (const file of existsSync(typesDir) ? readdirSync(typesDir).filter((f) => f.endsWith('.ts')) : []) {

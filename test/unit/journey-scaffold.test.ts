@@ -1,8 +1,9 @@
-// What `cairn new-journey` adds to the registry and the workflow list (cli/journey-scaffold.ts),
-// read from this checkout's own files, and the names it takes.
+// What `cairn new-journey` writes (cli/journey-scaffold.ts): the files it makes from
+// cli/scaffold/, the lines it adds to the registry and the workflow list (read from this
+// checkout's own files), and the names it refuses.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exportWorkflow, journeyNames, nameProblem, RegistryChanged, registerType } from '../../cli/journey-scaffold';
+import { exportWorkflow, journeyNames, nameProblem, RegistryChanged, registerType, scaffoldFiles, scaffoldPaths } from '../../cli/journey-scaffold';
 
 const ROOT = path.join(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -44,4 +45,21 @@ test.each([
 ])('when %s is checked as a name, then the answer is %s', (name, problem) => {
   if (problem) expect(nameProblem(name)).toMatch(problem);
   else expect(nameProblem(name)).toBeUndefined();
+});
+
+const readTemplate = (template: string) => read(`cli/scaffold/${template}`);
+
+test('when the files are made from cli/scaffold/, then every placeholder is filled in and the templates are valid JSON', () => {
+  const files = scaffoldFiles(names, readTemplate);
+  expect(Object.keys(files)).toEqual(scaffoldPaths(names));
+  for (const [file, text] of Object.entries(files)) {
+    expect({ file, left: text.match(/%[A-Z_]+%/g) }).toEqual({ file, left: null });
+    if (file.endsWith('.json')) expect(JSON.parse(text)).toMatchObject({ channel: 'email' });
+  }
+  expect(files['test/replay/scenarios/win-back-2.ts']).toContain("scenario('win-back-2-no-event', toTheEnd)");
+  expect(files['core/code-journey-types/win-back-2.ts']).toContain("export const winBack2 = defineCodeJourney({\n  id: 'win-back-2',");
+});
+
+test('when a template has a placeholder the generator does not know, then making the files fails naming it', () => {
+  expect(() => scaffoldFiles(names, (t) => (t === 'workflow.ts.tmpl' ? 'const x = %STEPS%;' : readTemplate(t)))).toThrow('cli/scaffold/workflow.ts.tmpl: unknown placeholder %STEPS%');
 });
