@@ -3,7 +3,7 @@
 // generator compiles it with the project's tsconfig.json (tsc: the typecheck) and records the
 // new histories on the time-skipping server, then the copy's own jest runs the new workflow test,
 // the replay test and the unit tests that read every type and template. Refused names, a taken
-// name and a dry run write nothing.
+// name and a dry run write nothing; without the recording, the replay test names the command.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +39,12 @@ function childEnv(): NodeJS.ProcessEnv {
 function cairn(...args: string[]) {
   const child = spawnSync(process.execPath, [CLI, 'new-journey', ...args], { cwd: path.join(copy, 'test'), encoding: 'utf8', env: childEnv() });
   return { code: child.status, out: child.stdout, err: child.stderr };
+}
+
+/** Runs the copy's jest on the test files: its exit code and what it printed. */
+function jestInCopy(tests: string[]) {
+  const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', ...tests], { cwd: copy, encoding: 'utf8', env: childEnv() });
+  return { code: jest.status, report: `${jest.stdout}${jest.stderr}` };
 }
 
 /** Every file of the copy that the generator may write or change, with its text. */
@@ -99,9 +105,8 @@ test('when a type is generated, then the checkout compiles, its histories are re
   expect(readFileSync(path.join(copy, 'workflows/index.ts'), 'utf8')).toContain(`export { winBackWorkflow } from './code-first/${NAME}';`);
 
   const tests = [`test/workflow/${NAME}.test.ts`, 'test/replay/replay.test.ts', 'test/unit/code-journeys.test.ts', 'test/unit/example-templates.test.ts'];
-  const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', ...tests], { cwd: copy, encoding: 'utf8', env: childEnv() });
-  const report = `${jest.stdout}${jest.stderr}`;
-  expect({ code: jest.status, failed: report.split('\n').filter((l) => /^(FAIL|\s+●)/.test(l)) }).toEqual({ code: 0, failed: [] });
+  const { code: jestCode, report } = jestInCopy(tests);
+  expect({ code: jestCode, failed: report.split('\n').filter((l) => /^(FAIL|\s+●)/.test(l)) }).toEqual({ code: 0, failed: [] });
   for (const file of tests) expect(report).toMatch(new RegExp(`PASS ${file.replace(/[./]/g, '\\$&')}`));
   // The generated test ran its cases, the event waited for being the one given.
   expect(report).toMatch(/Tests:\s+\d+ passed, \d+ total/);
@@ -112,3 +117,13 @@ test('when a type is generated, then the checkout compiles, its histories are re
   expect(again.code).toBe(1);
   expect(again.err).toContain(`core/code-journey-types/${NAME}.ts exists`);
 }, 300_000);
+
+test('when a type is generated with --skip-record, then it says what to run, and until then the replay test fails naming that command', () => {
+  const { code, out } = cairn('other-one', '--skip-record');
+  expect(code).toBe(0);
+  expect(out).toContain('Next: npm run record-histories');
+  expect(existsSync(path.join(copy, 'test/replay/histories/other-one-no-event.json'))).toBe(false);
+  const { code: jestCode, report } = jestInCopy(['test/replay/replay.test.ts']);
+  expect(jestCode).toBe(1);
+  expect(report).toContain('no history for other-one-no-event, other-one-event-came: record it with "npm run record-histories"');
+}, 120_000);
