@@ -35,8 +35,9 @@ export const newJourneyCommand: Command = {
     'server (test/workflow/<name>.test.ts) and replay scenarios (test/replay/scenarios/<name>.ts), and',
     'registers it in core/code-journeys.ts and workflows/index.ts. Then it compiles the checkout and records',
     'the scenarios\' histories (as npm run record-histories does), so the tests pass as written. Refuses a',
-    'name a type or file has already. Exits 0 when written and recorded, 1 when refused or when the compile',
-    'or the recording failed (the files stay; it says what to run), 2 on a wrong name or option.',
+    'name a type or file has already. Exits 0 when written and recorded (type errors elsewhere in the checkout',
+    'are reported, not fatal), 1 when refused, when the files written do not compile or the recording failed',
+    '(the files stay; it says what to run), 2 on a wrong name or option.',
   ],
   options: {
     event: { type: 'string' },
@@ -98,7 +99,7 @@ export const newJourneyCommand: Command = {
       io.out('Next: npm run record-histories (records the new scenarios), then npx jest test/workflow/' + `${names.id}.test.ts test/replay`);
       return EXIT.ok;
     }
-    if (!recordHistories(root, io)) return EXIT.failed;
+    if (!recordHistories(root, [...Object.keys(files), ...Object.keys(edits)], io)) return EXIT.failed;
     nextSteps(names).forEach((line) => io.out(line));
     return EXIT.ok;
   },
@@ -162,9 +163,11 @@ function writeAll(root: string, files: Record<string, string>, edits: Record<str
 /**
  * Compiles the checkout (which type-checks the new files) and records the histories that are
  * missing, as `npm run record-histories` does, without its dependency check: offline, on the
- * time-skipping server under .cairn/bin.
+ * time-skipping server under .cairn/bin. Type errors in the files it wrote stop it; errors
+ * elsewhere in the checkout are not its to fix, and tsc emits regardless, so it says so and
+ * records.
  */
-function recordHistories(root: string, io: Io): boolean {
+function recordHistories(root: string, written: readonly string[], io: Io): boolean {
   let tsc: string;
   try {
     tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
@@ -173,21 +176,28 @@ function recordHistories(root: string, io: Io): boolean {
     return false;
   }
   io.out('compiling the checkout and recording the new scenarios\' histories...');
-  const steps: [string, string[], string][] = [
-    [tsc, ['-p', 'tsconfig.json', '--outDir', TSOUT], 'the checkout does not compile'],
-    [path.join(TSOUT, 'test', 'replay', 'record-histories.js'), [], 'recording the histories failed'],
-  ];
-  for (const [script, args, failure] of steps) {
-    const child = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    if (child.status !== 0) {
-      const output = `${child.stdout ?? ''}${child.stderr ?? ''}`.trimEnd();
-      if (output) output.split('\n').forEach((line) => io.err(line));
-      io.err(`cairn new-journey: the files are written, but ${failure}${child.error ? ` (${child.error.message})` : ''}: fix it, then run npm run record-histories`);
-      return false;
-    }
-    // What it did ("recorded <scenario>: <n> events"); the servers' warnings on stderr are only news on failure.
-    if (child.stdout?.trim()) child.stdout.trimEnd().split('\n').forEach((line) => io.out(line));
+  const run = (script: string, args: string[] = []) =>
+    spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const failed = (child: ReturnType<typeof run>, what: string) => {
+    const output = `${child.stdout ?? ''}${child.stderr ?? ''}`.trimEnd();
+    if (output) output.split('\n').forEach((line) => io.err(line));
+    io.err(`cairn new-journey: the files are written, but ${what}${child.error ? ` (${child.error.message})` : ''}: fix it, then run npm run record-histories`);
+    return false;
+  };
+
+  const compile = run(tsc, ['-p', 'tsconfig.json', '--outDir', TSOUT]);
+  if (compile.status !== 0) {
+    // tsc prints "file(line,col): error TS...": which files have errors.
+    const errors = (compile.stdout ?? '').split('\n').filter((line) => /^\S[^(]*\(\d+,\d+\): error /.test(line));
+    const inOurs = errors.filter((line) => written.some((file) => line.startsWith(`${file}(`)));
+    if (errors.length === 0 || inOurs.length > 0) return failed(compile, inOurs.length > 0 ? 'they do not compile' : 'the checkout does not compile');
+    errors.forEach((line) => io.err(line));
+    io.err(`cairn new-journey: the checkout has type errors outside the files written (above), not the new type's; recording anyway`);
   }
+  const record = run(path.join(TSOUT, 'test', 'replay', 'record-histories.js'));
+  if (record.status !== 0) return failed(record, 'recording the histories failed');
+  // What it did ("recorded <scenario>: <n> events"); the servers' warnings on stderr are only news on failure.
+  if (record.stdout?.trim()) record.stdout.trimEnd().split('\n').forEach((line) => io.out(line));
   return true;
 }
 

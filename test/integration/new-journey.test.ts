@@ -3,9 +3,10 @@
 // generator compiles it with the project's tsconfig.json (tsc: the typecheck) and records the
 // new histories on the time-skipping server, then the copy's own jest runs the new workflow test,
 // the replay test and the unit tests that read every type and template. Refused names, a taken
-// name and a dry run write nothing; without the recording, the replay test names the command.
+// name and a dry run write nothing; without the recording, the replay test names the command;
+// a type error in what it wrote stops it.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -98,7 +99,9 @@ test('when run with --dry-run, then it lists the files it would write, change an
 
 test('when a type is generated, then the checkout compiles, its histories are recorded, and its workflow test, the replay test and the unit tests pass as written', () => {
   const { code, out, err } = cairn(NAME, '--event', 'came_back');
+  // It stops on a type error in what it wrote; one elsewhere in the checkout is only reported.
   expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+  expect(err.split('\n').filter((line) => line.includes(NAME))).toEqual([]);
   expect(out).toContain(`recorded ${NAME}-no-event`);
   expect(out).toContain(`recorded ${NAME}-event-came`);
   expect(readFileSync(path.join(copy, 'core/code-journeys.ts'), 'utf8')).toContain(`import { winBack } from './code-journey-types/${NAME}';`);
@@ -126,4 +129,14 @@ test('when a type is generated with --skip-record, then it says what to run, and
   const { code: jestCode, report } = jestInCopy(['test/replay/replay.test.ts']);
   expect(jestCode).toBe(1);
   expect(report).toContain('no history for other-one-no-event, other-one-event-came: record it with "npm run record-histories"');
+}, 120_000);
+
+test('when what it writes does not compile, then it stops before recording and names the file and the error', () => {
+  const template = path.join(copy, 'cli/scaffold/workflow.ts.tmpl');
+  writeFileSync(template, readFileSync(template, 'utf8').replace("await kit.wait('a-day-later', '1d');", "await kit.wait('a-day-later', 1);"));
+  const { code, out, err } = cairn('broken-one');
+  expect(code).toBe(1);
+  expect(err).toMatch(/^workflows\/code-first\/broken-one\.ts\(\d+,\d+\): error TS2345/m);
+  expect(err).toContain('the files are written, but they do not compile: fix it, then run npm run record-histories');
+  expect(out).not.toContain('recorded broken-one');
 }, 120_000);
