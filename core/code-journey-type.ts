@@ -32,6 +32,13 @@ export interface CodeJourneyDeclaration<Input extends z.ZodType = z.ZodType> {
   splits?: Readonly<Record<string, CodeJourneySplit>>;
   /** Event names its waitForEvent steps wait for (the goal's and the exit's are added). */
   waitsFor?: readonly string[];
+  /**
+   * Every template its sends use, fallbacks included: deleting one answers 409 while the type is
+   * not archived, as for a JSON journey that names it; the kit refuses any other.
+   */
+  templates: readonly string[];
+  /** The segments its branches test: deleting one answers 409 likewise; the kit refuses any other. */
+  segments?: readonly string[];
 }
 
 export interface CodeJourneyType<Input extends z.ZodType = z.ZodType> extends CodeJourneyDeclaration<Input> {

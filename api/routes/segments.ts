@@ -93,7 +93,10 @@ export function segmentsRouter(deps: SegmentRouterModels): Router {
   router.delete('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     if (!(await deps.segments.exists({ _id: id }))) throw notFound(`segment "${id}"`);
-    await refuseIfNamed(deps.journeys, 'segment', id, (definition) => segmentUses(definition).map((use) => use.segmentId));
+    await refuseIfNamed(deps.journeys, 'segment', id, (definition) => segmentUses(definition).map((use) => use.segmentId), (type) => [
+      ...(type.segments ?? []),
+      ...(type.entry?.type === 'segment' ? [type.entry.segmentId] : []),
+    ]);
     await deps.segments.deleteOne({ _id: id });
     res.status(204).end();
   });

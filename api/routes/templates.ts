@@ -77,7 +77,7 @@ export function templatesRouter(models: Models): Router {
   router.delete('/:id', async (req, res) => {
     const id = pathId(req.params.id, 'id');
     if (!(await models.templates.exists({ _id: id }))) throw notFound(`template "${id}"`);
-    await refuseIfNamed(models.journeys, 'template', id, (definition) => templateUses(definition).map((use) => use.template));
+    await refuseIfNamed(models.journeys, 'template', id, (definition) => templateUses(definition).map((use) => use.template), (type) => type.templates);
     await models.templates.deleteOne({ _id: id });
     res.status(204).end();
   });

@@ -11,4 +11,6 @@ export const onboarding = defineCodeJourney({
   settings: { goal: { event: 'project_created', within: '14d' }, exitOnEvent: 'account_deleted' },
   steps: ['welcome', 'first-project', 'nudge', 'first-project-after-nudge', 'power-user', 'pro-tips', 'basics'],
   waitsFor: ['project_created'],
+  templates: ['onboarding-welcome', 'onboarding-nudge', 'onboarding-pro-tips', 'onboarding-basics'],
+  segments: ['power-users'],
 });

@@ -27,4 +27,6 @@ export const trialExpiry = defineCodeJourney({
   },
   steps: ['trial-started', 'before-trial-ends', 'paying', 'reminder', 'upgrade', 'last-chance'],
   waitsFor: ['upgraded'],
+  templates: ['trial-started', 'trial-ending-sms', 'trial-ending-web', 'trial-last-chance'],
+  segments: ['paying'],
 });

@@ -50,6 +50,15 @@ test('when the type is listed, then it is a journey of kind code, with its steps
   expect((await stack.api('GET', `/v1/journeys/${ID}`)).body).toMatchObject({ id: ID, kind: 'code', version: 1, status: 'published' });
 });
 
+test('when a template or segment the type declares is deleted, then the answer is a 409 naming the type, and both stay', async () => {
+  for (const path of ['/v1/templates/trial-ending-web', '/v1/segments/paying']) {
+    const res = await stack.api('DELETE', path);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('"trial-expiry"');
+    expect((await stack.api('GET', path)).status).toBe(200);
+  }
+});
+
 test('when a launch gives input the schema refuses, then the answer is a 400 naming the field and nobody enters', async () => {
   await customer('trial-bad', { email: 'bad@example.test', attributes: { trialEndsAt: trialEnding(0) } });
   const res = await stack.api('POST', `/v1/code-journeys/${ID}/launch`, { customerIds: ['trial-bad'], input: { remindBefore: 'two days before', colour: 'red' } });

@@ -111,6 +111,8 @@ test('when no branch case holds, then branch answers undefined and the code goes
 test.each([
   ['a step its declaration does not list', 'undeclaredStepWorkflow', 'does not declare step "helo"'],
   ['an event its declaration does not list', 'unheardEventWorkflow', 'waits for "checkout" but does not list it in waitsFor'],
+  ['a fallback template its declaration does not list', 'undeclaredTemplateWorkflow', 'uses template "hello-web" but does not list it in templates'],
+  ['a segment its declaration does not list', 'undeclaredSegmentWorkflow', 'uses segment "vip" but does not list it in segments'],
 ])('when a type uses %s, then the run fails at once, naming it', async (_what, workflowType, message) => {
   const failure = await run(workflowType, `kit-${workflowType}`, {}, -1).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);

@@ -33,7 +33,7 @@ export class JourneyKit {
   private readonly run: JourneyRun;
 
   constructor(
-    private readonly type: Pick<CodeJourneyType, 'id' | 'settings' | 'entry' | 'steps' | 'splits' | 'listensTo'>,
+    private readonly type: Pick<CodeJourneyType, 'id' | 'settings' | 'entry' | 'steps' | 'splits' | 'listensTo' | 'templates' | 'segments'>,
     input: Pick<CodeRunInput<unknown>, 'customerId'>,
   ) {
     this.run = new JourneyRun({
@@ -56,6 +56,7 @@ export class JourneyKit {
    * `transactional` past quiet hours and caps, and `whenCapped: 'defer'` to wait for a cap.
    */
   async send(stepId: string, channel: Channel, template: string, options: SendOptions = {}): Promise<void> {
+    for (const named of [template, ...(options.fallback ? [options.fallback.template] : [])]) this.declared('template', named, this.type.templates);
     await this.step({ id: stepId, type: 'send', channel, template, ...options });
   }
 
@@ -97,6 +98,7 @@ export class JourneyKit {
    * inline rule in the segment language), re-evaluated in MongoDB; undefined when none does.
    */
   async branch<Name extends string>(stepId: string, cases: readonly { name: Name; when: BranchCondition }[]): Promise<Name | undefined> {
+    for (const c of cases) if ('segment' in c.when) this.declared('segment', c.when.segment, this.type.segments ?? []);
     const next = await this.step({ id: stepId, type: 'branch', cases: cases.map((c) => ({ when: c.when, next: c.name })) });
     return cases.find((c) => c.name === next)?.name;
   }
@@ -124,6 +126,13 @@ export class JourneyKit {
   /** Records how the run ended; return its result from the workflow. */
   finish(): JourneyRunResult {
     return this.run.finish();
+  }
+
+  /** Fails the run on a template or segment the type does not declare (deleting it would not be refused). */
+  private declared(what: 'template' | 'segment', id: string, declared: readonly string[]): void {
+    if (!declared.includes(id)) {
+      throw ApplicationFailure.nonRetryable(`journey "${this.type.id}" uses ${what} "${id}" but does not list it in ${what}s`, 'InvalidJourneyDefinition');
+    }
   }
 
   /** Runs a step of the type's own, unless the run has ended; returns its handler's next step. */

@@ -14,6 +14,8 @@ export const everyBlock = defineCodeJourney({
   steps: ['receipt', 'promo', 'moment', 'renewal', 'morning', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'b-mail', 'out', 'never'],
   splits: { ab: { paths: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], holdout: { weight: 1 } } },
   waitsFor: ['checkout'],
+  templates: ['receipt', 'promo', 'promo-mail', 'a', 'b', 'never'],
+  segments: ['vip'],
 });
 
 export async function everyBlockWorkflow({ input, ...run }: CodeJourneyInput<typeof everyBlock>): Promise<JourneyRunResult> {
@@ -40,7 +42,14 @@ export async function everyBlockWorkflow({ input, ...run }: CodeJourneyInput<typ
 }
 
 /** A type whose code runs a step its declaration does not list. */
-const undeclared = defineCodeJourney({ id: 'undeclared', workflowType: 'undeclaredStepWorkflow', description: 'A bug', input: z.object({}), steps: ['hello'] });
+const undeclared = defineCodeJourney({
+  id: 'undeclared',
+  workflowType: 'undeclaredStepWorkflow',
+  description: 'A bug',
+  input: z.object({}),
+  steps: ['hello'],
+  templates: ['hello'],
+});
 
 export async function undeclaredStepWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
   const kit = new JourneyKit(undeclared, run);
@@ -53,5 +62,19 @@ export async function undeclaredStepWorkflow(run: CodeJourneyInput<typeof undecl
 export async function unheardEventWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
   const kit = new JourneyKit(undeclared, run);
   await kit.waitForEvent('hello', 'checkout', '1d');
+  return kit.finish();
+}
+
+/** A type whose code sends a template its declaration does not list: deleting it would not be refused. */
+export async function undeclaredTemplateWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(undeclared, run);
+  await kit.send('hello', 'email', 'hello', { fallback: { channel: 'web', template: 'hello-web' } });
+  return kit.finish();
+}
+
+/** A type whose code tests a segment its declaration does not list. */
+export async function undeclaredSegmentWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(undeclared, run);
+  await kit.inSegment('hello', 'vip');
   return kit.finish();
 }
