@@ -630,7 +630,8 @@
         if (journey.status === 401 || stats.status === 401) return askForKey('The API refused this key (401). Enter a key from CAIRN_API_KEYS.');
         // The key works: keep it for this tab's session.
         sessionStorage.setItem(KEY_STORE, key);
-        if (journey.status === 404) return unknownJourney(gen);
+        // A code-first type is a journey too, but its steps are code: no graph to draw.
+        if (journey.status === 404 || (journey.status === 200 && journey.body.kind === 'code')) return unknownJourney(gen);
         if (journey.status === 400) return notice(['Not a journey ID', errorText(journey)]);
         if (journey.status !== 200) throw new Error(errorText(journey));
         renderHeader(journey.body);
@@ -657,7 +658,7 @@
       });
   }
 
-  /** No stored journey of this ID: a code-first journey type, or nothing. */
+  /** A code-first journey type, or no journey of this ID. */
   function unknownJourney(gen) {
     return api('code-journeys').then(function (res) {
       if (gen !== generation) return;
@@ -669,7 +670,8 @@
           '"' + journeyId + '" is a code-first journey',
           code.description,
           'Its steps are TypeScript (' + code.workflowType + '), not a definition, so it has no step graph to draw. ' +
-            "Read one customer's run at GET /v1/journeys/" + journeyId + '/runs/{customerId}, or find its runs in the Temporal UI with CairnJourneyId = "' + journeyId + '".',
+            'Its numbers per step are at GET /v1/journeys/' + journeyId + "/stats; read one customer's run at GET /v1/journeys/" + journeyId +
+            '/runs/{customerId}, or find its runs in the Temporal UI with CairnJourneyId = "' + journeyId + '".',
         ]);
       } else {
         notice(['No journey "' + journeyId + '"', 'There is no journey with this ID. Journeys are listed at GET /v1/journeys.']);
