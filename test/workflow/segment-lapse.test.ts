@@ -3,7 +3,9 @@
 // leaving it once the sweep, run days later in skipped time, finds the third view too old. The
 // store, the roll-ups, the registry and the sweep's activities are the real ones.
 import { storeCustomerReader } from '../../db/customer-reader';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { journeyStateQuery } from '../../core/journey-contract';
 import type { WorkerGroup } from '../../workers/create-worker';
 import { createEventActivities } from '../../activities/events';
 import { createScheduleActivities } from '../../activities/schedule';
@@ -62,18 +64,29 @@ test('when the third view is older than the window days later, then the sweep te
   });
   const { doc } = await saveJourneyVersion(db.models, 'still-looking', definition);
   const runs = createJourneyRuns(env.client, taskQueue, db.models.journeyEntries);
-  expect(await runs.start({ journeyId: 'still-looking', journeyVersion: doc.version, definition }, 'ivy')).toBe(true);
 
   await worker.runUntil(async () => {
+    expect(await runs.start({ journeyId: 'still-looking', journeyVersion: doc.version, definition }, 'ivy')).toBe(true);
+    const run = env.client.workflow.getHandle(`journey:still-looking:ivy:1`);
+    // The run has taken its first task and waits on its week before any sweep moves the clock.
+    await eventuallyWaiting(run);
     const sweep = (id: string) => env.client.workflow.execute(finishEventsWorkflow, { workflowId: `lapse-sweep-${id}-${process.pid}`, taskQueue });
     // Now: the three views are inside five days.
     expect((await sweep('now')).exitsTold).toBe(0);
-    // Two days on (skipped), the view of four days ago is six days old.
+    // Two days on (skipped), the view of four days ago is six days old; the run still waits.
     await env.sleep('2d');
+    expect((await run.describe()).status.name).toBe('RUNNING');
     expect((await sweep('later')).exitsTold).toBe(1);
-    const run = env.client.workflow.getHandle(`journey:still-looking:ivy:1`);
     expect(await run.result()).toMatchObject({ status: 'exited', exitReason: 'left-segment', path: ['week'] });
     // Told once: the next pass leaves the entry alone.
     expect((await sweep('again')).exitsTold).toBe(0);
   });
 });
+
+/** Until the run reports it waits (its first workflow task has run). */
+async function eventuallyWaiting(run: WorkflowHandle): Promise<void> {
+  for (;;) {
+    if ((await run.query(journeyStateQuery)).status === 'waiting') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
