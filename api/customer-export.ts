@@ -81,8 +81,10 @@ export async function writeCustomerExport(deps: ExportDeps, customerId: string, 
     deps.runs.list(customerId),
   ]);
   res.status(200).type('application/json').attachment(`customer-${customerId}-export.json`);
+  // A client that goes away mid-download never drains: stop there (the cursors close as their loops end).
   const write = async (text: string) => {
-    if (!res.write(text)) await once(res, 'drain');
+    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (res.destroyed) throw new Error('the client closed the export before its end');
   };
   try {
     const head = {

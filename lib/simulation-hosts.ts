@@ -54,7 +54,12 @@ export class SimulationUnavailableError extends Error {
  */
 export async function startTimeSkippingServer(path: string): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: indexedTypes(SEARCH_ATTRIBUTES) });
+  try {
+    await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: indexedTypes(SEARCH_ATTRIBUTES) });
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
   return env;
 }
 
@@ -88,13 +93,16 @@ async function startHost(options: SimulationHostsOptions): Promise<WarmHost> {
     throw err;
   }
   const running = workers.run();
+  // Handled at once: a spare whose worker dies while idle must not take the API down with an
+  // unhandled rejection (the simulation that takes it fails and says so).
+  running.catch((err) => logger.warn({ err }, 'a simulation worker stopped with an error'));
   return {
     env,
     taskQueue,
     bind: (b) => void (binding = b),
     async close() {
       workers.shutdown();
-      await running.catch((err) => logger.warn({ err }, 'a simulation worker stopped with an error'));
+      await running.catch(() => undefined);
       await env.teardown();
     },
   };
