@@ -10,8 +10,8 @@ import type { Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
 import type { DeliveryDoc, DeliveryReportDoc } from './models';
 
-/** The customer ID an erased send shows. */
-export const ERASED_CUSTOMER = 'erased';
+/** The customer ID an erased send shows: outside ID_PATTERN, so no customer's own sends list it. */
+export const ERASED_CUSTOMER = '~erased';
 
 const PAGE = 500;
 
