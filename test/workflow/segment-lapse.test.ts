@@ -3,7 +3,7 @@
 // leaving it once the sweep, run days later in skipped time, finds the third view too old. The
 // store, the roll-ups, the registry and the sweep's activities are the real ones.
 import { storeCustomerReader } from '../../db/customer-reader';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { journeyStateQuery } from '../../core/journey-contract';
 import type { WorkerGroup } from '../../workers/create-worker';
@@ -70,7 +70,10 @@ test('when the third view is older than the window days later, then the sweep te
     const run = env.client.workflow.getHandle(`journey:still-looking:ivy:1`);
     // The run has taken its first task and waits on its week before any sweep moves the clock.
     await eventuallyWaiting(run);
-    const sweep = (id: string) => env.client.workflow.execute(finishEventsWorkflow, { workflowId: `lapse-sweep-${id}-${process.pid}`, taskQueue });
+    // A plain client: the testing client lets time skip while it waits for a result, and a sweep
+    // whose activity is slow (a loaded machine) would let the clock run past the run's week.
+    const plain = new Client({ connection: env.connection });
+    const sweep = (id: string) => plain.workflow.execute(finishEventsWorkflow, { workflowId: `lapse-sweep-${id}-${process.pid}`, taskQueue });
     // Now: the three views are inside five days.
     expect((await sweep('now')).exitsTold).toBe(0);
     // Two days on (skipped), the view of four days ago is six days old; the run still waits.
