@@ -33,8 +33,11 @@ export type CustomerRuns = ReturnType<typeof createCustomerRuns>;
 /** How long erasure waits for stopped runs to end before it terminates them. */
 const STOP_WAIT_MS = 15_000;
 const POLL_MS = 250;
-/** How long erasure waits for Temporal to delete a run, asking again every DELETE_RETRY_MS. */
-const DELETE_WAIT_MS = 30_000;
+/**
+ * How long erasure waits for Temporal to delete a run, asking again every DELETE_RETRY_MS;
+ * generous, as a loaded dev server has taken over 30 s to carry one out.
+ */
+const DELETE_WAIT_MS = 90_000;
 const DELETE_RETRY_MS = 3_000;
 const CONCURRENCY = 8;
 /** gRPC NOT_FOUND: the run is gone already. */
