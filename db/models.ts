@@ -2,6 +2,7 @@
 // store (mongo-java-server) uses only `_id` and unique indexes, and ignores secondary ones.
 import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
+import type { Engagement } from '../core/engagement';
 import type { TemplateContent } from '../core/template-content';
 import { createSegmentModel } from './segment-model';
 import { createSuppressionModel } from './suppressions';
@@ -39,6 +40,8 @@ export interface CustomerDoc {
   windows?: Record<string, Date[]>;
   /** The series the event log's backfill has folded into `windows`. */
   windowFills?: Record<string, number>;
+  /** Opens, clicks and sessions by hour of week and channel (core/engagement.ts). */
+  engagement?: Engagement;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -237,6 +240,7 @@ export function createModels(conn: Connection) {
       lastSeenAt: Date,
       windows: { type: Schema.Types.Mixed },
       windowFills: { type: Schema.Types.Mixed },
+      engagement: { type: Schema.Types.Mixed },
     },
     { ...timestamps, minimize: false },
   );

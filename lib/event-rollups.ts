@@ -1,6 +1,7 @@
 // The one update per customer that folds a batch of their events into the roll-ups on the
-// customer document (count, first and last time per event name, last seen), so behavioural
-// segment conditions read one document instead of scanning the event log.
+// customer document (count, first and last time per event name, last seen, and engagement by
+// hour of week and channel: core/engagement.ts), so behavioural segment conditions and
+// per-customer decisions read one document instead of scanning the event log.
 //
 // Each fold leaves a marker, `ingest.h<hour>.<batch>`, and only applies where that marker is
 // absent: folding a batch again (the sweep finishing a batch whose request died) changes
@@ -12,6 +13,7 @@
 // `windows.<key>` (core/event-windows.ts): newest first, at most WINDOW_CAP, none older than
 // KEPT_WINDOW_MS when pushed; the customer's other series of the batch's event names drop their
 // times older than that.
+import { engagementChanges } from '../core/engagement';
 import { KEPT_WINDOW_MS, WINDOW_CAP, whereMatches } from '../core/event-windows';
 import { isDuplicateKey } from '../db/duplicate-key';
 import type { CustomerDoc, Models } from '../db/models';
@@ -78,9 +80,10 @@ export async function foldBatch(
   }
 }
 
-/** $inc the counts, $min/$max the times, of one customer's events. */
-function rollupUpdate(events: RollupEvent[]) {
-  const update = { $inc: {} as Record<string, number>, $min: {} as Record<string, Date>, $max: {} as Record<string, Date> };
+/** $inc the counts, $min/$max the times, of one customer's events: roll-ups and engagement. */
+function rollupUpdate(events: Omit<RollupEvent, 'customerId'>[]) {
+  const engagement = engagementChanges(events);
+  const update = { $inc: engagement.inc, $min: {} as Record<string, Date>, $max: engagement.max };
   for (const e of events) {
     const base = `events.${e.name}`;
     update.$inc[`${base}.count`] = (update.$inc[`${base}.count`] ?? 0) + 1;
@@ -123,26 +126,34 @@ const latest = (a: Date | undefined, b: Date) => (a && a > b ? a : b);
 export type ProfileSeries = ReadonlyMap<string, readonly Pick<KeptSeries, 'key' | 'where'>[]>;
 
 /**
- * The same fold, on a customer held in memory (a journey simulation's profile): counts, first
- * and last times per event name, when the customer was last seen, and the times of the kept
- * series the event passes (newest first, at most WINDOW_CAP).
+ * The same fold, on a customer held in memory (a journey simulation's profile): the same
+ * roll-up update applied to the document, then the times of the kept series the event passes
+ * (newest first, at most WINDOW_CAP).
  */
 export function foldIntoProfile(
-  customer: Pick<CustomerDoc, 'events' | 'lastSeenAt' | 'windows'>,
+  customer: Pick<CustomerDoc, 'events' | 'lastSeenAt' | 'windows' | 'engagement'>,
   events: Omit<RollupEvent, 'customerId'>[],
   kept: ProfileSeries,
 ): void {
+  const update = rollupUpdate(events);
+  const doc = customer as Record<string, unknown>;
+  for (const [path, n] of Object.entries(update.$inc)) setPath(doc, path, (old) => ((old as number | undefined) ?? 0) + n);
+  for (const [path, at] of Object.entries(update.$min)) setPath(doc, path, (old) => earliest(old as Date | undefined, at));
+  for (const [path, at] of Object.entries(update.$max)) setPath(doc, path, (old) => latest(old as Date | undefined, at));
   for (const e of events) {
-    const rollup = customer.events?.[e.name];
-    customer.events = {
-      ...customer.events,
-      [e.name]: { count: (rollup?.count ?? 0) + 1, first: earliest(rollup?.first, e.timestamp), last: latest(rollup?.last, e.timestamp) },
-    };
-    customer.lastSeenAt = latest(customer.lastSeenAt, e.timestamp);
     for (const series of kept.get(e.name) ?? []) {
       if (!whereMatches(series.where, e.properties)) continue;
       const times = [e.timestamp, ...(customer.windows?.[series.key] ?? [])].sort((a, b) => b.getTime() - a.getTime());
       customer.windows = { ...customer.windows, [series.key]: times.slice(0, WINDOW_CAP) };
     }
   }
+}
+
+/** Sets a dotted path of a plain document as an update operator would, creating the objects on the way. */
+function setPath(doc: Record<string, unknown>, path: string, value: (old: unknown) => unknown): void {
+  const keys = path.split('.');
+  let at = doc;
+  for (const key of keys.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+  const last = keys[keys.length - 1];
+  at[last] = value(at[last]);
 }

@@ -157,3 +157,28 @@ test('when a batch is folded twice, or by two sweeps at once, then each customer
   await Promise.all([createEventIngest(db.models).finishEvents(later), createEventIngest(db.models).finishEvents(later)]);
   for (const c of ['x', 'y']) expect((await db.models.customers.findById(`raced-twice-${c}`).lean())?.events?.clicked.count).toBe(3);
 });
+
+test('when opens, clicks and sessions are ingested, then the same update counts them by hour of week and channel, once each', async () => {
+  // Tuesday 2026-03-03 18:20 UTC is hour of week 24 + 18 = 42; Wednesday 09:05 UTC is 57.
+  const tue = new Date('2026-03-03T18:20:00.000Z');
+  const wed = new Date('2026-03-04T09:05:00.000Z');
+  const events: IncomingEvent[] = [
+    { id: 'eng-1', customerId: 'eng-ada', name: 'message_opened', timestamp: tue, properties: { channel: 'email', sendKey: 'k1' } },
+    { id: 'eng-2', customerId: 'eng-ada', name: 'message_clicked', timestamp: tue, properties: { channel: 'email', sendKey: 'k1' } },
+    { id: 'eng-3', customerId: 'eng-ada', name: 'message_opened', timestamp: wed, properties: { channel: 'push', sendKey: 'k2' } },
+    { id: 'eng-4', customerId: 'eng-ada', name: 'session_started', timestamp: wed },
+    { id: 'eng-5', customerId: 'eng-ada', name: 'message_opened', timestamp: wed, properties: { channel: 'fax' } },
+    { id: 'eng-6', customerId: 'eng-ada', name: 'viewed', timestamp: wed, properties: { channel: 'email' } },
+  ];
+  const ingest = createEventIngest(db.models, { plan: async () => new Set(), dispatch: async () => undefined });
+  await ingest.ingest(events);
+  // A resent batch is all duplicates: nothing counts twice.
+  expect(await ingest.ingest(events)).toMatchObject({ accepted: 0, duplicates: 6 });
+  const customer = (await db.models.customers.findById('eng-ada').lean())!;
+  expect(customer.engagement?.hours).toEqual({ h42: 2, h57: 3 });
+  expect(customer.engagement?.channels).toEqual({
+    email: { opened: 1, clicked: 1, last: tue },
+    push: { opened: 1, last: wed },
+  });
+  expect(customer.events?.message_opened.count).toBe(3);
+});
