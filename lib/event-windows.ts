@@ -11,6 +11,7 @@
 // an ingest request takes between its receipt time and its insert. A save that dies part-way
 // leaves `filledAt` unset: the event sweep finishes that backfill.
 import { KEPT_WINDOW_MS, WINDOW_CAP, type EventWhere, whereMatches } from '../core/event-windows';
+import { isDuplicateKey } from '../db/duplicate-key';
 import { seriesRead, type SegmentRule } from '../core/segment-rules';
 import type { EventDoc, EventWindowDoc, Models } from '../db/models';
 import { refreshedEvery } from './refreshed';
@@ -95,7 +96,12 @@ async function backfill(models: WindowModels, series: EventWindowDoc, sleep: (ms
     if (current && current.times.length > 0) ops.push(fillOp(series._id, current.customerId, current.times));
     current = undefined;
     if (ops.length >= FILL_CHUNK || (force && ops.length > 0)) {
-      await models.customers.collection.bulkWrite(ops as never, { ordered: false });
+      try {
+        await models.customers.collection.bulkWrite(ops as never, { ordered: false });
+      } catch (err) {
+        // A customer already filled: the filter misses, and the upsert meets the `_id`.
+        if (!isDuplicateKey(err)) throw err;
+      }
       ops = [];
     }
   };
@@ -108,12 +114,22 @@ async function backfill(models: WindowModels, series: EventWindowDoc, sleep: (ms
   await models.eventWindows.updateOne({ _id: series._id }, { $set: { filledAt: new Date() } });
 }
 
-/** One customer's backfill, applied once: ingest's own pushes since `from` stay beside it. */
+/**
+ * One customer's backfill, applied once: ingest's own pushes since `from` stay beside it. It
+ * creates the customer, as their fold would: a request that died after storing their first
+ * events leaves no document until the sweep folds that batch, and the fold of a batch received
+ * before `from` pushes nothing into the series.
+ */
 function fillOp(key: string, customerId: string, times: Date[]): object {
   return {
     updateOne: {
       filter: { _id: customerId, [`windowFills.${key}`]: { $exists: false } },
-      update: { $push: { [`windows.${key}`]: { $each: times, $sort: -1, $slice: WINDOW_CAP } }, $set: { [`windowFills.${key}`]: 1 } },
+      update: {
+        $push: { [`windows.${key}`]: { $each: times, $sort: -1, $slice: WINDOW_CAP } },
+        $set: { [`windowFills.${key}`]: 1 },
+        $setOnInsert: { attributes: {}, createdAt: new Date(), updatedAt: new Date() },
+      },
+      upsert: true,
     },
   };
 }

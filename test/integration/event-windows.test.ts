@@ -99,6 +99,21 @@ test('when a batch is folded again, or a backfill runs again (by a save or by th
   expect(await times()).toBe(before);
 });
 
+test('when a request died after storing a new customer\'s views and before folding them, then the backfill creates the customer with their times, and the sweep\'s late fold adds the roll-ups', async () => {
+  // The request stored the batch a minute ago and died: no customer document yet.
+  const receivedAt = new Date(Date.now() - 61_000);
+  const viewed = (n: number) => ({ _id: `ew-died-${n}`, customerId: 'ew-hal', name: 'ew_viewed', timestamp: new Date(Date.now() - n * DAY), properties: { productId: 'sku-died' }, receivedAt, batch: 'ew-died-batch' });
+  await stack.db.models.events.insertMany([viewed(1), viewed(2)]);
+  expect(await stack.db.models.customers.findById('ew-hal').lean()).toBeNull();
+  const rule = { event: 'ew_viewed', where: { productId: 'sku-died' }, op: 'atLeast', count: 2, within: '5d' };
+  expect((await stack.api('PUT', '/v1/segments/ew-died', { name: 'Died mid-request', rule })).status).toBe(201);
+  expect(await preview('ew-died')).toEqual(['ew-hal']);
+  await stack.sweepNow();
+  const hal = (await stack.db.models.customers.findById('ew-hal').lean())!;
+  expect([hal.events?.ew_viewed.count, hal.windows?.[windowKey({ event: 'ew_viewed', where: { productId: 'sku-died' } })]?.length]).toEqual([2, 2]);
+  expect(await member('ew-died', 'ew-hal')).toBe(true);
+});
+
 test('when a journey launches at a windowed segment and branches on an inline windowed rule, then members enter and take the branch they match', async () => {
   const saved = await stack.api('PUT', '/v1/journeys/ew-nudge', {
     name: 'Nudge',
