@@ -17,6 +17,7 @@ import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import { runLimited } from './concurrency';
 import { countEntry } from './metrics';
 import type { CodeRunTemplate, JourneyRuns, RunTemplate } from './journey-runs';
+import { logger } from './logger';
 import { refreshedEvery } from './refreshed';
 
 /**
@@ -35,7 +36,7 @@ export function createJourneyEntry(deps: {
   runs: Pick<JourneyRuns, 'start' | 'signalHeard' | 'leftSegment'>;
 }) {
   const { models } = deps;
-  const liveJourneys = refreshedEvery(JOURNEY_CACHE_MS, () => models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec());
+  const liveJourneys = refreshedEvery(JOURNEY_CACHE_MS, async () => withLiveInput(await models.journeys.find({ live: true, paused: { $ne: true } }).lean().exec()));
   // Runs can outlive a journey's live period, so these are all such journeys but archived ones.
   const exitOnLeave = refreshedEvery(JOURNEY_CACHE_MS, () =>
     models.journeys
@@ -50,7 +51,7 @@ export function createJourneyEntry(deps: {
   /** What a live entry's run gets: the JSON journey's published version, or the code-first type's launch input. */
   const template = (j: JourneyDoc): RunTemplate | CodeRunTemplate => {
     const type = codeType(j);
-    if (type) return { journeyId: j._id, workflowType: type.workflowType, input: j.liveInput ?? {} };
+    if (type) return { journeyId: j._id, workflowType: type.workflowType, input: j.liveInput! };
     return { journeyId: j._id, journeyVersion: j.version, definition: j.definition as JourneyDefinition };
   };
 
@@ -178,6 +179,30 @@ function toSignal(e: StoredEvent): CustomerEvent {
 }
 
 /** The code-first type a journey record stands for. */
+/** Live journeys' inputs that did not parse, already logged (once per journey and input). */
+const reportedInputs = new Set<string>();
+
+/**
+ * The live journeys customers may enter, a code-first type's with its launch input as its
+ * schema outputs it. One whose stored input its schema now refuses (a deployment changed the
+ * type) enters no one, and says why once: launching it again with valid input sets it right.
+ */
+function withLiveInput(journeys: JourneyDoc[]): JourneyDoc[] {
+  return journeys.flatMap((j) => {
+    const type = codeType(j);
+    if (!type) return [j];
+    const parsed = type.input.safeParse(j.liveInput ?? {});
+    if (parsed.success) return [{ ...j, liveInput: parsed.data as Record<string, unknown> }];
+    const key = `${j._id}\u0000${JSON.stringify(j.liveInput ?? {})}`;
+    if (!reportedInputs.has(key)) {
+      reportedInputs.add(key);
+      const problems = parsed.error.issues.map((i) => `input.${i.path.join('.')}: ${i.message}`).join('; ');
+      logger.error({ journeyId: j._id, problems }, `live journey "${j._id}" enters no one: its launch input no longer fits the type (${problems}); launch it again with valid input`);
+    }
+    return [];
+  });
+}
+
 function codeType(journey: JourneyDoc): CodeJourneyType | undefined {
   return journey.kind === 'code' ? CODE_JOURNEYS[journey._id] : undefined;
 }

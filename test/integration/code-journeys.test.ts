@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CODE_JOURNEYS } from '../../core/code-journeys';
 import { trialExpiry } from '../../core/code-journey-types/trial-expiry';
 import { journeyStateQuery } from '../../core/journey-contract';
+import { JOURNEY_STATE_REFRESH_MS } from '../../db/journey-state';
 import { REPO_ROOT } from '../../dev/servers';
 import { eventually, Stack, startStack } from '../support/stack';
 
@@ -174,6 +175,25 @@ test('when the type goes live, then its entry event enters customers with the la
   // The live entry's run got the input the launch gave: three days before the trial ends.
   const trialEndsAt = (await stack.api('GET', '/v1/customers/trial-eve')).body.attributes.trialEndsAt;
   expect(Date.parse(state.waitingUntil!)).toBe(Date.parse(trialEndsAt) - 3 * DAY);
+
+  // A deployment whose schema refuses the stored input: the type enters no one until launched again.
+  await stack.db.models.journeys.updateOne({ _id: ID }, { $set: { liveInput: { remindBefore: 'soon' } } });
+  await new Promise((resolve) => setTimeout(resolve, JOURNEY_STATE_REFRESH_MS + SECOND));
+  await customer('trial-gus', { email: 'gus@example.test', attributes: { trialEndsAt: trialEnding(10 * DAY) } });
+  await stack.api('POST', '/v1/events', { id: 'trial-gus-1', customerId: 'trial-gus', name: 'trial_started' });
+  expect((await stack.api('GET', `/v1/journeys/${ID}/runs/trial-gus`)).status).toBe(404);
+  // Stored input the schema fills in: the run gets the defaults (two days before), not `{}`.
+  await stack.db.models.journeys.updateOne({ _id: ID }, { $set: { liveInput: {} } });
+  await new Promise((resolve) => setTimeout(resolve, JOURNEY_STATE_REFRESH_MS + SECOND));
+  await customer('trial-ian', { email: 'ian@example.test', attributes: { trialEndsAt: trialEnding(10 * DAY) } });
+  await stack.api('POST', '/v1/events', { id: 'trial-ian-1', customerId: 'trial-ian', name: 'trial_started' });
+  const ian = await eventually(async () => {
+    const s = await stack.run(ID, 'trial-ian').query(journeyStateQuery);
+    expect(s.waitingUntil).toBeDefined();
+    return s;
+  });
+  const ianEndsAt = (await stack.api('GET', '/v1/customers/trial-ian')).body.attributes.trialEndsAt;
+  expect(Date.parse(ian.waitingUntil!)).toBe(Date.parse(ianEndsAt) - 2 * DAY);
 
   expect((await stack.api('POST', `/v1/journeys/${ID}/stop-entries`)).body).toMatchObject({ live: false });
   await customer('trial-fay', { email: 'fay@example.test', attributes: { trialEndsAt: trialEnding(10 * DAY) } });
