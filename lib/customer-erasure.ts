@@ -5,8 +5,12 @@
 // 2. their journey runs: stopped, then deleted from Temporal (lib/customer-runs.ts);
 // 3. send attempts still handing a message over (a live lease on their ledger row): waited for,
 //    so no message goes out after the answer;
-// 4. their data: profile (consent and roll-ups with it), events, inbox, entry registry, cap
-//    places deleted; ledger rows and provider reports kept only as numbers (db/erased-sends.ts).
+// 4. their profile (consent and roll-ups with it), so no launch page or live entry picks them
+//    again, then their runs once more: a launch page or an entry that read the profile before
+//    the suppression may have started one since step 2 (entries register before they start,
+//    so the registry names it even before visibility does);
+// 5. the rest of their data: events, inbox, entry registry, cap places deleted; ledger rows and
+//    provider reports kept only as numbers (db/erased-sends.ts).
 // Each step is idempotent: an erasure that failed part-way is finished by asking again.
 import { CUSTOMER_ERASED } from '../core/journey-contract';
 import { eraseSends } from '../db/erased-sends';
@@ -59,10 +63,12 @@ export function createCustomerErasure(deps: { models: Models; runs: Pick<Custome
 
   return async function erase(customerId: string): Promise<ErasureReport> {
     const suppression = await suppress(models.suppressions, customerId);
-    const runs = await deps.runs.erase(customerId, CUSTOMER_ERASED);
+    const first = await deps.runs.erase(customerId, CUSTOMER_ERASED);
+    const profile = await models.customers.deleteOne({ _id: customerId });
+    const late = await deps.runs.erase(customerId, CUSTOMER_ERASED);
+    const runs = { stopped: first.stopped + late.stopped, deleted: first.deleted + late.deleted };
     await sendsSettled(customerId);
-    const [profile, events, inbox] = await Promise.all([
-      models.customers.deleteOne({ _id: customerId }),
+    const [events, inbox] = await Promise.all([
       models.events.deleteMany({ customerId }),
       models.inbox.deleteMany({ customerId }),
       models.journeyEntries.deleteMany(customerEntries(customerId)),

@@ -308,3 +308,26 @@ test('when an erasure runs between an event insert and its roll-up fold, then th
   expect(result).toEqual({ accepted: 0, duplicates: 0, suppressed: 1, suppressedEvents: ['erz-eve-ev'] });
   expect(await mentioning([EVE.id, EVE.firstName])).toEqual([]);
 });
+
+test('when a launch that read the customer before the erasure starts their run after the runs were erased, then the erasure finds and deletes that run too', async () => {
+  const FAY = { id: 'erz-fay', firstName: 'Fayette' };
+  expect((await stack.api('PUT', `/v1/customers/${FAY.id}`, { attributes: { firstName: FAY.firstName } })).status).toBe(201);
+  const runs = createCustomerRuns(stack.client, stack.db.models);
+  let passes = 0;
+  const erase = createCustomerErasure({
+    models: stack.db.models,
+    runs: {
+      async erase(customerId, reason) {
+        const erased = await runs.erase(customerId, reason);
+        // A launch page that read the customer before the suppression starts their run only now.
+        if (++passes === 1) expect((await stack.api('POST', `/v1/journeys/${JOURNEY}/launch`, { customerIds: [FAY.id] })).status).toBe(202);
+        return erased;
+      },
+    },
+  });
+  const report = await erase(FAY.id);
+  expect(report.erased).toMatchObject({ profile: true, journeyRuns: 1 });
+  const listed = await stack.client.workflow.count(`${SA_CUSTOMER.name} = "${FAY.id}"`);
+  expect(listed.count).toBe(0);
+  expect(await mentioning([FAY.id, FAY.firstName])).toEqual([]);
+});
