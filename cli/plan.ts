@@ -124,5 +124,9 @@ function usesAfterApply(resources: readonly LocalResource[], server: ServerState
     note(view.id as string, view.definition);
     note(view.id as string, view.draft);
   }
+  for (const type of server.codeUses) {
+    const named = [...type.templates.map((id) => resourceKey('template', id)), ...type.segments.map((id) => resourceKey('segment', id))];
+    for (const key of named) users.set(key, (users.get(key) ?? new Set()).add(type.id));
+  }
   return users;
 }

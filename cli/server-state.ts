@@ -20,6 +20,8 @@ export interface ServerState {
   codeJourneys: Set<string>;
   /** With prune: the views of the server's journeys the folder lacks (what they name matters). */
   otherJourneys: ServerView[];
+  /** With prune: the templates and segments each code-first type that is not archived declares. */
+  codeUses: { id: string; templates: string[]; segments: string[] }[];
 }
 
 export const resourceKey = (kind: Kind, id: string) => `${kind}:${id}`;
@@ -54,6 +56,8 @@ export async function readServerState(api: ApiClient, resources: readonly LocalR
   const otherJourneys = (await Promise.all(others.map((j) => limit(() => api.find(KINDS.journey.path(j.id as string)))))).filter(
     (view): view is ServerView => view !== undefined,
   );
+  const codeIds = new Set(allJourneys.filter((j) => j.kind === 'code' && j.status !== 'archived').map((j) => j.id as string));
+  const codeTypes = options.prune && codeIds.size > 0 ? (((await api.find('/v1/code-journeys')) as { journeys?: ServerView[] } | undefined)?.journeys ?? []) : [];
   return {
     views,
     templates: templates.map((t) => ({ id: t.id as string, channel: t.channel as Channel })),
@@ -61,5 +65,8 @@ export async function readServerState(api: ApiClient, resources: readonly LocalR
     journeys: journeys.map((j) => ({ id: j.id as string, status: j.status as string })),
     codeJourneys: new Set(allJourneys.filter((j) => j.kind === 'code').map((j) => j.id as string)),
     otherJourneys,
+    codeUses: codeTypes
+      .filter((t) => codeIds.has(t.id as string))
+      .map((t) => ({ id: t.id as string, templates: (t.templates as string[]) ?? [], segments: (t.segments as string[]) ?? [] })),
   };
 }

@@ -32,6 +32,8 @@ export function codeJourneysRouter(deps: { models: Models; launch: ReturnType<ty
         description: t.description,
         listensTo: [...t.listensTo],
         steps: [...t.steps],
+        templates: [...t.templates],
+        segments: [...(t.segments ?? [])],
         ...(t.entry ? { entry: t.entry } : {}),
         ...(t.settings ? { settings: t.settings } : {}),
         inputSchema: z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>,
@@ -73,6 +75,10 @@ const codeJourneysSchema = z.object({
       listensTo: z.array(z.string()),
       /** Every step ID the type runs: GET /v1/journeys/{id}/stats counts each. */
       steps: z.array(z.string()),
+      /** The templates its sends use (fallbacks included): deleting one answers 409 while the type is not archived. */
+      templates: z.array(z.string()),
+      /** The segments its branches test: likewise. */
+      segments: z.array(z.string()),
       entry: entrySchema.optional(),
       settings: settingsSchema.optional(),
       /** JSON Schema of the launch's `input`. */

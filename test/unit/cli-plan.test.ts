@@ -22,6 +22,7 @@ function state(views: [Kind, string, ServerView][], extra: Partial<ServerState> 
     journeys: views.filter(([k]) => k === 'journey').map(([, id]) => ({ id, status: 'published' })),
     codeJourneys: new Set(),
     otherJourneys: [],
+    codeUses: [],
     ...extra,
   };
 }
@@ -117,4 +118,18 @@ test('when a journey on the server has only a draft, then publishing the folderâ
 test('when a folder journey has the ID of a code-first type on the server, then its step has a problem and nothing publishes', () => {
   const plan = planChanges([local('journey', 'trial-expiry', journeyUsing('t'))], state([], { codeJourneys: new Set(['trial-expiry']) }), { prune: false });
   expect(plan.steps).toEqual([expect.objectContaining({ kind: 'journey', id: 'trial-expiry', problem: expect.stringContaining('code-first journey type') })]);
+});
+
+test('when --prune would delete a template or segment a code-first type declares, then the plan refuses it up front', () => {
+  const server = state(
+    [
+      ['template', 'trial-started', { id: 'trial-started', ...email, ...stamps }],
+      ['segment', 'paying', { id: 'paying', ...stamps }],
+    ],
+    { codeUses: [{ id: 'trial-expiry', templates: ['trial-started'], segments: ['paying'] }] },
+  );
+  expect(planChanges([], server, { prune: true }).steps.map((s) => [s.action, s.kind, s.id, s.problem])).toEqual([
+    ['delete', 'template', 'trial-started', 'cannot be deleted: used by journey "trial-expiry"'],
+    ['delete', 'segment', 'paying', 'cannot be deleted: used by journey "trial-expiry"'],
+  ]);
 });
