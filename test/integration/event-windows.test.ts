@@ -64,6 +64,26 @@ describe('the seed examples', () => {
   });
 });
 
+test('when customers open messages on several channels, then "prefers email over push" holds for those who open email and not push', async () => {
+  const opened = async (customerId: string, channel: string, ...daysAgo: number[]) => {
+    const events = daysAgo.map((days) => ({ id: `ew-${customerId}-${++seq}`, customerId, name: 'message_opened', timestamp: ago(days), properties: { channel, journeyId: 'ew-news', stepId: 'mail' } }));
+    expect((await stack.api('POST', '/v1/events/batch', { events })).body.accepted).toBe(events.length);
+  };
+  await opened('ew-pia', 'email', 1, 12);
+  await opened('ew-pia', 'push', 45); // a push opened long ago does not count against her
+  await opened('ew-quin', 'email', 2, 3);
+  await opened('ew-quin', 'push', 4);
+  await opened('ew-rae', 'email', 5);
+  const prefersEmail = {
+    and: [
+      { event: 'message_opened', where: { channel: 'email' }, op: 'atLeast', count: 2, within: '30d' },
+      { event: 'message_opened', where: { channel: 'push' }, op: 'didNot', within: '30d' },
+    ],
+  };
+  expect((await stack.api('PUT', '/v1/segments/ew-prefers-email', { name: 'Prefers email over push', rule: prefersEmail })).status).toBe(201);
+  expect((await preview('ew-prefers-email')).filter((id) => ['ew-pia', 'ew-quin', 'ew-rae'].includes(id))).toEqual(['ew-pia']);
+});
+
 test('when a windowed rule is invalid, then saving the segment answers 400 naming the field', async () => {
   const cases: [object, string][] = [
     [{ ...sameProductThrice, within: '120d' }, 'rule.within'],
@@ -102,16 +122,16 @@ test('when a batch is folded again, or a backfill runs again (by a save or by th
 test('when a request died after storing a new customer\'s views and before folding them, then the backfill creates the customer with their times, and the sweep\'s late fold adds the roll-ups', async () => {
   // The request stored the batch a minute ago and died: no customer document yet.
   const receivedAt = new Date(Date.now() - 61_000);
-  const viewed = (n: number) => ({ _id: `ew-died-${n}`, customerId: 'ew-hal', name: 'ew_viewed', timestamp: new Date(Date.now() - n * DAY), properties: { productId: 'sku-died' }, receivedAt, batch: 'ew-died-batch' });
+  const viewed = (n: number) => ({ _id: `ew-died-${n}`, customerId: 'ew-ivy', name: 'ew_viewed', timestamp: new Date(Date.now() - n * DAY), properties: { productId: 'sku-died' }, receivedAt, batch: 'ew-died-batch' });
   await stack.db.models.events.insertMany([viewed(1), viewed(2)]);
-  expect(await stack.db.models.customers.findById('ew-hal').lean()).toBeNull();
+  expect(await stack.db.models.customers.findById('ew-ivy').lean()).toBeNull();
   const rule = { event: 'ew_viewed', where: { productId: 'sku-died' }, op: 'atLeast', count: 2, within: '5d' };
   expect((await stack.api('PUT', '/v1/segments/ew-died', { name: 'Died mid-request', rule })).status).toBe(201);
-  expect(await preview('ew-died')).toEqual(['ew-hal']);
+  expect(await preview('ew-died')).toEqual(['ew-ivy']);
   await stack.sweepNow();
-  const hal = (await stack.db.models.customers.findById('ew-hal').lean())!;
-  expect([hal.events?.ew_viewed.count, hal.windows?.[windowKey({ event: 'ew_viewed', where: { productId: 'sku-died' } })]?.length]).toEqual([2, 2]);
-  expect(await member('ew-died', 'ew-hal')).toBe(true);
+  const ivy = (await stack.db.models.customers.findById('ew-ivy').lean())!;
+  expect([ivy.events?.ew_viewed.count, ivy.windows?.[windowKey({ event: 'ew_viewed', where: { productId: 'sku-died' } })]?.length]).toEqual([2, 2]);
+  expect(await member('ew-died', 'ew-ivy')).toBe(true);
 });
 
 test('when a journey launches at a windowed segment and branches on an inline windowed rule, then members enter and take the branch they match', async () => {
