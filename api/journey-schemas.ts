@@ -122,6 +122,7 @@ export const runViewSchema = named(
         exitReason: z.enum(['exit-event', 'left-segment', 'converted', 'exit-step', 'holdout', 'stopped']).optional(),
         paused: z.boolean().optional(),
         waitingUntil: z.iso.datetime().optional(),
+        waitReason: z.string().optional().meta({ description: 'While on a best-time wait: why it ends when it does' }),
         waitingFor: z.object({ event: z.string(), match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional() }).optional(),
       })
       .optional(),

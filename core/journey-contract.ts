@@ -107,6 +107,8 @@ export interface JourneyRunState {
   paused?: boolean;
   /** While in a wait or waitForEvent step: when it ends (ISO 8601). */
   waitingUntil?: string;
+  /** While in a wait whose end the activity chose (untilBestTime): why it ends then. */
+  waitReason?: string;
   /** While in a waitForEvent step: the event it waits for. */
   waitingFor?: { event: string; match?: Record<string, string | number | boolean> };
 }

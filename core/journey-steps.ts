@@ -1,5 +1,6 @@
 // The step types of a journey definition. Pure; the workflow bundle imports the types only.
 import { z } from 'zod';
+import { BEST_TIME_WITHIN_MS, MIN_ENGAGEMENTS } from './best-time';
 import { timeZoneSchema } from './locale';
 import { CHANNELS } from './channels';
 import { DURATION_DOC, OFFSET_DOC, parseDuration, parseOffset } from './duration';
@@ -79,7 +80,28 @@ export const accountQuietHoursSchema = z
  */
 export const attributeDateSchema = z.object({ attribute: attributeNameSchema, offset: offsetSchema.optional() }).strict();
 
-/** Waits for a duration, until a moment, until a date the customer carries, or until a local time. */
+/**
+ * The hour within `within` at which the customer has engaged most (opens, clicks, sessions);
+ * `default`, a local time, for customers with too little history (core/best-time.ts).
+ */
+export const bestTimeSchema = z
+  .object({
+    within: durationSchema.refine(
+      (text) => {
+        const ms = parseDuration(text);
+        return ms === undefined || (ms >= BEST_TIME_WITHIN_MS.min && ms <= BEST_TIME_WITHIN_MS.max);
+      },
+      { message: 'must be from 1h to 7d' },
+    )
+      .meta({ ...DURATION_DOC, description: 'How far ahead to look for the best hour: a duration from 1h to 7d, such as "1d"' }),
+    default: hhmm.meta({ description: "The local time (24-hour, in the customer's time zone) for customers with too little history, such as \"10:00\"" }),
+  })
+  .strict()
+  .meta({
+    description: `The hour within \`within\` at which the customer has engaged most (opens, clicks, sessions, by hour of the week); \`default\` for customers with fewer than ${MIN_ENGAGEMENTS} engagements`,
+  });
+
+/** Waits for a duration, until a moment, until a date the customer carries, until a local time, or until the customer's best time. */
 export const waitStepSchema = z
   .object({
     id: idSchema,
@@ -93,12 +115,14 @@ export const waitStepSchema = z
     untilAttribute: z.union([attributeNameSchema, attributeDateSchema]).optional(),
     /** The next such local time in the customer's time zone (or the journey's default). */
     untilLocalTime: localTimeSchema.optional(),
+    /** The hour within a window at which the customer has engaged most, or a default local time. */
+    untilBestTime: bestTimeSchema.optional(),
     next,
   })
   .strict()
   .refine(
-    (s) => [s.duration, s.until, s.untilAttribute, s.untilLocalTime].filter((v) => v !== undefined).length === 1,
-    { message: 'give exactly one of duration, until, untilAttribute, untilLocalTime', path: ['duration'] },
+    (s) => [s.duration, s.until, s.untilAttribute, s.untilLocalTime, s.untilBestTime].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of duration, until, untilAttribute, untilLocalTime, untilBestTime', path: ['duration'] },
   );
 
 /** Property values an event must carry to count: equality on each named property. */
@@ -170,6 +194,7 @@ export type BranchCondition = z.infer<typeof branchConditionSchema>;
 export type SplitStep = z.infer<typeof splitStepSchema>;
 export type ExitStep = z.infer<typeof exitStepSchema>;
 export type LocalTime = z.infer<typeof localTimeSchema>;
+export type BestTime = z.infer<typeof bestTimeSchema>;
 export type AttributeDate = z.infer<typeof attributeDateSchema>;
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 export type AccountQuietHours = z.infer<typeof accountQuietHoursSchema>;

@@ -94,7 +94,13 @@ export type SimulatedStep = StepBase &
         message?: { address: string; content: TemplateContent };
         deferrals: Deferral[];
       }
-    | { type: 'wait'; until?: string; explanation: string }
+    | {
+        type: 'wait';
+        until?: string;
+        /** Why the wait ends then, when the run chose the moment (a best-time wait). */
+        reason?: string;
+        explanation: string;
+      }
     | { type: 'waitForEvent'; event: string; until: string; outcome: 'event' | 'timeout' | 'waiting' | 'ended'; explanation: string }
     | { type: 'branch'; case: number | 'default'; explanation: string }
     | { type: 'split'; path?: string; explanation: string }
@@ -183,7 +189,8 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
     const trace: { stepId: string; at: string }[] = [];
     const attempts: SendAttempt[] = [];
     const branches: number[] = [];
-    const waits: (string | null)[] = [];
+    // What each wait the run resolved ended on, in order: the moment, and why when it was chosen.
+    const waits: { until: string | null; reason?: string }[] = [];
     const binding: SimulationBinding = {
       stepEntered: (stepId, at) => void trace.push({ stepId, at }),
       activities: {
@@ -211,10 +218,15 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
         },
         async resolveWait(input) {
           const until = await schedule.resolveWait(input);
-          waits.push(until);
+          waits.push({ until });
           return until;
         },
-      } satisfies Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'>,
+        async resolveBestTime(input) {
+          const decided = await schedule.resolveBestTime(input);
+          waits.push(decided);
+          return decided;
+        },
+      } satisfies Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime'>,
     };
 
     const entryRule = await entrySegmentRule(models, request.definition);
@@ -359,7 +371,7 @@ function explainEnd(reason: ExitReason | undefined, definition: JourneyDefinitio
 interface Observed {
   attempts: SendAttempt[];
   branches: number[];
-  waits: (string | null)[];
+  waits: { until: string | null; reason?: string }[];
   delivered: Map<string, OutboundMessage>;
   splits: Record<string, string>;
   capWindows: Map<string, string>;
@@ -383,9 +395,9 @@ function describeSteps(definition: JourneyDefinition, trace: { stepId: string; a
       case 'send':
         return { ...base, ...describeSend(step, visit, seen) };
       case 'wait': {
-        const until = step.duration !== undefined ? new Date(Date.parse(at) + parseDuration(step.duration)!).toISOString() : seen.waits[wait++];
+        const { until, reason } = step.duration !== undefined ? { until: new Date(Date.parse(at) + parseDuration(step.duration)!).toISOString() } : (seen.waits[wait++] ?? {});
         if (until === null || until === undefined) return { ...base, type: 'wait', explanation: 'nothing to wait for (the attribute holds no date): the customer went straight on' };
-        return { ...base, type: 'wait', until, explanation: `waits until ${until}` };
+        return { ...base, type: 'wait', until, ...(reason ? { reason } : {}), explanation: reason ? `waits until ${until}: ${reason}` : `waits until ${until}` };
       }
       case 'waitForEvent': {
         const until = new Date(Date.parse(at) + parseDuration(step.timeout)!).toISOString();

@@ -145,6 +145,7 @@ export class JourneyRun {
     state.status = state.exitReason === 'stopped' ? 'stopped' : EXITS.has(state.exitReason) ? 'exited' : 'completed';
     state.currentStep = undefined;
     state.waitingUntil = undefined;
+    state.waitReason = undefined;
     state.waitingFor = undefined;
     // CairnStep keeps the last step, so operators see where each run ended.
     if (patched(SEARCH_ATTRIBUTES_WHEN_WAITING)) this.publish(state.path[state.path.length - 1]);

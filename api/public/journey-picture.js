@@ -89,6 +89,7 @@
       var days = step.untilLocalTime.weekdays ? ' on ' + step.untilLocalTime.weekdays.join(', ') : '';
       return 'until ' + step.untilLocalTime.time + ' local time' + days;
     }
+    if (step.untilBestTime) return "until the customer's best time within " + step.untilBestTime.within + ' (else ' + step.untilBestTime.default + ' local time)';
     return '';
   }
 

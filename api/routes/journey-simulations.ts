@@ -88,7 +88,7 @@ const simulatedStepSchema = z.discriminatedUnion('type', [
     message: z.object({ address: z.string(), content: renderedSchema }).optional(),
     deferrals: z.array(deferralSchema),
   }),
-  z.object({ ...stepBase, type: z.literal('wait'), until: z.string().optional(), explanation: z.string() }),
+  z.object({ ...stepBase, type: z.literal('wait'), until: z.string().optional(), reason: z.string().optional(), explanation: z.string() }),
   z.object({ ...stepBase, type: z.literal('waitForEvent'), event: z.string(), until: z.string(), outcome: z.enum(['event', 'timeout', 'waiting', 'ended']), explanation: z.string() }),
   z.object({ ...stepBase, type: z.literal('branch'), case: z.union([z.number().int(), z.literal('default')]), explanation: z.string() }),
   z.object({ ...stepBase, type: z.literal('split'), path: z.string().optional(), explanation: z.string() }),

@@ -30,10 +30,11 @@ test('when a loop passes through a waitForEvent, then it is accepted', () => {
 test.each([
   ['no target', { id: 'w', type: 'wait' }],
   ['two targets', { id: 'w', type: 'wait', duration: '1d', until: '2027-01-01T00:00:00Z' }],
+  ['a best time and a local time', { id: 'w', type: 'wait', untilBestTime: { within: '1d', default: '10:00' }, untilLocalTime: { time: '09:00' } }],
 ])('when a wait has %s, then the definition is refused naming the wait', (_what, wait) => {
   const result = journeyDefinitionSchema.safeParse({ name: 'J', steps: [wait] });
   expect(result.success).toBe(false);
-  expect(result.error!.issues[0]).toMatchObject({ path: ['steps', 0, 'duration'], message: 'give exactly one of duration, until, untilAttribute, untilLocalTime' });
+  expect(result.error!.issues[0]).toMatchObject({ path: ['steps', 0, 'duration'], message: 'give exactly one of duration, until, untilAttribute, untilLocalTime, untilBestTime' });
 });
 
 test.each([
@@ -42,6 +43,12 @@ test.each([
   ['a date without an offset', { until: '2027-01-01T09:00:00' }, ['steps', 0, 'until']],
   ['an attribute offset that is not one', { untilAttribute: { attribute: 'trialEndsAt', offset: '2 days before' } }, ['steps', 0, 'untilAttribute', 'offset']],
   ['an attribute date with an unknown field', { untilAttribute: { attribute: 'trialEndsAt', before: '2d' } }, ['steps', 0, 'untilAttribute']],
+  ['a best-time window under an hour', { untilBestTime: { within: '30m', default: '10:00' } }, ['steps', 0, 'untilBestTime', 'within']],
+  ['a best-time window over a week', { untilBestTime: { within: '8d', default: '10:00' } }, ['steps', 0, 'untilBestTime', 'within']],
+  ['a best-time window that is no duration', { untilBestTime: { within: 'a day', default: '10:00' } }, ['steps', 0, 'untilBestTime', 'within']],
+  ['a best-time default that is no time', { untilBestTime: { within: '1d', default: '10am' } }, ['steps', 0, 'untilBestTime', 'default']],
+  ['a best time without a default', { untilBestTime: { within: '1d' } }, ['steps', 0, 'untilBestTime', 'default']],
+  ['a best time with an unknown field', { untilBestTime: { within: '1d', default: '10:00', channel: 'email' } }, ['steps', 0, 'untilBestTime']],
 ])('when a wait has %s, then the field is named', (_what, target, path) => {
   const result = journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', ...target }] });
   expect(result.error!.issues[0].path).toEqual(path);
@@ -54,6 +61,15 @@ test.each([
   ['without an offset', { attribute: 'trialEndsAt' }],
 ])('when a wait names an attribute %s, then it is accepted', (_what, untilAttribute) => {
   expect(journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', untilAttribute }] }).success).toBe(true);
+});
+
+test.each(['1h', '1d', '36h', '7d', '1w'])('when a best-time wait has a window of %s, then it is accepted', (within) => {
+  expect(journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', untilBestTime: { within, default: '10:00' } }] }).success).toBe(true);
+});
+
+test('when a best-time window is out of range, then the message says the range', () => {
+  const result = journeyDefinitionSchema.safeParse({ name: 'J', steps: [{ id: 'w', type: 'wait', untilBestTime: { within: '30m', default: '10:00' } }] });
+  expect(result.error!.issues[0].message).toBe('must be from 1h to 7d');
 });
 
 test('when a branch condition carries a raw operator, then it is refused', () => {

@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Activities, SendInput } from '../../activities';
-import type { ResolveWaitInput } from '../../activities/schedule';
+import type { ResolveBestTimeInput, ResolveWaitInput } from '../../activities/schedule';
 import { journeyWorkflowId } from '../../core/ids';
 import { customerEventSignal, journeyStateQuery } from '../../core/journey-contract';
 import type { BranchCondition, SplitStep } from '../../core/journey-definition';
@@ -28,6 +28,7 @@ let queues = 0;
 async function run<T>(workflowType: string, customerId: string, input: object, branch: number, drive?: (h: ReturnType<typeof env.client.workflow.getHandle>) => Promise<void>) {
   const sends: SendInput[] = [];
   const waits: ResolveWaitInput[] = [];
+  const bestTimes: ResolveBestTimeInput[] = [];
   const branches: BranchCondition[][] = [];
   const activities: Partial<Activities> = {
     async send(input) {
@@ -39,6 +40,10 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
     async resolveWait(input) {
       waits.push(input);
       return new Date(Date.parse(input.from) + 3_600_000).toISOString();
+    },
+    async resolveBestTime(input) {
+      bestTimes.push(input);
+      return { until: new Date(Date.parse(input.from) + 3_600_000).toISOString(), reason: 'in an hour' };
     },
     async evaluateBranch(input) {
       branches.push(input.cases);
@@ -52,7 +57,7 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
     await drive?.(handle);
     return handle.result() as Promise<T>;
   });
-  return { result, sends, waits, branches };
+  return { result, sends, waits, bestTimes, branches };
 }
 
 const split = { id: 'ab', type: 'split', ...everyBlock.splits!.ab } as unknown as SplitStep;
@@ -61,10 +66,10 @@ function customerOn(path: string): string {
   for (let i = 0; ; i++) if (assignSplit(split, everyBlock.id, `kit-${i}`) === path) return `kit-${i}`;
 }
 
-test('when a type uses every block, then each runs its JSON step: send options, the three waits, waitForEvent with match, branch by rule or segment, split, exit', async () => {
+test('when a type uses every block, then each runs its JSON step: send options, the four waits, waitForEvent with match, branch by rule or segment, split, exit', async () => {
   const customerId = customerOn('a');
   const at = new Date(Date.now() + 3_600_000).toISOString();
-  const { result, sends, waits, branches } = await run<{ path: string[]; splits: Record<string, string>; exitReason: string; converted?: object }>(
+  const { result, sends, waits, bestTimes, branches } = await run<{ path: string[]; splits: Record<string, string>; exitReason: string; converted?: object }>(
     'everyBlockWorkflow',
     customerId,
     { at },
@@ -81,8 +86,9 @@ test('when a type uses every block, then each runs its JSON step: send options, 
   expect(sends[1]).toMatchObject({ whenCapped: 'defer', fallback: { channel: 'email', templateId: 'promo-mail' } });
   expect(waits.map((w) => w.wait)).toEqual([{ until: at }, { untilAttribute: { attribute: 'renewsAt', offset: '+1h' } }, { untilLocalTime: { time: '09:00', weekdays: ['mon'] } }]);
   expect(waits[2].defaultTimeZone).toBe('Europe/Paris');
+  expect(bestTimes).toMatchObject([{ customerId, bestTime: { within: '1d', default: '10:00' }, defaultTimeZone: 'Europe/Paris' }]);
   expect(branches).toEqual([[{ rule: { attribute: 'plan', op: 'eq', value: 'pro' } }, { segment: 'vip' }]]);
-  expect(result.path).toEqual(['receipt', 'promo', 'moment', 'renewal', 'morning', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'out']);
+  expect(result.path).toEqual(['receipt', 'promo', 'moment', 'renewal', 'morning', 'best', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'out']);
   expect(result.splits).toEqual({ ab: 'a' });
   expect(result.exitReason).toBe('exit-step');
   expect(sends.map((s) => s.stepId)).not.toContain('never');

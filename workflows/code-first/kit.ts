@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { Channel } from '../../core/channels';
 import type { CodeJourneyInputOf, CodeJourneyType } from '../../core/code-journey-type';
 import type { CustomerEvent, JourneyRunResult } from '../../core/journey-contract';
-import type { BranchCondition, LocalTime, SendStep, Step } from '../../core/journey-definition';
+import type { BestTime, BranchCondition, LocalTime, SendStep, Step } from '../../core/journey-definition';
 import { JourneyRun } from '../journey-run';
 
 /** Input of a code-first type's runs: who enters, which entry this is, and the launch's input. */
@@ -24,8 +24,11 @@ export type CodeJourneyInput<T extends CodeJourneyType = CodeJourneyType> = Code
 /** A send's options, as a JSON send step has them. */
 export type SendOptions = Pick<SendStep, 'fallback' | 'transactional' | 'whenCapped'>;
 
-/** Where a wait ends besides a duration: a moment, a date the customer carries (with an offset), a local time. */
-export type WaitTarget = { at: string } | { attribute: string; offset?: string } | { localTime: LocalTime };
+/**
+ * Where a wait ends besides a duration: a moment, a date the customer carries (with an offset),
+ * a local time, or the customer's best time within a window (with a default local time).
+ */
+export type WaitTarget = { at: string } | { attribute: string; offset?: string } | { localTime: LocalTime } | { bestTime: BestTime };
 
 const YES = 'yes';
 
@@ -67,13 +70,16 @@ export class JourneyKit {
 
   /**
    * Waits until a moment (`{at}`, ISO 8601), a date the customer carries (`{attribute, offset}`:
-   * `offset: '-2d'` is two days before it) or a local time in the customer's zone
-   * (`{localTime}`). A customer without the attribute, or whose moment has passed, goes on at once.
+   * `offset: '-2d'` is two days before it), a local time in the customer's zone (`{localTime}`)
+   * or the hour within `within` at which the customer engages most (`{bestTime: {within: '1d',
+   * default: '10:00'}}`, the default local time for customers with too little history). A
+   * customer without the attribute, or whose moment has passed, goes on at once.
    */
   async waitUntil(stepId: string, target: WaitTarget): Promise<void> {
     if ('at' in target) await this.step({ id: stepId, type: 'wait', until: target.at });
     else if ('attribute' in target) await this.step({ id: stepId, type: 'wait', untilAttribute: target.offset === undefined ? target.attribute : target });
-    else await this.step({ id: stepId, type: 'wait', untilLocalTime: target.localTime });
+    else if ('localTime' in target) await this.step({ id: stepId, type: 'wait', untilLocalTime: target.localTime });
+    else await this.step({ id: stepId, type: 'wait', untilBestTime: target.bestTime });
   }
 
   /** Waits until the next local time in the customer's time zone (`waitUntil` with `{localTime}`). */

@@ -11,7 +11,7 @@ export const everyBlock = defineCodeJourney({
   description: 'Every block of the kit once',
   input: z.object({ at: z.iso.datetime({ offset: true }) }).strict(),
   settings: { quietHours: { start: '21:00', end: '08:00' }, timeZone: 'Europe/Paris', goal: { event: 'purchase', within: '30d' } },
-  steps: ['receipt', 'promo', 'moment', 'renewal', 'morning', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'b-mail', 'out', 'never'],
+  steps: ['receipt', 'promo', 'moment', 'renewal', 'morning', 'best', 'pause', 'bought', 'plan', 'ab', 'a-mail', 'b-mail', 'out', 'never'],
   splits: { ab: { paths: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], holdout: { weight: 1 } } },
   waitsFor: ['checkout'],
   templates: ['receipt', 'promo', 'promo-mail', 'a', 'b', 'never'],
@@ -25,6 +25,7 @@ export async function everyBlockWorkflow({ input, ...run }: CodeJourneyInput<typ
   await kit.waitUntil('moment', { at: input.at });
   await kit.waitUntil('renewal', { attribute: 'renewsAt', offset: '+1h' });
   await kit.waitUntil('morning', { localTime: { time: '09:00', weekdays: ['mon'] } });
+  await kit.waitUntil('best', { bestTime: { within: '1d', default: '10:00' } });
   await kit.wait('pause', '2d');
   await kit.waitForEvent('bought', 'checkout', '1h', { source: 'web' });
   const plan = await kit.branch('plan', [
