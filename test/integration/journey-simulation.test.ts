@@ -1,6 +1,7 @@
 // Journey simulation through the real API and store: the journey's real workflow runs on a
 // time-skipping server with the real send decisions (quiet hours, caps, consent, rendering), the
 // timeline's events reach it as ingest would, and nothing is written or sent.
+import { hourOfWeek } from '../../core/engagement';
 import { SIMULATED_ONBOARDING_TEMPLATES, simulatedOnboarding } from '../support/journeys';
 import { Stack, startStack } from '../support/stack';
 
@@ -241,6 +242,35 @@ test('when the horizon comes before the run ends, then the answer says where it 
   expect(res.body.steps).toEqual([expect.objectContaining({ stepId: 'month', type: 'wait' })]);
   expect(res.body.end).toMatchObject({ status: 'waiting', stepId: 'month', at: res.body.horizonAt });
   expect(res.body.end.explanation).toContain('"month"');
+});
+
+test("when a best-time wait is simulated, then the answer shows the hour chosen from the customer's engagement and why, or the default for a profile without history", async () => {
+  // Five sessions a week ago, at an hour of the week about five hours ahead of now.
+  const engaged = Math.floor((Date.now() - 7 * DAY + 5 * HOUR) / HOUR) * HOUR + 10 * 60_000;
+  expect((await stack.api('PUT', '/v1/customers/sim-eve', { email: 'eve@example.test', timeZone: 'Europe/Paris' })).status).toBe(201);
+  for (const i of [0, 1, 2, 3, 4]) {
+    const timestamp = new Date(engaged + i * 60_000).toISOString();
+    expect((await stack.api('POST', '/v1/events', { id: `sim-eve-${i}`, customerId: 'sim-eve', name: 'session_started', timestamp })).status).toBe(202);
+  }
+  const journey = { name: 'Best time', steps: [{ id: 'best', type: 'wait', untilBestTime: { within: '1d', default: '10:00' }, next: 'hello' }, { id: 'hello', type: 'send', channel: 'web', template: 'sim-inbox' }] };
+  expect((await stack.api('PUT', '/v1/journeys/sim-best', journey)).status).toBe(201);
+
+  const eve = (await stack.api('POST', '/v1/journeys/sim-best/simulate', { customerId: 'sim-eve', horizon: '2d' })).body;
+  // The first hour start after entry at that hour of the week.
+  let expected = Math.floor(Date.parse(eve.startedAt) / HOUR) * HOUR + HOUR;
+  while (hourOfWeek(new Date(expected)) !== hourOfWeek(new Date(engaged))) expected += HOUR;
+  const best = eve.steps[0];
+  expect(best).toMatchObject({ stepId: 'best', type: 'wait', until: new Date(expected).toISOString(), next: 'hello' });
+  expect(best.reason).toMatch(/^the customer's busiest hour in the window: \w+day \d\d:00 UTC \(5 of their 5 engagements\)$/);
+  expect(best.explanation).toBe(`waits until ${best.until}: ${best.reason}`);
+  expect(Date.parse(eve.steps[1].at)).toBeGreaterThanOrEqual(expected);
+
+  // A profile without history: 10:00 in Kolkata (UTC+5:30, no daylight saving) is 04:30 UTC.
+  const bo = (await stack.api('POST', '/v1/journeys/sim-best/simulate', { customer: { timeZone: 'Asia/Kolkata' }, horizon: '2d' })).body;
+  const startedAt = Date.parse(bo.startedAt);
+  let morning = Math.floor(startedAt / DAY) * DAY + 4.5 * HOUR;
+  if (morning <= startedAt) morning += DAY;
+  expect(bo.steps[0]).toMatchObject({ type: 'wait', until: new Date(morning).toISOString(), reason: 'too little history (0 engagements, fewer than 5): the default, 10:00 in Asia/Kolkata' });
 });
 
 test('when a simulation request is wrong, then the answer names what is wrong', async () => {
