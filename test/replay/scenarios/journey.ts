@@ -82,6 +82,17 @@ const journeys: JourneyScenario[] = [
     },
   },
   {
+    name: 'best-time-wait',
+    definition: {
+      name: 'Best time',
+      steps: [
+        { id: 'best', type: 'wait', untilBestTime: { within: '1d', default: '10:00' }, next: 'hello' },
+        { id: 'hello', type: 'send', channel: 'email', template: 'hello' },
+      ],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
+  {
     name: 'goal-converted-counted',
     definition: { ...sendWaitSend, settings: { goal: { event: 'purchase', within: '7d' } } },
     async drive(h) {
