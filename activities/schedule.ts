@@ -25,14 +25,7 @@ export interface ResolveWaitInput {
   from: string;
 }
 
-export interface ResolveBestTimeInput {
-  customerId: string;
-  bestTime: BestTime;
-  /** The journey's time zone for customers without one; UTC when neither has one. */
-  defaultTimeZone?: string;
-  /** The moment the wait began (ISO 8601). */
-  from: string;
-}
+export type ResolveBestTimeInput = Omit<ResolveWaitInput, 'wait'> & { bestTime: BestTime };
 
 /** The customer's time zone, else the journey's, else UTC. */
 const zoneOf = (customer: { timeZone?: string } | null, journeyZone: string | undefined) => customer?.timeZone ?? journeyZone ?? 'UTC';
