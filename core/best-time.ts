@@ -1,6 +1,6 @@
 // When a best-time wait ends: the hour, within the wait's window, at which the customer has
 // engaged most (core/engagement.ts), or a default local time for customers with too little
-// history. Pure; runs in the resolveWait activity, so the decision is recorded in the run's
+// history. Pure; runs in the resolveBestTime activity, so the decision is recorded in the run's
 // history and replays the same whatever the customer does later.
 import { hourOfWeek, type Engagement } from './engagement';
 import { nextLocalTime } from './local-time';
