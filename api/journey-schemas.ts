@@ -69,6 +69,14 @@ export const journeyStatsSchema = named(
     ),
     /** Split step → path → customers assigned. */
     splits: z.record(z.string(), countsSchema),
+    segment: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        members: z.number().int().meta({ description: "How many of the journey's customers the segment holds now" }),
+      })
+      .optional()
+      .meta({ description: "With `segmentId`: the segment; every number above then counts its members' runs and sends only" }),
   }),
 );
 

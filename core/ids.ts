@@ -26,6 +26,11 @@ export function sendKey(workflowId: string, stepId: string, visit: number): stri
   return `${workflowId}:${stepId}:${visit}`;
 }
 
+/** The customer a journey run's send key is for (IDs hold no ":"); undefined for other keys. */
+export function sendKeyCustomer(key: string): string | undefined {
+  return /^journey:[^:]+:([^:]+):\d+:/.exec(key)?.[1];
+}
+
 /**
  * One launch per (journey, segment) at a time: a second request while it runs joins it; once it
  * has finished, launching again starts a new pass that enters the segment's newcomers.

@@ -3,6 +3,7 @@
 import type { Model } from 'mongoose';
 import type { Channel } from '../core/channels';
 import { currentStatus, STATUS_RANK } from '../core/delivery-status';
+import { sendKeyCustomer } from '../core/ids';
 import { isDuplicateKey } from './duplicate-key';
 import type { DeliveryReportDoc } from './models';
 
@@ -58,12 +59,18 @@ function reportOf(found: DeliveryReportDoc[]): DeliveryReport {
 
 /**
  * Per step of a journey, how many sends the provider last reported at each status:
- * { stepId: { delivered: n, undelivered: n, ... } }.
+ * { stepId: { delivered: n, undelivered: n, ... } }; with `customers`, only their sends.
  */
-export async function providerStatusCounts(reports: Model<DeliveryReportDoc>, journeyId: string): Promise<Record<string, Record<string, number>>> {
+export async function providerStatusCounts(
+  reports: Model<DeliveryReportDoc>,
+  journeyId: string,
+  customers?: ReadonlySet<string>,
+): Promise<Record<string, Record<string, number>>> {
   const docs = await reports.find({ journeyId }, { key: 1, stepId: 1, status: 1, at: 1 }).lean();
   const bySend = new Map<string, { stepId: string; statuses: Record<string, Date> }>();
   for (const d of docs) {
+    // Reports carry no customer ID; the send key names the run's customer.
+    if (customers && !customers.has(sendKeyCustomer(d.key) ?? '')) continue;
     const send = bySend.get(d.key) ?? { stepId: d.stepId, statuses: {} };
     send.statuses[d.status] = d.at;
     bySend.set(d.key, send);

@@ -5,15 +5,20 @@
 // shows the step where it last waited. What was sent comes from the delivery ledger, per send.
 // Visibility lags the runs by up to a second or so on a real cluster. Runs of erased customers,
 // deleted from Temporal, are counted from what erasure kept of them (db/erased-runs.ts).
+// For a segment's members the same numbers are tallied from a listing of the journey's runs
+// (core/run-questions.ts answers each question both ways), as visibility cannot filter by segment.
 import type { Client } from '@temporalio/client';
-import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
+import { SA_JOURNEY } from '../core/journey-contract';
+import { answers, type RunAttributes, type RunQuestion, runAttributes, visibilityFilter } from '../core/run-questions';
+import type { SegmentFilter } from '../core/segment-filter';
 import type { CodeJourneyType } from '../core/code-journey-type';
 import type { Step } from '../core/journey-definition';
 import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
-import { readErasedRuns } from '../db/erased-runs';
+import { type ErasedRunCounts, readErasedRuns } from '../db/erased-runs';
+import { chunksOf, membersAmong } from '../db/segment-members';
 
 export interface StepStats {
   /** Customers who reached the step (those on their way through it once they next wait or end). */
@@ -76,70 +81,132 @@ export function codeJourneySteps(type: Pick<CodeJourneyType, 'steps' | 'splits'>
   });
 }
 
-export function createJourneyStats(client: Client, models: Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns'>) {
-  return async function journeyStats(journeyId: string, shape: StatsShape): Promise<JourneyStats> {
-    // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
-    const base = `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
-    const count = async (filter?: string) => (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
-    const status = (value: string) => count(`${SA_STATUS.name} = "${value}"`);
+/** Journey stats, with the segment's current members among the journey's customers. */
+export interface SegmentStats {
+  stats: JourneyStats;
+  /** How many of the journey's customers the segment holds now. */
+  members: number;
+}
 
-    const erased = await readErasedRuns(models.erasedRuns, journeyId);
-    const ended = async (value: string) => (await status(value)) + (erased.status[value] ?? 0);
-    const [entered, running, waiting, completed, exited, stopped, converted, deliveries, provider] = await Promise.all([
-      count().then((n) => n + erased.entered),
-      status('running'),
-      status('waiting'),
-      ended('completed'),
-      ended('exited'),
-      ended('stopped'),
-      count(`${SA_CONVERTED.name} = true`).then((n) => n + erased.converted),
+/** Counts the runs a question asks for: over visibility, or over a listed set of runs. */
+type RunCounter = (question: RunQuestion) => Promise<number>;
+
+/** What a journey's numbers add besides its runs in Temporal: erased runs' kept numbers, and the ledger's. */
+interface Kept {
+  erased: ErasedRunCounts;
+  deliveries: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>>;
+  provider: Record<string, Record<string, number>>;
+}
+
+const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {} };
+
+type StatsModels = Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns' | 'customers'>;
+
+export function createJourneyStats(client: Client, models: StatsModels) {
+  // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
+  const runsOf = (journeyId: string, shape: StatsShape) => `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
+
+  /** Every run of the journey, one visibility count per number. */
+  async function journeyStats(journeyId: string, shape: StatsShape): Promise<JourneyStats> {
+    const base = runsOf(journeyId, shape);
+    const count: RunCounter = async (question) => {
+      const filter = visibilityFilter(question);
+      return (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
+    };
+    const [erased, deliveries, provider] = await Promise.all([
+      readErasedRuns(models.erasedRuns, journeyId),
       deliveryCounts(models, journeyId),
       providerStatusCounts(models.deliveryReports, journeyId),
     ]);
-    const steps: Record<string, StepStats> = {};
-    const splits: Record<string, Record<string, number>> = {};
-    await Promise.all(
-      shape.steps.map(async (step) => {
-        const [stepEntered, now] = await Promise.all([
-          count(`${SA_VISITED.name} = "${step.id}"`),
-          count(`${SA_STEP.name} = "${step.id}" AND ExecutionStatus = "Running"`),
-        ]);
-        steps[step.id] = {
-          entered: stepEntered + (erased.visited[step.id] ?? 0),
-          now,
-          ...deliveries[step.id],
-          ...(provider[step.id] ? { provider: provider[step.id] } : {}),
-        };
-        if (step.splitPaths) {
-          const paths = step.splitPaths;
-          const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));
-          splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i] + (erased.splits[`${step.id}:${path}`] ?? 0)]));
-        }
-      }),
+    return tally(journeyId, shape, count, { erased, deliveries, provider });
+  }
+
+  /**
+   * The same numbers for the runs of the segment's members now (`filter`: its rule compiled at
+   * the request): one listing of the journey's runs, one member query per MEMBER_CHUNK of its
+   * customers, and the ledger's rows of the members. Erased customers are no segment's members.
+   */
+  async function segmentStats(journeyId: string, shape: StatsShape, filter: SegmentFilter): Promise<SegmentStats> {
+    const runs: RunAttributes[] = [];
+    for await (const info of client.workflow.list({ query: runsOf(journeyId, shape) })) runs.push(runAttributes(info));
+    const members = await membersAmong(
+      models.customers,
+      filter,
+      runs.flatMap((r) => (r.customerId !== undefined ? [r.customerId] : [])),
     );
-    return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
-  };
+    const theirs = runs.filter((r) => r.customerId !== undefined && members.has(r.customerId));
+    const count: RunCounter = async (question) => theirs.filter((run) => answers(run, question)).length;
+    const [deliveries, provider] = await Promise.all([
+      deliveryCounts(models, journeyId, [...members]),
+      providerStatusCounts(models.deliveryReports, journeyId, members),
+    ]);
+    return { stats: await tally(journeyId, shape, count, { erased: NO_ERASED, deliveries, provider }), members: members.size };
+  }
+
+  return { journeyStats, segmentStats };
+}
+
+/** The journey's and each step's numbers, from the runs a counter counts and what is kept beside them. */
+async function tally(journeyId: string, shape: StatsShape, count: RunCounter, kept: Kept): Promise<JourneyStats> {
+  const { erased, deliveries, provider } = kept;
+  const ended = async (status: string) => (await count({ status })) + (erased.status[status] ?? 0);
+  const [entered, running, waiting, completed, exited, stopped, converted] = await Promise.all([
+    count({}).then((n) => n + erased.entered),
+    count({ status: 'running' }),
+    count({ status: 'waiting' }),
+    ended('completed'),
+    ended('exited'),
+    ended('stopped'),
+    count({ converted: true }).then((n) => n + erased.converted),
+  ]);
+  const steps: Record<string, StepStats> = {};
+  const splits: Record<string, Record<string, number>> = {};
+  await Promise.all(
+    shape.steps.map(async (step) => {
+      const [stepEntered, now] = await Promise.all([count({ visited: step.id }), count({ on: step.id })]);
+      steps[step.id] = {
+        entered: stepEntered + (erased.visited[step.id] ?? 0),
+        now,
+        ...deliveries[step.id],
+        ...(provider[step.id] ? { provider: provider[step.id] } : {}),
+      };
+      if (step.splitPaths) {
+        const paths = step.splitPaths;
+        const counts = await Promise.all(paths.map((path) => count({ split: `${step.id}:${path}` })));
+        splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i] + (erased.splits[`${step.id}:${path}`] ?? 0)]));
+      }
+    }),
+  );
+  return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
 }
 
 /**
  * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, failed: n,
  * 'failed:ChannelPermanentRejection': n, ... },
  * byChannelUsed: { web: n }, fallbacks: n } }. A row's `channel` is the one used once sent;
- * `plannedChannel` is the step's (rows written before it was kept count as planned).
+ * `plannedChannel` is the step's (rows written before it was kept count as planned). With
+ * `customers`, only their sends.
  */
-async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string) {
-  const rows = await models.deliveries.aggregate<{
-    _id: { stepId: string; state: string; reason?: string; failureType?: string; channel: string; planned?: string };
-    n: number;
-  }>([
-    { $match: { journeyId } },
-    {
-      $group: {
-        _id: { stepId: '$stepId', state: '$state', reason: '$reason', failureType: '$failureType', channel: '$channel', planned: '$plannedChannel' },
-        n: { $sum: 1 },
-      },
-    },
-  ]);
+async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]) {
+  // With `customers`, a query per chunk of them; their groups, summed below, never overlap.
+  const matches = customers ? chunksOf(customers).map((chunk) => ({ journeyId, customerId: { $in: chunk } })) : [{ journeyId }];
+  const chunkRows = await Promise.all(
+    matches.map((match) =>
+      models.deliveries.aggregate<{
+        _id: { stepId: string; state: string; reason?: string; failureType?: string; channel: string; planned?: string };
+        n: number;
+      }>([
+        { $match: match },
+        {
+          $group: {
+            _id: { stepId: '$stepId', state: '$state', reason: '$reason', failureType: '$failureType', channel: '$channel', planned: '$plannedChannel' },
+            n: { $sum: 1 },
+          },
+        },
+      ]),
+    ),
+  );
+  const rows = chunkRows.flat();
   const out: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>> = {};
   const add = (counts: Record<string, number>, key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
   for (const { _id, n } of rows) {

@@ -19,6 +19,9 @@ import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyV
 import { DEFAULT_PAGE_SIZE, listPage, pageQuerySchema, pageSchema } from '../list-page';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
+import { compileSegment } from '../../core/segment-filter';
+import { queryableRule } from '../segment-rule';
+import { MEMBER_CHUNK } from '../../db/segment-members';
 
 export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> {
   const name = (doc.definition ?? doc.draft)?.name;
@@ -171,12 +174,24 @@ export function journeysRouter(deps: {
     res.json(journeyView(doc));
   });
 
-  /** Numbers for the journey and each step: entered, on it now, outcomes, conversions, split paths. */
+  /**
+   * Numbers for the journey and each step: entered, on it now, outcomes, conversions, split
+   * paths; with `segmentId`, those of the segment's members now.
+   */
   router.get('/:id/stats', async (req, res) => {
     const id = pathId(req.params.id, 'id');
+    const { segmentId } = parse(statsQuerySchema, req.query);
     const doc = await models.journeys.findById(id).lean();
     if (!doc) throw notFound(`journey "${id}"`);
-    res.json((await stats(id, statsShape(doc))) satisfies z.infer<typeof journeyStatsSchema>);
+    if (segmentId === undefined) {
+      res.json((await stats.journeyStats(id, statsShape(doc))) satisfies z.infer<typeof journeyStatsSchema>);
+      return;
+    }
+    const segment = await models.segments.findById(segmentId).lean();
+    if (!segment) throw notFound(`segment "${segmentId}"`);
+    const filter = compileSegment(queryableRule(segment, 'breaking stats down by it'), new Date());
+    const { stats: numbers, members } = await stats.segmentStats(id, statsShape(doc), filter);
+    res.json({ ...numbers, segment: { id: segment._id, name: segment.name, members } } satisfies z.infer<typeof journeyStatsSchema>);
   });
 
   /**
@@ -205,6 +220,9 @@ export function journeysRouter(deps: {
 }
 
 const validSchema = z.object({ valid: z.literal(true) });
+const statsQuerySchema = z.object({
+  segmentId: idParam("Break the numbers down by this segment: only its members now (its rule as it matches at the request), not as at each customer's entry").optional(),
+});
 const journeyId = z.object({ id: idParam('Journey ID') });
 const definition = named('JourneyDefinition', journeyDefinitionSchema);
 const archived = { 409: 'The journey is archived, or is a code-first type (its code defines it)' };
@@ -275,10 +293,15 @@ export const journeyOperations: Operation[] = [
     method: 'get',
     path: '/v1/journeys/{id}/stats',
     summary: 'Journey and per-step numbers: entered, on the step now, sends by outcome and by provider-reported status, statuses, conversions, split paths',
+    description:
+      "With `segmentId`, the same numbers for the segment's current members only (a variant that wins within an audience shows), and `segment` says which and how many of the journey's customers it holds. " +
+      "Membership is the rule evaluated now, not at each customer's entry. Erased customers' kept numbers belong to no segment and are left out. " +
+      `Cost: one listing of all the journey's runs from Temporal visibility plus one member query per ${MEMBER_CHUNK} of its customers, against a count query per number without it.`,
     auth: 'apiKey',
     params: journeyId,
+    query: statsQuerySchema,
     ok: { 200: json('The numbers', journeyStatsSchema) },
-    errors: { 404: 'No such journey' },
+    errors: { 404: 'No such journey, or no such segment', 409: "The segment's stored rule no longer validates: save the segment again" },
   },
   {
     method: 'get',
