@@ -152,7 +152,7 @@ test('when stats are asked for a segment, then every number counts only its curr
   for (const id of everyone.filter((c) => !buyers.includes(c))) await stack.api('POST', `/v1/journeys/${JOURNEY}/runs/${id}/stop`);
 }, 180_000);
 
-test('when the segment is unknown, then 404 names it; when its ID is malformed, then 400 names the parameter', async () => {
+test('when the segment is unknown, then 404 names it; when its ID is malformed, then 400 names the parameter; when its stored rule is invalid, then 409', async () => {
   const unknown = await stats(JOURNEY, '?segmentId=bs-nope');
   expect(unknown.status).toBe(404);
   expect(unknown.body.error.message).toContain('segment "bs-nope"');
@@ -164,6 +164,9 @@ test('when the segment is unknown, then 404 names it; when its ID is malformed, 
   const twice = await stats(JOURNEY, '?segmentId=bs-all&segmentId=bs-all');
   expect(twice.status).toBe(400);
   expect((await stats('bs-no-journey', '?segmentId=bs-all')).status).toBe(404);
+  await stack.db.models.segments.create({ _id: 'bs-tampered', name: 'T', rule: { attribute: 'plan', op: 'where', value: 'sleep(1)' } });
+  const tampered = await stats(JOURNEY, '?segmentId=bs-tampered');
+  expect([tampered.status, tampered.body.error.message]).toEqual([409, expect.stringMatching(/^segment "bs-tampered" holds an invalid rule .*: save the segment again before breaking stats down by it$/)]);
 });
 
 test('when a code-first journey is broken down by a segment, then only its members\' runs count', async () => {
