@@ -211,11 +211,7 @@ export async function sleepMs(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+export { chunksOf as chunks } from '../lib/concurrency';
 
 export function pad(n: number, width = 6): string {
   return String(n).padStart(width, '0');

@@ -1,26 +1,20 @@
 // Which of a known set of customers a segment holds now: the segment's filter (core/segment-filter.ts)
 // over those customers' `_id`s, a chunk at a time, so each query stays small and selects by `_id`
-// (an index) rather than scanning the whole collection once per customer.
+// (an index) rather than running the rule over every customer stored.
 import type { SegmentFilter } from '../core/segment-filter';
-import { runLimited } from '../lib/concurrency';
+import { chunksOf, runLimited } from '../lib/concurrency';
 import type { Models } from './models';
 
 /** Customer IDs per `$in` query: large enough for few round trips, small enough for quick ones. */
 export const MEMBER_CHUNK = 500;
 const CONCURRENCY = 4;
 
-export function chunksOf<T>(items: readonly T[], size = MEMBER_CHUNK): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 /** Those of `customerIds` the filter selects now; customers no longer stored (erased) are in no segment. */
 export async function membersAmong(customers: Models['customers'], filter: SegmentFilter, customerIds: Iterable<string>): Promise<Set<string>> {
   const members = new Set<string>();
   await runLimited(
     CONCURRENCY,
-    chunksOf([...new Set(customerIds)]).map((chunk) => async () => {
+    chunksOf([...new Set(customerIds)], MEMBER_CHUNK).map((chunk) => async () => {
       const found = await customers.find({ _id: { $in: chunk }, $and: [filter] }, { _id: 1 }).lean<{ _id: string }[]>();
       for (const { _id } of found) members.add(_id);
     }),

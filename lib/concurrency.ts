@@ -8,3 +8,10 @@ export async function runLimited(concurrency: number, tasks: (() => Promise<unkn
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
 }
+
+/** The items in consecutive slices of `size` (the last one shorter), for queries or batches of bounded size. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

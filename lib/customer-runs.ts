@@ -46,6 +46,9 @@ const NOT_FOUND = 5;
 /** The entry registry's documents of the customer: `_id` is `<journey>:<customer>`, and neither ID holds ":". */
 export const customerEntries = (customerId: string) => ({ _id: { $regex: `^[^:]+:${escapeRegExp(customerId)}$` } });
 
+/** The entry registry's documents of the journey: "<journeyId>:<customerId>", IDs hold no ":" or ";", so `_id`s from "<id>:" to "<id>;". */
+export const entriesOfJourney = (journeyId: string) => ({ _id: { $gt: `${journeyId}:`, $lt: `${journeyId};` } });
+
 function runOf(d: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'>): CustomerRun {
   const journeyId = d.typedSearchAttributes.get(SA_JOURNEY);
   const journeyStatus = d.typedSearchAttributes.get(SA_STATUS);

@@ -15,6 +15,7 @@ import { JOURNEY_STATE_REFRESH_MS } from '../db/journey-state';
 import { storedRule } from '../db/segment-model';
 import type { CustomerDoc, JourneyDoc, Models } from '../db/models';
 import { runLimited } from './concurrency';
+import { entriesOfJourney } from './customer-runs';
 import { countEntry } from './metrics';
 import type { CodeRunTemplate, JourneyRuns, RunTemplate } from './journey-runs';
 import { logger } from './logger';
@@ -144,8 +145,7 @@ export function createJourneyEntry(deps: {
       const rule = rules.get(segmentOf(journey)!);
       if (!rule || !changesWithTime(rule)) continue;
       const prefix = `${journey._id}:`;
-      // Journey IDs hold no ':', so the journey's entries are the `_id`s from "<id>:" to "<id>;".
-      const entries = (await models.journeyEntries.find({ _id: { $gte: prefix, $lt: `${journey._id};` } }).lean()).filter((e) => e.left !== e.last);
+      const entries = (await models.journeyEntries.find(entriesOfJourney(journey._id)).lean()).filter((e) => e.left !== e.last);
       for (let i = 0; i < entries.length; i += LAPSE_PAGE) {
         const page = new Map(entries.slice(i, i + LAPSE_PAGE).map((e) => [e._id.slice(prefix.length), e]));
         const customers = await models.customers.find({ _id: { $in: [...page.keys()] } }, projection(rule)).lean<CustomerDoc[]>();

@@ -5,10 +5,10 @@
 // shows the step where it last waited. What was sent comes from the delivery ledger, per send.
 // Visibility lags the runs by up to a second or so on a real cluster. Runs of erased customers,
 // deleted from Temporal, are counted from what erasure kept of them (db/erased-runs.ts).
-// For a segment's members the same numbers are tallied from a listing of the journey's runs
+// For a segment's members the same numbers are tallied from a listing of their runs
 // (core/run-questions.ts answers each question both ways), as visibility cannot filter by segment.
 import type { Client } from '@temporalio/client';
-import { SA_JOURNEY } from '../core/journey-contract';
+import { SA_CUSTOMER, SA_JOURNEY } from '../core/journey-contract';
 import { answers, type RunAttributes, type RunQuestion, runAttributes, visibilityFilter } from '../core/run-questions';
 import type { SegmentFilter } from '../core/segment-filter';
 import type { CodeJourneyType } from '../core/code-journey-type';
@@ -18,7 +18,9 @@ import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
 import { type ErasedRunCounts, readErasedRuns } from '../db/erased-runs';
-import { chunksOf, membersAmong } from '../db/segment-members';
+import { MEMBER_CHUNK, membersAmong } from '../db/segment-members';
+import { chunksOf, runLimited } from './concurrency';
+import { entriesOfJourney } from './customer-runs';
 
 export interface StepStats {
   /** Customers who reached the step (those on their way through it once they next wait or end). */
@@ -100,9 +102,18 @@ interface Kept {
 
 const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {} };
 
-type StatsModels = Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns' | 'customers'>;
+type StatsModels = Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns' | 'customers' | 'journeyEntries'>;
 
-export function createJourneyStats(client: Client, models: StatsModels) {
+/** Customer IDs per visibility listing of their runs (`CairnCustomerId IN (...)`): a short query. */
+const LISTED_CUSTOMERS = 200;
+/**
+ * Above this many members, one listing of all the journey's runs costs fewer round trips than a
+ * listing per LISTED_CUSTOMERS members.
+ */
+export const LIST_ALL_RUNS_ABOVE = 10 * LISTED_CUSTOMERS;
+
+export function createJourneyStats(client: Client, models: StatsModels, options: { listAllRunsAbove?: number } = {}) {
+  const listAllRunsAbove = options.listAllRunsAbove ?? LIST_ALL_RUNS_ABOVE;
   // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
   const runsOf = (journeyId: string, shape: StatsShape) => `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
 
@@ -121,20 +132,32 @@ export function createJourneyStats(client: Client, models: StatsModels) {
     return tally(journeyId, shape, count, { erased, deliveries, provider });
   }
 
+  /** The runs visibility lists for the query, with their search attributes. */
+  async function listRuns(query: string): Promise<RunAttributes[]> {
+    const runs: RunAttributes[] = [];
+    for await (const info of client.workflow.list({ query })) runs.push(runAttributes(info));
+    return runs;
+  }
+
   /**
    * The same numbers for the runs of the segment's members now (`filter`: its rule compiled at
-   * the request): one listing of the journey's runs, one member query per MEMBER_CHUNK of its
-   * customers, and the ledger's rows of the members. Erased customers are no segment's members.
+   * the request). The journey's customers come from the entry registry (in the store, strongly
+   * consistent), the members among them from one query per MEMBER_CHUNK, and then only the
+   * members' runs from visibility, so a small segment of a large journey lists few runs; many
+   * members list the journey's runs once instead. Erased customers are no segment's members.
    */
   async function segmentStats(journeyId: string, shape: StatsShape, filter: SegmentFilter): Promise<SegmentStats> {
-    const runs: RunAttributes[] = [];
-    for await (const info of client.workflow.list({ query: runsOf(journeyId, shape) })) runs.push(runAttributes(info));
-    const members = await membersAmong(
-      models.customers,
-      filter,
-      runs.flatMap((r) => (r.customerId !== undefined ? [r.customerId] : [])),
-    );
-    const theirs = runs.filter((r) => r.customerId !== undefined && members.has(r.customerId));
+    const entries = await models.journeyEntries.find(entriesOfJourney(journeyId), { _id: 1 }).lean();
+    const members = await membersAmong(models.customers, filter, entries.map((e) => e._id.slice(journeyId.length + 1)));
+    const base = runsOf(journeyId, shape);
+    let theirs: RunAttributes[];
+    if (members.size > listAllRunsAbove) {
+      theirs = (await listRuns(base)).filter((r) => r.customerId !== undefined && members.has(r.customerId));
+    } else {
+      theirs = [];
+      const queries = chunksOf([...members], LISTED_CUSTOMERS).map((chunk) => `${base} AND ${SA_CUSTOMER.name} IN (${chunk.map((c) => `"${c}"`).join(', ')})`);
+      await runLimited(4, queries.map((query) => async () => void theirs.push(...(await listRuns(query)))));
+    }
     const count: RunCounter = async (question) => theirs.filter((run) => answers(run, question)).length;
     const [deliveries, provider] = await Promise.all([
       deliveryCounts(models, journeyId, [...members]),
@@ -189,7 +212,7 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
  */
 async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]) {
   // With `customers`, a query per chunk of them; their groups, summed below, never overlap.
-  const matches = customers ? chunksOf(customers).map((chunk) => ({ journeyId, customerId: { $in: chunk } })) : [{ journeyId }];
+  const matches = customers ? chunksOf(customers, MEMBER_CHUNK).map((chunk) => ({ journeyId, customerId: { $in: chunk } })) : [{ journeyId }];
   const chunkRows = await Promise.all(
     matches.map((match) =>
       models.deliveries.aggregate<{

@@ -22,6 +22,7 @@ import { parse, pathId } from '../validate';
 import { compileSegment } from '../../core/segment-filter';
 import { queryableRule } from '../segment-rule';
 import { MEMBER_CHUNK } from '../../db/segment-members';
+import { entriesOfJourney } from '../../lib/customer-runs';
 
 export function journeyView(doc: JourneyDoc): z.infer<typeof journeyViewSchema> {
   const name = (doc.definition ?? doc.draft)?.name;
@@ -202,8 +203,7 @@ export function journeysRouter(deps: {
     const id = pathId(req.params.id, 'id');
     const query = parse(pageQuerySchema, req.query);
     if (!(await models.journeys.exists({ _id: id }))) throw notFound(`journey "${id}"`);
-    // Registry IDs are "<journeyId>:<customerId>", and IDs hold no ':' or ';': this range is the journey's.
-    const { docs, next } = await listPage(models.journeyEntries, { _id: { $gt: `${id}:`, $lt: `${id};` } }, query);
+    const { docs, next } = await listPage(models.journeyEntries, entriesOfJourney(id), query);
     res.json({ items: await runs.summaries(id, docs), next } satisfies z.infer<typeof runPageSchema>);
   });
 

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { journeyStateQuery } from '../../core/journey-contract';
 import type { SplitStep } from '../../core/journey-steps';
+import { compileSegment } from '../../core/segment-filter';
+import type { SegmentRule } from '../../core/segment-rules';
 import { assignSplit } from '../../core/split';
+import { createJourneyStats, JOURNEY_WORKFLOW_TYPE } from '../../lib/journey-stats';
 import { REPO_ROOT } from '../../dev/servers';
 import { eventually, Stack, startStack } from '../support/stack';
 
@@ -142,6 +145,15 @@ test('when stats are asked for a segment, then every number counts only its curr
   const { segment, ...numbers } = all.body;
   expect(segment).toEqual({ id: 'bs-all', name: 'Everyone on the web', members: everyone.length });
   expect(numbers).toEqual(plain);
+
+  // Many members list all the journey's runs once instead of theirs by customer ID: the same numbers.
+  const listingAll = createJourneyStats(stack.client, stack.db.models, { listAllRunsAbove: 0 });
+  const shape = { workflowType: JOURNEY_WORKFLOW_TYPE, steps: [{ id: 'ab', splitPaths: ['A', 'B'] }, ...['send-a', 'send-b', 'wait-buy', 'done'].map((id) => ({ id }))] };
+  for (const [segmentId, rule] of [['bs-shoe-fans', shoeFans], ['bs-all', { reachableOn: 'web' }]] as const) {
+    const { stats: numbers, members } = await listingAll.segmentStats(JOURNEY, shape, compileSegment(rule as SegmentRule, new Date()));
+    const { segment: viaApi, ...apiNumbers } = (await stats(JOURNEY, `?segmentId=${segmentId}`)).body;
+    expect([numbers, members]).toEqual([apiNumbers, viaApi.members]);
+  }
 
   // Membership is evaluated at the request: a member who moves to plan free leaves the numbers.
   await stack.api('PUT', `/v1/customers/${inB[0]}`, { attributes: { plan: 'free' } });
