@@ -12,7 +12,7 @@ import { upsertById } from '../../db/upsert';
 import type { JourneyDoc, Models } from '../../db/models';
 import type { JourneyEntry } from '../../lib/journey-entry';
 import type { JourneyRuns } from '../../lib/journey-runs';
-import { codeJourneySteps, JOURNEY_WORKFLOW_TYPE, statsStep, type JourneyStatsReader, type StatsShape } from '../../lib/journey-stats';
+import { codeJourneySteps, JOURNEY_WORKFLOW_TYPE, LIST_ALL_RUNS_ABOVE, statsStep, type JourneyStatsReader, type StatsShape } from '../../lib/journey-stats';
 import { CODE_JOURNEYS } from '../../core/code-journeys';
 import { conflict, FieldError, invalid, notFound } from '../errors';
 import { journeyStatsSchema, journeyStatusSchema, journeySummarySchema, journeyViewSchema, runSummarySchema, runViewSchema } from '../journey-schemas';
@@ -296,7 +296,8 @@ export const journeyOperations: Operation[] = [
     description:
       "With `segmentId`, the same numbers for the segment's current members only (a variant that wins within an audience shows), and `segment` says which and how many of the journey's customers it holds. " +
       "Membership is the rule evaluated now, not at each customer's entry. Erased customers' kept numbers belong to no segment and are left out. " +
-      `Cost: one listing of all the journey's runs from Temporal visibility plus one member query per ${MEMBER_CHUNK} of its customers, against a count query per number without it.`,
+      `Cost: the journey's entries read from the store and one member query per ${MEMBER_CHUNK} of its customers, then the members' runs listed from Temporal visibility ` +
+      `(all the journey's runs in one listing above ${LIST_ALL_RUNS_ABOVE} members), against one count query per number without it.`,
     auth: 'apiKey',
     params: journeyId,
     query: statsQuerySchema,
