@@ -63,7 +63,7 @@ async function views(customerId: string, category: string, ...daysAgo: number[])
 
 const stats = async (journeyId: string, query = '') => stack.api('GET', `/v1/journeys/${journeyId}/stats${query}`);
 
-test('when stats are asked for a segment, then every number counts only its current members, and a segment of everyone gives the plain numbers', async () => {
+test('when stats are asked for a segment, then every number counts only its current members, a segment of everyone gives the plain numbers, and an erased customer is in no segment', async () => {
   for (const id of everyone) await stack.api('PUT', `/v1/customers/${id}`, { email: `${id}@example.test`, attributes: { plan: 'pro' } });
   // Out of the segment: on plan free with the views, or on pro without two shoe views this week.
   for (const id of outA) await stack.api('PUT', `/v1/customers/${id}`, { attributes: { plan: 'free' } });
@@ -161,8 +161,21 @@ test('when stats are asked for a segment, then every number counts only its curr
   expect(after.body).toMatchObject({ segment: { members: 2 }, entered: 2, waiting: 0, splits: { ab: { A: 2, B: 0 } } });
   expect(after.body.steps['send-b'].deliveries).toBeUndefined();
 
-  for (const id of everyone.filter((c) => !buyers.includes(c))) await stack.api('POST', `/v1/journeys/${JOURNEY}/runs/${id}/stop`);
-}, 180_000);
+  const waiters = everyone.filter((c) => !buyers.includes(c));
+  for (const id of waiters) await stack.api('POST', `/v1/journeys/${JOURNEY}/runs/${id}/stop`);
+  await eventually(async () => expect((await stats(JOURNEY)).body.stopped).toBe(waiters.length));
+
+  // An erased customer's run stays in the plain numbers (kept by erasure) and in no segment's.
+  expect((await stack.api('DELETE', `/v1/customers/${outA[0]}`)).status).toBe(200);
+  const erased = await eventually(async () => {
+    const res = await stats(JOURNEY, '?segmentId=bs-all');
+    expect(res.body.segment.members).toBe(everyone.length - 1);
+    expect(res.body.entered).toBe(everyone.length - 1);
+    return res.body;
+  });
+  expect(erased).toMatchObject({ stopped: waiters.length - 1, splits: { ab: { A: 2, B: 4 } } });
+  expect((await stats(JOURNEY)).body).toMatchObject({ entered: everyone.length, stopped: waiters.length, splits: { ab: { A: 3, B: 4 } } });
+}, 240_000);
 
 test('when the segment is unknown, then 404 names it; when its ID is malformed, then 400 names the parameter; when its stored rule is invalid, then 409', async () => {
   const unknown = await stats(JOURNEY, '?segmentId=bs-nope');
