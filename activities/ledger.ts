@@ -3,6 +3,7 @@
 // per key" (see README, "Delivery guarantee").
 import { ApplicationFailure } from '@temporalio/common';
 import type { Model } from 'mongoose';
+import type { ChannelChoice } from '../core/best-channel';
 import type { Channel } from '../core/channels';
 import { FailureType } from '../core/failures';
 import { isDuplicateKey } from '../db/duplicate-key';
@@ -11,7 +12,10 @@ import type { DeliveryDoc } from '../db/models';
 
 export interface SendIdentity {
   key: string;
+  /** The step's channel, or the one a best-channel send chose. */
   channel: Channel;
+  /** A best-channel send's choice: written with the hand-off, so the row says what went out and why. */
+  choice?: ChannelChoice;
   customerId: string;
   journeyId: string;
   stepId: string;
@@ -24,6 +28,8 @@ export type FinalOutcome =
       messageId: string;
       /** The channel used, when it was the fallback. */
       channel?: Channel;
+      /** A best-channel send's choice. */
+      choice?: ChannelChoice;
       detail?: Record<string, string | number>;
     }
   | { status: 'skipped'; reason: string }
@@ -77,6 +83,8 @@ export interface Claim {
   parts: Record<string, string>;
   /** Another attempt owns the hand-off until then: this one must not deliver. */
   inFlightUntil?: Date;
+  /** The choice of a best-channel send's hand-off. */
+  choice?: ChannelChoice;
 }
 
 export interface HandOff {
@@ -93,7 +101,8 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
   const deliveries = raw(model);
   const leaseFrom = (owner: string, now: Date) => ({ owner, until: new Date(now.getTime() + HAND_OFF_LEASE_MS) });
   async function claim(send: SendIdentity): Promise<Claim> {
-    const { key, ...identity } = send;
+    // Only a hand-off records a choice: a send that hands nothing over has none to keep.
+    const { key, choice: _choice, ...identity } = send;
     const now = new Date();
     const previous = await deliveries.findOneAndUpdate(
       { _id: key },
@@ -121,15 +130,19 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
     claim,
     takeOver,
     async claimForHandOff(send, handOff, owner) {
-      const { key, ...identity } = send;
+      const { key, choice, ...identity } = send;
+      // A choice is the attempt's own, made again after a deferral: the hand-off's stands.
+      const { channel, ...rest } = identity;
+      const chosen = choice ? { channel, plannedChannel: channel, choice } : {};
+      const inserted = choice ? rest : { ...identity, plannedChannel: channel };
       try {
         // Only a row still claimed and not handed over takes the mark (or a new row).
         const now = new Date();
         const previous = await deliveries.findOneAndUpdate(
           { _id: key, state: 'claimed', handOff: { $exists: false } },
           {
-            $setOnInsert: { ...identity, plannedChannel: identity.channel, createdAt: now },
-            $set: { handOff: { ...handOff, at: now }, lease: leaseFrom(owner, now), updatedAt: now },
+            $setOnInsert: { ...inserted, createdAt: now },
+            $set: { ...chosen, handOff: { ...handOff, at: now }, lease: leaseFrom(owner, now), updatedAt: now },
             $inc: { attempts: 1 },
           },
           { upsert: true, returnDocument: 'before' },
@@ -156,6 +169,7 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
       await deliveries.updateOne({ _id: key }, { $set: { [`parts.${part}`]: providerMessageId, updatedAt: new Date() } });
     },
     async record(key, outcome) {
+      // A sent outcome's choice is on the row since the hand-off.
       const update =
         outcome.status === 'sent'
           ? { state: 'sent', messageId: outcome.messageId, ...(outcome.channel ? { channel: outcome.channel } : {}), ...(outcome.detail ? { detail: outcome.detail } : {}) }
@@ -176,12 +190,10 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
 /** What a row found before this attempt's write says: an outcome, an earlier hand-off, the parts delivered. */
 export function claimOf(previous: DeliveryDoc | null): Claim {
   const base = { parts: previous?.parts ?? {} };
-  if (!previous || previous.state === 'claimed') return previous?.handOff ? { ...base, handOff: previous.handOff } : base;
+  if (!previous || previous.state === 'claimed') return previous?.handOff ? { ...base, handOff: previous.handOff, ...(previous.choice ? { choice: previous.choice } : {}) } : base;
   if (previous.state === 'sent') {
-    return {
-      ...base,
-      outcome: { status: 'sent', messageId: previous.messageId!, channel: previous.channel, ...(previous.detail ? { detail: previous.detail } : {}) },
-    };
+    const { messageId, channel, detail, choice } = previous;
+    return { ...base, outcome: { status: 'sent', messageId: messageId!, channel, ...(detail ? { detail } : {}), ...(choice ? { choice } : {}) } };
   }
   if (previous.state === 'skipped') return { ...base, outcome: { status: 'skipped', reason: previous.reason! } };
   return { ...base, outcome: { status: 'failed', reason: previous.reason!, type: previous.failureType! } };

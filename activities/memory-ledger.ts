@@ -16,19 +16,21 @@ export function createMemoryLedger(now: () => Date = () => new Date()): Delivery
   const leaseFree = (row: Row) => !row.lease || row.lease.until <= now();
 
   const ledger: DeliveryLedger = {
-    async claim({ key, ...identity }) {
+    async claim({ key, choice: _choice, ...identity }) {
       const previous = before(key);
       const row = rows.get(key) ?? { _id: key, ...identity, plannedChannel: identity.channel, state: 'claimed', attempts: 0 };
       row.attempts += 1;
       rows.set(key, row);
       return claimOf(previous);
     },
-    async claimForHandOff({ key, ...identity }, handOff, owner) {
+    async claimForHandOff({ key, choice, ...identity }, handOff, owner) {
       const row = rows.get(key);
       if (row && (row.state !== 'claimed' || row.handOff)) return { ...(await ledger.takeOver(key, owner)), handedOff: false };
       const previous = before(key);
       const next = row ?? { _id: key, ...identity, plannedChannel: identity.channel, state: 'claimed', attempts: 0 };
-      Object.assign(next, { handOff: { ...handOff, at: now() }, lease: lease(owner), attempts: next.attempts + 1 });
+      // As the store's ledger: the hand-off's choice names the row's channel.
+      const chosen = choice ? { channel: identity.channel, plannedChannel: identity.channel, choice } : {};
+      Object.assign(next, { ...chosen, handOff: { ...handOff, at: now() }, lease: lease(owner), attempts: next.attempts + 1 });
       rows.set(key, next);
       return { ...claimOf(previous), handedOff: true };
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { type ChannelChoice, chooseChannel } from '../core/best-channel';
 import type { Channel } from '../core/channels';
 import { CUSTOMER_ERASED, JOURNEY_STOPPED, type TemplateEvents } from '../core/journey-contract';
 import { FailureType } from '../core/failures';
@@ -26,7 +27,18 @@ export interface SendInput extends TemplateEvents {
   channel: Channel;
   templateId: string;
   /** Used when the customer cannot be reached on `channel` (no address, or opted out). */
-  fallback?: { channel: Channel; templateId: string };
+  fallback?: Route;
+  /**
+   * A best-channel send: its listed channels with their templates, in the step's order
+   * (`channel` and `templateId` are the first). The customer's engagement picks among those
+   * they can be reached on (core/best-channel.ts); `fallback` is not used.
+   */
+  best?: Route[];
+  /**
+   * The choice of the attempt that rerouted this best-channel send here: kept while the customer
+   * can be reached on its channel, so a change of engagement meanwhile does not send it back.
+   */
+  choice?: ChannelChoice;
   /** Bypasses frequency caps (receipts, password resets). */
   transactional?: boolean;
   /** When capped: skip the message (recorded), or defer it until the caps allow it. */
@@ -52,7 +64,13 @@ export interface SendInput extends TemplateEvents {
 export type SendResult =
   | Exclude<FinalOutcome, { status: 'failed' }>
   | { status: 'deferred'; retryAt: string; reason: string }
-  | { status: 'rerouted'; channel: Channel };
+  | { status: 'rerouted'; channel: Channel; choice?: ChannelChoice };
+
+/** A channel a send may go out on, with its template. */
+export interface Route {
+  channel: Channel;
+  templateId: string;
+}
 
 export interface SendDeps {
   customer: CustomerReader;
@@ -148,26 +166,40 @@ function logOutcome(input: SendInput, outcome: Attempt): void {
   else log?.info(`message ${outcome.status}`, fields);
 }
 
-const identityOf = (input: SendInput): SendIdentity => ({
+const identityOf = (input: SendInput, choice?: ChannelChoice): SendIdentity => ({
   key: input.key,
-  channel: input.channel,
+  channel: choice?.channel ?? input.channel,
+  ...(choice ? { choice } : {}),
   customerId: input.customerId,
   journeyId: input.journeyId,
   stepId: input.stepId,
 });
 
+/**
+ * The routes to try in order, and a best-channel send's choice: its chosen channel first, then
+ * the others as listed (a customer reachable nowhere is skipped with the first one's reason).
+ */
+function routesFor(deps: SendDeps, input: SendInput, customer: CustomerDoc | null): { routes: Route[]; choice?: ChannelChoice } {
+  if (!input.best) return { routes: [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])] };
+  if (!customer) return { routes: input.best };
+  const blocked = Object.fromEntries(input.best.map((r) => [r.channel, unreachable(customer, r.channel, deps.channels[r.channel])]));
+  const choice = input.choice && !blocked[input.choice.channel] ? input.choice : chooseChannel(input.best.map((r) => r.channel), blocked, customer.engagement);
+  if (!choice) return { routes: input.best };
+  return { routes: [...input.best.filter((r) => r.channel === choice.channel), ...input.best.filter((r) => r.channel !== choice.channel)], choice };
+}
+
 async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<Attempt> {
   const [customer, journey] = await Promise.all([deps.customer(input.customerId), deps.journeyState(input.journeyId)]);
   // A customer erased already: nothing is written, so the ledger does not name them again.
   if (!customer && (await deps.erasures.erased(input.customerId))) return ERASED;
-  const routes = [{ channel: input.channel, templateId: input.templateId }, ...(input.fallback ? [input.fallback] : [])];
+  const { routes, choice } = routesFor(deps, input, customer);
   const prepared = !customer
     ? ({ status: 'skipped', reason: 'customer-not-found' } as const)
     : journey.stopped
       ? ({ status: 'skipped', reason: JOURNEY_STOPPED } as const)
       : await prepare(deps, input, customer, routes);
   if (!('route' in prepared)) {
-    if (prepared.status === 'rerouted') return prepared;
+    if (prepared.status === 'rerouted') return choice ? { ...prepared, choice } : prepared;
     // Nothing to hand over now; an earlier attempt may have finished or handed over, though.
     const claim = await deps.ledger.claim(identityOf(input));
     if (claim.outcome) return claim.outcome;
@@ -188,7 +220,7 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
   // for it, or wrote its suppression before the check reads it (see ARCHITECTURE.md).
   const [claim, reservation] = await Promise.all([
     deps.ledger
-      .claimForHandOff(identityOf(input), handOffOf(prepared), lease.owner)
+      .claimForHandOff(identityOf(input, choice), handOffOf(prepared), lease.owner)
       .then(async (c) => ({ ...c, erased: await deps.erasures.erased(input.customerId) })),
     reserve(deps, input, prepared.route.channel),
   ]);
@@ -204,7 +236,7 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
     await deps.ledger.withdrawHandOff(input.key, lease.owner);
     return capped(deps, input, prepared.route.channel, reservation);
   }
-  return record(deps, input, await deliver(deps, input, prepared, claim));
+  return record(deps, input, await deliver(deps, input, prepared, { ...claim, ...(choice ? { choice } : {}) }));
 }
 
 /** What a send to an erased customer answers: skipped (recorded only by an attempt that had claimed the send). */
@@ -304,7 +336,7 @@ const NOT_CONFIGURED = 'channel-not-configured';
 
 interface Prepared {
   customer: CustomerDoc;
-  route: { channel: Channel; templateId: string };
+  route: Route;
   adapter: ChannelAdapter;
   content: TemplateContent;
   unsubscribeUrl?: string;
@@ -318,7 +350,7 @@ async function prepare(
   deps: SendDeps,
   input: SendInput,
   customer: CustomerDoc,
-  routes: { channel: Channel; templateId: string }[],
+  routes: Route[],
 ): Promise<Prepared | FinalOutcome | Extract<SendResult, { status: 'rerouted' }>> {
   let route: (typeof routes)[number] | undefined;
   let reason: string | undefined;
@@ -398,7 +430,7 @@ async function deliver(deps: SendDeps, input: SendInput, prepared: Prepared, cla
         },
       },
     });
-    return { status: 'sent', messageId, channel: route.channel, ...(detail ? { detail } : {}) };
+    return { status: 'sent', messageId, channel: route.channel, ...(detail ? { detail } : {}), ...(claim.choice ? { choice: claim.choice } : {}) };
   } catch (err) {
     if (err instanceof ApplicationFailure && err.nonRetryable) {
       return { status: 'failed', reason: err.message, type: err.type ?? FailureType.ChannelPermanentRejection };

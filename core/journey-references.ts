@@ -1,8 +1,9 @@
 // The templates and segments a journey definition names, each with where it is named: saving a
 // journey checks they exist, and deleting a template or segment checks no journey names it. Pure.
-import type { Channel } from './channels';
+import { BEST_CHANNEL, type Channel } from './channels';
 import type { JourneyDefinition } from './journey-definition';
 import type { SegmentRule } from './segment-rules';
+import { sendRoutes } from './send-routes';
 
 export interface TemplateUse {
   field: string;
@@ -18,18 +19,17 @@ export interface SegmentUse {
   stepId?: string;
 }
 
-/** Each send names a template for its channel, and maybe one for its fallback channel. */
+/**
+ * Each send names a template for its channel, and maybe one for its fallback channel; a
+ * best-channel send one per listed channel.
+ */
 export function templateUses(definition: JourneyDefinition): TemplateUse[] {
-  return definition.steps.flatMap((step, i) =>
-    step.type !== 'send'
-      ? []
-      : [
-          { field: `steps[${i}].template`, stepId: step.id, template: step.template, channel: step.channel },
-          ...(step.fallback
-            ? [{ field: `steps[${i}].fallback.template`, stepId: step.id, template: step.fallback.template, channel: step.fallback.channel }]
-            : []),
-        ],
-  );
+  return definition.steps.flatMap((step, i) => {
+    if (step.type !== 'send') return [];
+    const fieldOf = (channel: Channel, n: number) =>
+      step.channel === BEST_CHANNEL ? `steps[${i}].templates.${channel}` : n === 0 ? `steps[${i}].template` : `steps[${i}].fallback.template`;
+    return sendRoutes(step).map((route, n) => ({ field: fieldOf(route.channel, n), stepId: step.id, template: route.template, channel: route.channel }));
+  });
 }
 
 /** The rules branch cases write inline (rather than naming a saved segment). */

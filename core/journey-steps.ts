@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BEST_TIME_WITHIN_MS, MIN_ENGAGEMENTS } from './best-time';
 import { timeZoneSchema } from './locale';
-import { CHANNELS } from './channels';
+import { BEST_CHANNEL, CHANNELS, type Channel } from './channels';
 import { DURATION_DOC, OFFSET_DOC, parseDuration, parseOffset } from './duration';
 import { ID_PATTERN, ID_RULE } from './ids';
 import { attributeNameSchema, eventNameSchema } from './names';
@@ -27,22 +27,58 @@ export const offsetSchema = z
 /** The step that follows; none ends the journey. */
 const next = idSchema.optional();
 
-export const sendStepSchema = z
+const sendOptions = {
+  id: idSchema,
+  type: z.literal('send'),
+  /** Receipts and the like: sent even in quiet hours, and not counted or held by frequency caps. */
+  transactional: z.boolean().optional(),
+  /** When a frequency cap holds the customer: skip the message (the default), or defer it until allowed. */
+  whenCapped: z.enum(['skip', 'defer']).optional(),
+  next,
+};
+
+/** A send on one channel, with maybe a fallback channel. */
+export const channelSendStepSchema = z
   .object({
-    id: idSchema,
-    type: z.literal('send'),
+    ...sendOptions,
     channel: z.enum(CHANNELS),
     template: idSchema,
-    /** Receipts and the like: sent even in quiet hours, and not counted or held by frequency caps. */
-    transactional: z.boolean().optional(),
-    /** When a frequency cap holds the customer: skip the message (the default), or defer it until allowed. */
-    whenCapped: z.enum(['skip', 'defer']).optional(),
     /** Used when the customer cannot be reached on `channel` (no address there, or opted out). */
     fallback: z.object({ channel: z.enum(CHANNELS), template: idSchema }).strict().optional(),
-    next,
   })
   .strict()
   .refine((s) => s.fallback?.channel !== s.channel, { message: 'the fallback must be another channel', path: ['fallback', 'channel'] });
+
+/**
+ * `channel: "best"`: sent on the listed channel the customer engages with most, among those
+ * they can be reached on (core/best-channel.ts); `channels` is also the order tried for
+ * customers without history. One template per listed channel.
+ */
+export const bestChannelSendStepSchema = z
+  .object({
+    ...sendOptions,
+    channel: z.literal(BEST_CHANNEL),
+    channels: z
+      .array(z.enum(CHANNELS))
+      .min(2)
+      .max(CHANNELS.length)
+      .refine((list) => new Set(list).size === list.length, 'must list each channel once')
+      .meta({ description: 'The channels to choose from, in the order tried for customers without engagement history' }),
+    templates: z
+      .partialRecord(z.enum(CHANNELS), idSchema)
+      .meta({ description: 'The template for each listed channel, by channel: {"email": "welcome-email", "push": "welcome-push"}' }),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    for (const channel of s.channels) {
+      if (!s.templates[channel]) ctx.addIssue({ code: 'custom', message: `give a ${channel} template: every listed channel needs one`, path: ['templates', channel] });
+    }
+    for (const channel of Object.keys(s.templates)) {
+      if (!s.channels.includes(channel as Channel)) ctx.addIssue({ code: 'custom', message: `${channel} is not in channels`, path: ['templates', channel] });
+    }
+  });
+
+export const sendStepSchema = z.discriminatedUnion('channel', [channelSendStepSchema, bestChannelSendStepSchema]);
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -187,6 +223,8 @@ export const stepSchema = z.discriminatedUnion('type', [
 ]);
 
 export type SendStep = z.infer<typeof sendStepSchema>;
+export type ChannelSendStep = z.infer<typeof channelSendStepSchema>;
+export type BestChannelSendStep = z.infer<typeof bestChannelSendStepSchema>;
 export type WaitStep = z.infer<typeof waitStepSchema>;
 export type WaitForEventStep = z.infer<typeof waitForEventStepSchema>;
 export type BranchStep = z.infer<typeof branchStepSchema>;
@@ -199,3 +237,4 @@ export type AttributeDate = z.infer<typeof attributeDateSchema>;
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 export type AccountQuietHours = z.infer<typeof accountQuietHoursSchema>;
 export type Step = z.infer<typeof stepSchema>;
+

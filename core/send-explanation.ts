@@ -1,6 +1,7 @@
 // Why a send ended as it did, in words: one ledger row (activities/ledger.ts) and what the
 // provider reported later, read back for people. Pure; the words for every reason the send
 // activity records (activities/send.ts) live here and nowhere else.
+import type { ChannelChoice } from './best-channel';
 import type { Channel } from './channels';
 import { FailureType } from './failures';
 import { CUSTOMER_ERASED, JOURNEY_STOPPED } from './journey-contract';
@@ -11,8 +12,10 @@ export type SendOutcome = (typeof SEND_OUTCOMES)[number];
 
 export interface SendFacts {
   state: 'claimed' | 'sent' | 'skipped' | 'failed';
-  /** The step's channel. */
+  /** The step's channel (a best-channel send's: the one chosen). */
   plannedChannel: Channel;
+  /** A best-channel send's choice, and why. */
+  choice?: ChannelChoice;
   /** The channel the message went out on (sent), or is being handed to (pending). */
   usedChannel?: Channel;
   reason?: string;
@@ -35,8 +38,8 @@ const outcomeOf = (state: SendFacts['state']): SendOutcome => (state === 'claime
 
 /** Skip reasons with fixed words; `capped:<rule>` is worded by explainSkip. */
 const SKIPS: Record<string, string> = {
-  unsubscribed: 'the customer unsubscribed from (or never consented to) the channel, and from the fallback if any',
-  unreachable: 'the customer has no address on the channel (no email, phone or push token), nor on the fallback if any',
+  unsubscribed: 'the customer unsubscribed from (or never consented to) the channel, and from the fallback (or the other listed channels) if any',
+  unreachable: 'the customer has no address on the channel (no email, phone or push token), nor on the fallback (or the other listed channels) if any',
   'customer-not-found': 'the customer was deleted before the message went out',
   [JOURNEY_STOPPED]: 'the journey was stopped or archived before the message went out',
   [CUSTOMER_ERASED]: 'the customer was erased (DELETE /v1/customers/{id}) before the message went out',
@@ -74,12 +77,34 @@ function explainFailure(facts: SendFacts): string {
   }
 }
 
+/** Skip reasons as a channel passed over by a best-channel choice shows them. */
+const PASSED_OVER: Record<string, string> = { unsubscribed: 'unsubscribed', unreachable: 'no address', 'channel-not-configured': 'no provider configured' };
+
+/**
+ * Why a best-channel send took its channel, in words: "the channel the customer engages with
+ * most (opens and clicks: push 7, email 2, sms 0); passed over: sms (unsubscribed)".
+ */
+export function explainChoice(choice: ChannelChoice): string {
+  const scores = Object.entries(choice.scores)
+    .map(([channel, n]) => `${channel} ${n}`)
+    .join(', ');
+  const why = {
+    'most-engaged': `the channel the customer engages with most (opens and clicks: ${scores})`,
+    tied: `first in the step's order of the channels the customer engages with most, tied (opens and clicks: ${scores})`,
+    'no-history': `first in the step's order the customer can be reached on: no opens or clicks on any of them yet`,
+  }[choice.reason];
+  const passed = Object.entries(choice.passedOver ?? {}).map(([channel, reason]) => `${channel} (${PASSED_OVER[reason] ?? reason})`);
+  return passed.length > 0 ? `${why}; passed over: ${passed.join(', ')}` : why;
+}
+
 function explainSent(facts: SendFacts): string {
   const used = facts.usedChannel ?? facts.plannedChannel;
   const how =
-    used === facts.plannedChannel
-      ? `sent on ${used}`
-      : `fallback taken: sent on ${used}, as the customer could not be reached on ${facts.plannedChannel} (no address, or unsubscribed)`;
+    facts.choice && used === facts.choice.channel
+      ? `sent on ${used}, ${explainChoice(facts.choice)}`
+      : used === facts.plannedChannel
+        ? `sent on ${used}`
+        : `fallback taken: sent on ${used}, as the customer could not be reached on ${facts.plannedChannel} (no address, or unsubscribed)`;
   if (!facts.providerStatus) return how;
   const code = facts.providerErrorCode ? ` (error ${facts.providerErrorCode})` : '';
   return `${how}; the provider reports it ${facts.providerStatus}${code}`;
@@ -104,7 +129,7 @@ export function explainSend(facts: SendFacts): SendExplanation {
       return {
         outcome,
         explanation: facts.usedChannel
-          ? `being handed to the provider on ${facts.usedChannel}, or an attempt died doing so and a retry will settle it`
+          ? `being handed to the provider on ${facts.usedChannel}${facts.choice ? ` (${explainChoice(facts.choice)})` : ''}, or an attempt died doing so and a retry will settle it`
           : 'no outcome yet: deferred (quiet hours, a pause, or a cap that defers) or still being attempted; deferrals are not recorded until the send goes out or is skipped',
       };
   }

@@ -2,6 +2,7 @@
 // store (mongo-java-server) uses only `_id` and unique indexes, and ignores secondary ones.
 import { Connection, Schema } from 'mongoose';
 import type { Channel } from '../core/channels';
+import type { ChannelChoice } from '../core/best-channel';
 import type { Engagement } from '../core/engagement';
 import type { TemplateContent } from '../core/template-content';
 import { createSegmentModel } from './segment-model';
@@ -157,6 +158,8 @@ export interface DeliveryDoc {
   reason?: string;
   /** The ApplicationFailure type of a failed send. */
   failureType?: string;
+  /** A best-channel send's choice (core/best-channel.ts), written with the hand-off. */
+  choice?: ChannelChoice;
   /** Set once, when the message first went to the provider: the route taken and what was sent. */
   handOff?: { at: Date; channel: Channel; templateId: string; digest: string };
   /** The attempt that owns the hand-off now, until when (activities/ledger.ts takeOver). */
@@ -326,6 +329,7 @@ export function createModels(conn: Connection) {
         messageId: String,
         reason: String,
         failureType: String,
+        choice: { type: Schema.Types.Mixed },
         handOff: { type: new Schema({ at: Date, channel: String, templateId: String, digest: String }, { _id: false }), default: undefined },
         lease: { type: new Schema({ owner: String, until: Date }, { _id: false }), default: undefined },
         parts: { type: Schema.Types.Mixed },

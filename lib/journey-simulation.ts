@@ -16,7 +16,8 @@ import { createQuietHoursCheck } from '../activities/quiet-hours';
 import { createScheduleActivities } from '../activities/schedule';
 import { createSegmentActivities } from '../activities/segments';
 import { createSend } from '../activities/send';
-import type { Channel } from '../core/channels';
+import type { ChannelChoice } from '../core/best-channel';
+import type { BEST_CHANNEL, Channel } from '../core/channels';
 import { parseDuration } from '../core/duration';
 import { customerEventSignal, type CustomerEvent, type ExitReason, type JourneyRunInput, type JourneyRunState, journeyStateQuery, leftSegmentSignal } from '../core/journey-contract';
 import type { JourneyDefinition, Step } from '../core/journey-definition';
@@ -26,6 +27,7 @@ import { matchesSegment } from '../core/segment-match';
 import { seriesRead, type SegmentRule } from '../core/segment-rules';
 import type { EventWhere } from '../core/event-windows';
 import { inlineRules, segmentUses } from '../core/journey-references';
+import { sendRoutes } from '../core/send-routes';
 import type { TemplateContent } from '../core/template-content';
 import type { CustomerReader } from '../db/customer-reader';
 import type { CustomerDoc, Models } from '../db/models';
@@ -82,10 +84,13 @@ export type SimulatedStep = StepBase &
   (
     | {
         type: 'send';
-        channel: Channel;
+        /** The step's channel: `best` for a best-channel send. */
+        channel: Channel | typeof BEST_CHANNEL;
         outcome: SendOutcome;
-        /** The channel it went out on (the fallback, maybe). */
+        /** The channel it went out on (the fallback, or the one a best-channel send chose). */
         usedChannel?: Channel;
+        /** Why a best-channel send went out on its channel. */
+        choice?: ChannelChoice;
         reason?: string;
         explanation: string;
         /** When it went out, or was skipped or failed (after any deferrals). */
@@ -442,14 +447,17 @@ function describeSend(step: Extract<Step, { type: 'send' }>, visit: number, seen
     final.failure !== undefined
       ? { state: 'failed' as const, reason: final.failure.reason, failureType: final.failure.type }
       : result?.status === 'sent'
-        ? { state: 'sent' as const, ...(result.channel ? { usedChannel: result.channel } : {}) }
+        ? { state: 'sent' as const, ...(result.channel ? { usedChannel: result.channel } : {}), ...(result.choice ? { choice: result.choice } : {}) }
         : { state: 'skipped' as const, reason: (result as { reason: string }).reason };
-  const explained = explainSend({ plannedChannel: step.channel, ...facts, capWindow: capWindow(facts.reason, seen) });
+  // The channel planned: the step's, a best-channel send's choice, else its first listed.
+  const planned = 'choice' in facts && facts.choice ? facts.choice.channel : sendRoutes(step)[0].channel;
+  const explained = explainSend({ plannedChannel: planned, ...facts, capWindow: capWindow(facts.reason, seen) });
   const message = seen.delivered.get(final.input.key);
   return {
     ...common,
     outcome: explained.outcome,
-    ...('usedChannel' in facts && facts.usedChannel ? { usedChannel: facts.usedChannel } : facts.state === 'sent' ? { usedChannel: step.channel } : {}),
+    ...('usedChannel' in facts && facts.usedChannel ? { usedChannel: facts.usedChannel } : facts.state === 'sent' ? { usedChannel: planned } : {}),
+    ...('choice' in facts && facts.choice ? { choice: facts.choice } : {}),
     ...(explained.reason ? { reason: explained.reason } : {}),
     explanation: explained.explanation,
     decidedAt: final.at,

@@ -138,8 +138,9 @@
         .filter(function (k) { return ['sent', 'skipped', 'failed', 'claimed'].indexOf(k) < 0 && k.indexOf(':') < 0; })
         .sort()
         .forEach(function (k) { rows.push(stat('deliveries.' + k, k, d[k], 'Sends recorded as ' + k)); });
-      if (step.fallback) {
-        rows.push(stat('fallbacks', 'on fallback', s.fallbacks, 'Sent messages that went out on the fallback channel (' + step.fallback.channel + ')'));
+      // Sends per channel beside a fallback, or a best-channel send's choices.
+      if (step.fallback || step.channel === 'best') {
+        if (step.fallback) rows.push(stat('fallbacks', 'on fallback', s.fallbacks, 'Sent messages that went out on the fallback channel (' + step.fallback.channel + ')'));
         var used = s.byChannelUsed || {};
         Object.keys(used).sort().forEach(function (c) {
           rows.push(stat('byChannelUsed.' + c, 'sent by ' + c, used[c], 'Sent messages that went out on ' + c, true));
@@ -163,7 +164,11 @@
   function stepSettings(step) {
     switch (step.type) {
       case 'send':
-        return ['template ' + step.template]
+        var templates = step.channel === 'best'
+          ? step.channels.map(function (c) { return c + ': ' + step.templates[c]; })
+          : ['template ' + step.template];
+        return (step.channel === 'best' ? ['the channel the customer engages with most'] : [])
+          .concat(templates)
           .concat(step.fallback ? ['fallback ' + step.fallback.channel + ': ' + step.fallback.template] : [])
           .concat(step.transactional ? ['transactional'] : [])
           .concat(step.whenCapped === 'defer' ? ['deferred when capped'] : []);

@@ -3,6 +3,7 @@
 // filtered by outcome, reason and step.
 import { Router } from 'express';
 import { z } from 'zod';
+import { CHOICE_REASONS } from '../../core/best-channel';
 import { CHANNELS } from '../../core/channels';
 import { capRulesSchema } from '../../core/frequency-caps';
 import { explainSend, SEND_OUTCOMES, type SendOutcome } from '../../core/send-explanation';
@@ -14,6 +15,19 @@ import { DEFAULT_PAGE_SIZE, listNewestFirst, newestPageQuerySchema, pageSchema }
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId } from '../validate';
 
+/** A best-channel send's choice as the ledger keeps it (core/best-channel.ts). */
+export const channelChoiceSchema = named(
+  'ChannelChoice',
+  z
+    .object({
+      channel: z.enum(CHANNELS),
+      reason: z.enum(CHOICE_REASONS).meta({ description: '`most-engaged`; `tied` (the first listed of those tied); `no-history` (the first listed the customer can be reached on)' }),
+      scores: z.partialRecord(z.enum(CHANNELS), z.number().int()).meta({ description: 'Opens plus clicks on each listed channel' }),
+      passedOver: z.partialRecord(z.enum(CHANNELS), z.string()).optional().meta({ description: 'Listed channels the customer cannot be reached on, and why (unsubscribed, unreachable...)' }),
+    })
+    .meta({ description: 'Why a best-channel send (`"channel": "best"`) went out on its channel' }),
+);
+
 export const sendViewSchema = named(
   'SendExplained',
   z.object({
@@ -21,7 +35,8 @@ export const sendViewSchema = named(
     journeyId: z.string(),
     stepId: z.string(),
     customerId: z.string(),
-    channelPlanned: z.enum(CHANNELS).meta({ description: "The step's channel" }),
+    channelPlanned: z.enum(CHANNELS).meta({ description: "The step's channel; a best-channel send's: the one chosen" }),
+    channelChoice: channelChoiceSchema.optional(),
     channelUsed: z.enum(CHANNELS).optional().meta({ description: 'The channel the message went out on (or is being handed to): the fallback when it differs' }),
     outcome: z.enum(SEND_OUTCOMES).meta({ description: '`pending`: claimed, no outcome yet (deferrals are not recorded)' }),
     reason: z.string().optional().meta({ description: 'The skip reason, a failure\'s `rendered-*:<field>`, or its failure type (see README, "Why a send was skipped or failed")' }),
@@ -78,6 +93,7 @@ export async function sendViews(models: Pick<Models, 'deliveryReports' | 'settin
     const explained = explainSend({
       state: d.state,
       plannedChannel: planned,
+      ...(d.choice ? { choice: d.choice } : {}),
       ...(used ? { usedChannel: used } : {}),
       ...(d.reason ? { reason: d.reason } : {}),
       ...(d.failureType ? { failureType: d.failureType } : {}),
@@ -91,6 +107,7 @@ export async function sendViews(models: Pick<Models, 'deliveryReports' | 'settin
       stepId: d.stepId,
       customerId: d.customerId,
       channelPlanned: planned,
+      ...(d.choice ? { channelChoice: d.choice } : {}),
       ...(used ? { channelUsed: used } : {}),
       ...explained,
       ...(d.messageId ? { messageId: d.messageId } : {}),

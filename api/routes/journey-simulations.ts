@@ -2,7 +2,7 @@
 // in simulated time, sending nothing and writing nothing (lib/journey-simulation.ts).
 import { Router } from 'express';
 import { z } from 'zod';
-import { CHANNELS } from '../../core/channels';
+import { BEST_CHANNEL, CHANNELS } from '../../core/channels';
 import { DURATION_DOC, parseDuration } from '../../core/duration';
 import { idSchema, type JourneyDefinition } from '../../core/journey-definition';
 import { eventNameSchema } from '../../core/names';
@@ -14,6 +14,7 @@ import { attributeValues, customerFieldsSchema, type CustomerFields } from '../c
 import { AppError, conflict, notFound } from '../errors';
 import { idParam, json, named, type Operation } from '../openapi-spec';
 import { parse, pathId, requestBody } from '../validate';
+import { channelChoiceSchema } from './deliveries';
 
 const MAX_HORIZON_DAYS = MAX_HORIZON_MS / 86_400_000;
 const DEFAULT_HORIZON = '30d';
@@ -79,9 +80,10 @@ const simulatedStepSchema = z.discriminatedUnion('type', [
   z.object({
     ...stepBase,
     type: z.literal('send'),
-    channel: z.enum(CHANNELS),
+    channel: z.enum([...CHANNELS, BEST_CHANNEL]),
     outcome: z.enum(SEND_OUTCOMES),
     usedChannel: z.enum(CHANNELS).optional(),
+    choice: channelChoiceSchema.optional(),
     reason: z.string().optional(),
     explanation: z.string(),
     decidedAt: z.string().optional(),

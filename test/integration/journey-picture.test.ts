@@ -159,7 +159,8 @@ function expectedStep(step: Step, stats: JourneyStats): Counts {
   const out: Counts = { entered: s.entered, now: s.now };
   if (step.type === 'send') {
     Object.assign(out, prefixed('deliveries', { sent: 0, skipped: 0, failed: 0, ...s.deliveries }), prefixed('provider', s.provider));
-    if (step.fallback) Object.assign(out, { fallbacks: s.fallbacks ?? 0 }, prefixed('byChannelUsed', s.byChannelUsed));
+    if (step.channel === 'best') Object.assign(out, prefixed('byChannelUsed', s.byChannelUsed));
+    else if (step.fallback) Object.assign(out, { fallbacks: s.fallbacks ?? 0 }, prefixed('byChannelUsed', s.byChannelUsed));
   }
   if (step.type === 'split') {
     const names = [...step.paths.map((p) => p.name), ...(step.holdout ? ['holdout'] : [])];

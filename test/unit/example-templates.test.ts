@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { journeyDefinitionSchema } from '../../core/journey-definition';
+import { sendRoutes } from '../../core/send-routes';
 import { renderContent } from '../../core/render';
 import { checkTemplate } from '../../core/template-check';
 import { segmentBodySchema } from '../../core/segment-rules';
@@ -28,7 +29,7 @@ test.each(templates)('when %s is checked, then it is a valid template, with no w
 
 test('when the example journey is checked, then it is a valid definition using the example templates', () => {
   const definition = journeyDefinitionSchema.parse(read('welcome-journey.json'));
-  const templates = definition.steps.flatMap((s) => (s.type === 'send' ? [s.template] : []));
+  const templates = definition.steps.flatMap((s) => (s.type === 'send' ? sendRoutes(s).map((r) => r.template) : []));
   expect(templates).toEqual(['welcome-email', 'tips-web']);
 });
 

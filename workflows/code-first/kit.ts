@@ -4,10 +4,11 @@
 // key is built from the step ID as there. Once the run has ended (stopped, exit event,
 // conversion with exit, a holdout), every block does nothing and reports "no".
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { Channel } from '../../core/channels';
+import { BEST_CHANNEL, CHANNELS, type Channel } from '../../core/channels';
 import type { CodeJourneyInputOf, CodeJourneyType } from '../../core/code-journey-type';
 import type { CustomerEvent, JourneyRunResult } from '../../core/journey-contract';
-import type { BestTime, BranchCondition, LocalTime, SendStep, Step } from '../../core/journey-definition';
+import type { BestChannelSendStep, BestTime, BranchCondition, ChannelSendStep, LocalTime, SendStep, Step } from '../../core/journey-definition';
+import { sendRoutes } from '../../core/send-routes';
 import { JourneyRun } from '../journey-run';
 
 /** Input of a code-first type's runs: who enters, which entry this is, and the launch's input. */
@@ -22,7 +23,16 @@ export interface CodeRunInput<Input = Record<string, never>> {
 export type CodeJourneyInput<T extends CodeJourneyType = CodeJourneyType> = CodeRunInput<CodeJourneyInputOf<T>>;
 
 /** A send's options, as a JSON send step has them. */
-export type SendOptions = Pick<SendStep, 'fallback' | 'transactional' | 'whenCapped'>;
+export type SendOptions = Pick<ChannelSendStep, 'fallback' | 'transactional' | 'whenCapped'>;
+
+/**
+ * A best-channel send, as a JSON step has it: the channels to choose from in fallback order
+ * and a template for each of them (the type checker asks for one per listed channel).
+ */
+export type BestChannelOptions<C extends Channel = Channel> = Pick<BestChannelSendStep, 'transactional' | 'whenCapped'> & {
+  channels: readonly C[];
+  templates: Record<C, string>;
+};
 
 /**
  * Where a wait ends besides a duration: a moment, a date the customer carries (with an offset),
@@ -58,9 +68,28 @@ export class JourneyKit {
    * `fallback` on another channel when the customer cannot be reached on this one,
    * `transactional` past quiet hours and caps, and `whenCapped: 'defer'` to wait for a cap.
    */
-  async send(stepId: string, channel: Channel, template: string, options: SendOptions = {}): Promise<void> {
-    for (const named of [template, ...(options.fallback ? [options.fallback.template] : [])]) this.declared('template', named, this.type.templates);
-    await this.step({ id: stepId, type: 'send', channel, template, ...options });
+  async send(stepId: string, channel: Channel, template: string, options?: SendOptions): Promise<void>;
+  /**
+   * Delivers on the listed channel the customer engages with most, among those they can be
+   * reached on (the first listed for a customer without opens or clicks): `kit.send('hello',
+   * 'best', { channels: ['push', 'email'], templates: { push: 'hello-push', email: 'hello-email' } })`.
+   */
+  async send<C extends Channel>(stepId: string, channel: typeof BEST_CHANNEL, options: BestChannelOptions<C>): Promise<void>;
+  async send(stepId: string, channel: Channel | typeof BEST_CHANNEL, template: string | BestChannelOptions, options: SendOptions = {}): Promise<void> {
+    const step: SendStep =
+      channel === BEST_CHANNEL && typeof template === 'object'
+        ? { id: stepId, type: 'send', channel, ...template, channels: [...template.channels] }
+        : { id: stepId, type: 'send', channel: channel as Channel, template: template as string, ...options };
+    if (step.channel === BEST_CHANNEL) this.bestChannels(step.channels);
+    for (const route of sendRoutes(step)) this.declared('template', route.template, this.type.templates);
+    await this.step(step);
+  }
+
+  /** Fails the run on a list a JSON step's schema would refuse: 2 to 4 distinct channels. */
+  private bestChannels(channels: readonly Channel[]): void {
+    if (channels.length < 2 || channels.length > CHANNELS.length || new Set(channels).size !== channels.length) {
+      throw ApplicationFailure.nonRetryable(`journey "${this.type.id}": a best-channel send lists 2 to ${CHANNELS.length} distinct channels, not [${channels.join(', ')}]`, 'InvalidJourneyDefinition');
+    }
   }
 
   /** Waits a duration such as "2d". */

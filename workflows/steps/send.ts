@@ -1,9 +1,11 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Channel } from '../../core/channels';
+import type { ChannelChoice } from '../../core/best-channel';
+import { BEST_CHANNEL, type Channel } from '../../core/channels';
 import { sendKey } from '../../core/ids';
 import { channelTaskQueue, CUSTOMER_ERASED, heldTemplateEvents, JOURNEY_STOPPED } from '../../core/journey-contract';
 import type { SendStep } from '../../core/journey-definition';
+import { sendRoutes } from '../../core/send-routes';
 import { DECIDE_OPTIONS, SEND_OPTIONS } from '../activity-options';
 import { patchedSince } from '../patches';
 import type { StepHandler } from './context';
@@ -61,7 +63,9 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
     }
   }
   const at = new Date().toISOString();
-  const base = { stepId: step.id, channel: step.channel, at };
+  // A best-channel send tries its listed channels in order: the first is its channel until one is chosen.
+  const [first, ...others] = sendRoutes(step).map((r) => ({ channel: r.channel, templateId: r.template }));
+  const base = { stepId: step.id, channel: first.channel, at };
   let heldByPause = false;
   try {
     const input = {
@@ -69,9 +73,9 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       journeyId: run.journeyId,
       customerId: run.customerId,
       stepId: step.id,
-      channel: step.channel,
-      templateId: step.template,
-      ...(step.fallback ? { fallback: { channel: step.fallback.channel, templateId: step.fallback.template } } : {}),
+      channel: first.channel,
+      templateId: first.templateId,
+      ...(step.channel === BEST_CHANNEL ? { best: [first, ...others] } : others.length > 0 ? { fallback: others[0] } : {}),
       ...(step.transactional ? { transactional: true } : {}),
       ...(step.whenCapped ? { whenCapped: step.whenCapped } : {}),
       ...(settings?.quietHours ? { quietHours: settings.quietHours } : {}),
@@ -81,7 +85,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
       // What `{{event.*}}` and `{{events.<stepId>.*}}` read; activity input too, so no patch.
       ...heldTemplateEvents(templateEvents),
     };
-    let via = step.channel;
+    let via = first.channel;
+    let choice: ChannelChoice | undefined;
     let reroutes = 0;
     let look = PAUSED_FIRST_LOOK_MS;
     let resumes = control.resumes;
@@ -95,6 +100,8 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
           return step.next;
         }
         via = result.channel;
+        // A best-channel send keeps the choice that sent it there (absent for other sends: their input is as before).
+        choice = result.choice;
       } else if (result.status === 'deferred' && result.reason === 'paused' && control.resumes === resumes && patched(PAUSE_HELD_UNTIL_RESUME)) {
         // Paused, and no resume signal came while the send was out: the run marks itself
         // paused (as the signal would have) and holds until the resume signal or its next look.
@@ -110,7 +117,7 @@ export const sendStep: StepHandler<SendStep> = async (step, { run, settings, sta
         if (!waited) return undefined;
       } else break;
       resumes = control.resumes;
-      result = await sendVia(via)({ ...input, via });
+      result = await sendVia(via)({ ...input, via, ...(choice ? { choice } : {}) });
     }
     state.sends.push(
       result.status === 'sent'
