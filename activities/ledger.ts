@@ -42,6 +42,8 @@ export interface DeliveryLedger {
    * one was deferred or died before recording).
    */
   claim(send: SendIdentity): Promise<Claim>;
+  /** What the row says now (an outcome, an earlier hand-off), without claiming it. */
+  find(key: string): Promise<Claim>;
   /**
    * Claims the key, marks the hand-off and takes the hand-off's lease in one write, as the
    * message is about to go to the provider (`handedOff` true). When an earlier attempt handed
@@ -62,6 +64,8 @@ export interface DeliveryLedger {
    * already keeps its outcome, which is returned instead.
    */
   record(key: string, outcome: FinalOutcome): Promise<FinalOutcome>;
+  /** Gives up the owner's lease of a hand-off it took over but must settle from another channel's queue. */
+  releaseLease(key: string, owner: string): Promise<void>;
   /** Withdraws the owner's hand-off mark of a send the caps held back: the message never went out. */
   withdrawHandOff(key: string, owner: string): Promise<void>;
   /** Records one delivered part of a send (push: one device) as soon as it is delivered. */
@@ -129,6 +133,9 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
   return {
     claim,
     takeOver,
+    async find(key) {
+      return claimOf(await deliveries.findOne({ _id: key }));
+    },
     async claimForHandOff(send, handOff, owner) {
       const { key, choice, ...identity } = send;
       // A choice is the attempt's own, made again after a deferral: the hand-off's stands.
@@ -158,6 +165,9 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
       const now = new Date();
       const result = await deliveries.updateOne({ _id: key, state: 'claimed', 'lease.owner': owner }, { $set: { lease: leaseFrom(owner, now) } });
       return result.matchedCount > 0;
+    },
+    async releaseLease(key, owner) {
+      await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { lease: 1 }, $set: { updatedAt: new Date() } });
     },
     async withdrawHandOff(key, owner) {
       await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { handOff: 1, lease: 1 }, $set: { updatedAt: new Date() } });

@@ -34,6 +34,9 @@ export function createMemoryLedger(now: () => Date = () => new Date()): Delivery
       rows.set(key, next);
       return { ...claimOf(previous), handedOff: true };
     },
+    async find(key) {
+      return claimOf(before(key));
+    },
     async takeOver(key, owner) {
       const previous = before(key);
       const row = rows.get(key);
@@ -50,6 +53,10 @@ export function createMemoryLedger(now: () => Date = () => new Date()): Delivery
       if (row?.state !== 'claimed' || row.lease?.owner !== owner) return false;
       row.lease = lease(owner);
       return true;
+    },
+    async releaseLease(key, owner) {
+      const row = rows.get(key);
+      if (row?.lease?.owner === owner) delete row.lease;
     },
     async withdrawHandOff(key, owner) {
       const row = rows.get(key);

@@ -199,7 +199,14 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
       ? ({ status: 'skipped', reason: JOURNEY_STOPPED } as const)
       : await prepare(deps, input, customer, routes);
   if (!('route' in prepared)) {
-    if (prepared.status === 'rerouted') return choice ? { ...prepared, choice } : prepared;
+    if (prepared.status === 'rerouted') {
+      // An earlier attempt may have handed the message over on another route (the customer
+      // changed since): its route stands, and is settled below when it is this queue's.
+      const earlier = await deps.ledger.find(input.key);
+      if (earlier.outcome) return earlier.outcome;
+      const channel = earlier.handOff?.channel ?? prepared.channel;
+      if (channel !== input.via) return { status: 'rerouted', channel, ...(choice?.channel === channel ? { choice } : {}) };
+    }
     // Nothing to hand over now; an earlier attempt may have finished or handed over, though.
     const claim = await deps.ledger.claim(identityOf(input));
     if (claim.outcome) return claim.outcome;
@@ -208,6 +215,8 @@ async function attempt(deps: SendDeps, input: SendInput, lease: Lease): Promise<
       if (!taken.outcome && (await deps.erasures.erased(input.customerId))) return forgetErased(deps, input, lease);
       return settleEarlier(deps, input, customer, taken, lease);
     }
+    // The earlier hand-off this queue was to settle was withdrawn meanwhile: deliver where the customer is reached now.
+    if (prepared.status === 'rerouted') return prepared;
     // The claim may have come after an erasure that began once the customer was read.
     if (customer && (await deps.erasures.erased(input.customerId))) return forgetErased(deps, input, lease);
     return record(deps, input, prepared);
@@ -293,7 +302,13 @@ async function settleEarlier(deps: SendDeps, input: SendInput, customer: Custome
   const earlier = claim.handOff!;
   handOffRecoveries.inc({ channel: earlier.channel });
   const prepared = await prepare(deps, input, customer, [{ channel: earlier.channel, templateId: earlier.templateId }]);
-  if (!('route' in prepared)) return prepared.status === 'rerouted' ? prepared : record(deps, input, prepared);
+  if (!('route' in prepared)) {
+    if (prepared.status !== 'rerouted') return record(deps, input, prepared);
+    // Its channel's queue settles it: the lease goes now, so that attempt need not wait for it to run out.
+    lease.held = false;
+    await deps.ledger.releaseLease(input.key, lease.owner);
+    return prepared;
+  }
   const reservation = await reserve(deps, input, earlier.channel, earlier.at);
   if (!reservation.admitted) {
     lease.held = false;

@@ -281,11 +281,13 @@ const noErasures: SendDeps['erasures'] = { erased: async () => false, forget: as
 
 const passThroughLedger: DeliveryLedger = {
   claim: async () => ({ parts: {} }),
+  find: async () => ({ parts: {} }),
   record: async (_key, outcome) => outcome,
   claimForHandOff: async () => ({ parts: {}, handedOff: true }),
   takeOver: async () => ({ parts: {} }),
   renewLease: async () => true,
   withdrawHandOff: async () => undefined,
+  releaseLease: async () => undefined,
   recordPart: async () => undefined,
 };
 
@@ -311,11 +313,13 @@ class StageClock {
 function timedLedger(inner: DeliveryLedger, clock: StageClock): DeliveryLedger {
   return {
     claim: (send) => clock.time('ledger claim', () => inner.claim(send)),
+    find: (key) => clock.time('ledger read', () => inner.find(key)),
     record: (key, outcome) => clock.time('ledger record', () => inner.record(key, outcome)),
     claimForHandOff: (send, handOff, owner) => clock.time('ledger claim + hand-off', () => inner.claimForHandOff(send, handOff, owner)),
     takeOver: (key, owner) => clock.time('ledger take-over', () => inner.takeOver(key, owner)),
     renewLease: (key, owner) => clock.time('ledger lease renewed', () => inner.renewLease(key, owner)),
     withdrawHandOff: (key, owner) => clock.time('ledger hand-off withdrawn', () => inner.withdrawHandOff(key, owner)),
+    releaseLease: (key, owner) => clock.time('ledger lease released', () => inner.releaseLease(key, owner)),
     recordPart: (key, part, id) => clock.time('ledger part', () => inner.recordPart(key, part, id)),
   };
 }
