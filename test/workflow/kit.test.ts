@@ -35,6 +35,8 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
       sends.push(input);
       // Unreachable by SMS: the fallback's queue delivers it.
       if (input.via === 'sms' && input.fallback) return { status: 'rerouted', channel: input.fallback.channel };
+      // A best-channel send chooses email: its queue delivers it, with the choice.
+      if (input.best && input.via !== 'email') return { status: 'rerouted', channel: 'email', choice: CHOICE };
       return { status: 'sent', messageId: input.key, channel: input.via };
     },
     async resolveWait(input) {
@@ -59,6 +61,8 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
   });
   return { result, sends, waits, bestTimes, branches };
 }
+
+const CHOICE = { channel: 'email' as const, reason: 'most-engaged' as const, scores: { push: 1, email: 3 } };
 
 const split = { id: 'ab', type: 'split', ...everyBlock.splits!.ab } as unknown as SplitStep;
 /** A customer ID the split sends down `path`. */
@@ -96,6 +100,21 @@ test('when a type uses every block, then each runs its JSON step: send options, 
   expect(sends.find((s) => s.stepId === 'a-mail')?.events?.bought).toMatchObject({ name: 'checkout', properties: { source: 'web' } });
 });
 
+test('when a type sends on the best channel, then the send carries the listed channels with their templates, and the choice to the chosen channel queue', async () => {
+  const { result, sends } = await run<{ sends: { channel: string; status: string }[] }>('bestChannelWorkflow', 'kit-best', {}, -1);
+  const routes = [
+    { channel: 'push', templateId: 'hello-push' },
+    { channel: 'email', templateId: 'hello-email' },
+  ];
+  expect(sends).toEqual([
+    expect.objectContaining({ stepId: 'hello', channel: 'push', templateId: 'hello-push', best: routes, whenCapped: 'defer', via: 'push' }),
+    expect.objectContaining({ best: routes, via: 'email', choice: CHOICE }),
+  ]);
+  expect(sends[0].choice).toBeUndefined();
+  expect(sends[0].fallback).toBeUndefined();
+  expect(result.sends).toEqual([expect.objectContaining({ status: 'sent', channel: 'email' })]);
+});
+
 test('when the split puts the customer in the holdout, then the run ends there and no later block sends', async () => {
   const { result, sends } = await run<{ path: string[]; exitReason: string }>('everyBlockWorkflow', customerOn('holdout'), { at: new Date().toISOString() }, 1, async (handle) => {
     while ((await handle.query(journeyStateQuery)).currentStep !== 'bought') await env.sleep('1h');
@@ -118,6 +137,7 @@ test.each([
   ['a step its declaration does not list', 'undeclaredStepWorkflow', 'does not declare step "helo"'],
   ['an event its declaration does not list', 'unheardEventWorkflow', 'waits for "checkout" but does not list it in waitsFor'],
   ['a fallback template its declaration does not list', 'undeclaredTemplateWorkflow', 'uses template "hello-web" but does not list it in templates'],
+  ['a best-channel template its declaration does not list', 'undeclaredBestTemplateWorkflow', 'uses template "hello-sms" but does not list it in templates'],
   ['a segment its declaration does not list', 'undeclaredSegmentWorkflow', 'uses segment "vip" but does not list it in segments'],
 ])('when a type uses %s, then the run fails at once, naming it', async (_what, workflowType, message) => {
   const failure = await run(workflowType, `kit-${workflowType}`, {}, -1).catch((err: unknown) => err);

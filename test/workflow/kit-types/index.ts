@@ -79,3 +79,33 @@ export async function undeclaredSegmentWorkflow(run: CodeJourneyInput<typeof und
   await kit.inSegment('hello', 'vip');
   return kit.finish();
 }
+
+/** A best-channel send in code: the same form as the JSON step, a template per listed channel. */
+const bestChannel = defineCodeJourney({
+  id: 'best-channel',
+  workflowType: 'bestChannelWorkflow',
+  description: 'One best-channel send',
+  input: z.object({}),
+  steps: ['hello'],
+  templates: ['hello-push', 'hello-email'],
+});
+
+export async function bestChannelWorkflow(run: CodeJourneyInput<typeof bestChannel>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(bestChannel, run);
+  await kit.send('hello', 'best', { channels: ['push', 'email'], templates: { push: 'hello-push', email: 'hello-email' }, whenCapped: 'defer' });
+  return kit.finish();
+}
+
+/** A best-channel send whose per-channel template the declaration does not list. */
+export async function undeclaredBestTemplateWorkflow(run: CodeJourneyInput<typeof undeclared>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(undeclared, run);
+  await kit.send('hello', 'best', { channels: ['email', 'sms'], templates: { email: 'hello', sms: 'hello-sms' } });
+  return kit.finish();
+}
+
+/** Never run: the type checker refuses a listed channel without a template. */
+export async function missingBestTemplateDoesNotCompile(run: CodeJourneyInput<typeof bestChannel>): Promise<void> {
+  const kit = new JourneyKit(bestChannel, run);
+  // @ts-expect-error email is listed but has no template
+  await kit.send('hello', 'best', { channels: ['push', 'email'], templates: { push: 'hello-push' } });
+}
