@@ -57,6 +57,10 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | '
       pausedFor.set(input.key, looks);
       return { status: 'deferred', retryAt: new Date(Context.current().info.currentAttemptScheduledTimestampMs + 30_000).toISOString(), reason: 'paused' };
     }
+    // A best-channel send that chose its second listed channel: handed to its queue with the choice.
+    if (input.best && input.via === input.channel) {
+      return { status: 'rerouted', channel: input.best[1].channel, choice: { channel: input.best[1].channel, reason: 'most-engaged', scores: { [input.best[1].channel]: 2 } } };
+    }
     // Unreachable on the step's channel: handed to the fallback channel's queue.
     if (input.fallback && input.via === input.channel) return { status: 'rerouted', channel: input.fallback.channel };
     if (input.templateId === 'missing') throw ApplicationFailure.nonRetryable('template "missing" does not exist', 'TemplateNotFound');

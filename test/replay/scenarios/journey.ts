@@ -167,6 +167,15 @@ const journeys: JourneyScenario[] = [
     },
     drive: (h) => h.result().then(() => undefined),
   },
+  // A best-channel send chooses its second listed channel: rerouted there, with the choice.
+  {
+    name: 'best-channel-rerouted-with-choice',
+    definition: {
+      name: 'Best channel',
+      steps: [{ id: 'hello', type: 'send', channel: 'best', channels: ['email', 'push'], templates: { email: 'email-hello', push: 'push-hello' } }],
+    },
+    drive: (h) => h.result().then(() => undefined),
+  },
   // Search attributes upserted when the run begins to wait and when it ends (patch
   // search-attributes-when-waiting), not on entering every step.
   { name: 'reference-journey-completed', definition: referenceJourney, drive: (h) => h.result().then(() => undefined) },
