@@ -170,7 +170,8 @@ export function createDeliveryLedger(model: Model<DeliveryDoc>): DeliveryLedger 
       await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { lease: 1 }, $set: { updatedAt: new Date() } });
     },
     async withdrawHandOff(key, owner) {
-      await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { handOff: 1, lease: 1 }, $set: { updatedAt: new Date() } });
+      // The choice goes with the mark: the next hand-off chooses again (the row's channel stays the one capped).
+      await deliveries.updateOne({ _id: key, 'lease.owner': owner }, { $unset: { handOff: 1, lease: 1, choice: 1 }, $set: { updatedAt: new Date() } });
     },
     async recordPart(key, part, providerMessageId) {
       if (!PART_NAME.test(part)) {

@@ -63,6 +63,7 @@ export function createMemoryLedger(now: () => Date = () => new Date()): Delivery
       if (row?.lease?.owner !== owner) return;
       delete row.handOff;
       delete row.lease;
+      delete row.choice;
     },
     async recordPart(key, part, providerMessageId) {
       const row = rows.get(key);

@@ -161,6 +161,31 @@ test('when an attempt died after handing a best-channel send to push and the cus
   }
 });
 
+test('when a cap holds the chosen channel, then the send is capped on it (not moved to another channel), and a transactional one goes out', async () => {
+  expect((await stack.api('PUT', '/v1/settings/frequency-caps', { rules: [{ id: 'bc-push-once', channels: ['push'], limit: 1, window: '1d' }] })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 5_100)); // workers read the rules at most every five seconds
+  await customer('bc-capped', {}, [['message_opened', 'push', 2]]);
+  const steps = [
+    { ...STEP, id: 'first', next: 'second' },
+    { ...STEP, id: 'second', next: 'receipt' },
+    { ...STEP, id: 'receipt', transactional: true },
+  ];
+  expect((await stack.api('PUT', '/v1/journeys/bc-capped', { name: 'Capped', steps })).status).toBe(201);
+  await stack.api('POST', '/v1/journeys/bc-capped/launch', { customerIds: ['bc-capped'] });
+  const { sends } = await stack.run('bc-capped', 'bc-capped').result();
+  expect(sends).toEqual([
+    expect.objectContaining({ stepId: 'first', status: 'sent', channel: 'push' }),
+    expect.objectContaining({ stepId: 'second', status: 'skipped', reason: 'capped:bc-push-once' }),
+    expect.objectContaining({ stepId: 'receipt', status: 'sent', channel: 'push' }),
+  ]);
+  expect(pushesTo('bc-capped')).toHaveLength(2);
+  expect(mailsTo('bc-capped')).toHaveLength(0);
+  const capped = await stack.db.models.deliveries.findById(`${journeyWorkflowId('bc-capped', 'bc-capped', 1)}:second:1`).lean();
+  expect(capped).toMatchObject({ state: 'skipped', reason: 'capped:bc-push-once', channel: 'push' });
+  expect(capped!.choice).toBeUndefined();
+  expect((await stack.api('PUT', '/v1/settings/frequency-caps', { rules: [] })).status).toBe(200);
+});
+
 test('when a best-channel journey is simulated for a stored customer, then the simulation shows the channel chosen and why', async () => {
   expect((await stack.api('PUT', '/v1/journeys/bc-sim', { name: 'Simulated', steps: [STEP] })).status).toBe(201);
   const res = await stack.api('POST', '/v1/journeys/bc-sim/simulate', { customerId: 'bc-reader' });
