@@ -64,6 +64,20 @@ test('when a journey names a template or segment the folder lacks, then it is a 
   ]);
 });
 
+test('when a best-channel send is checked, then each listed channel needs a template of its channel, named by its field and line', () => {
+  write({
+    'templates/welcome.yaml': welcome,
+    'journeys/j.yaml': 'name: J\nsteps:\n  - id: a\n    type: send\n    channel: best\n    channels: [email, push, sms]\n    templates:\n      email: welcome\n      push: welcome\n',
+  });
+  expect(checkFolder(dir).problems.map((p) => `${p.severity} ${p.line} ${p.field}: ${p.message}`)).toEqual([
+    'error 8 steps[0].templates.sms: step "a": give a sms template: every listed channel needs one',
+  ]);
+  write({ 'journeys/j.yaml': 'name: J\nsteps:\n  - id: a\n    type: send\n    channel: best\n    channels: [email, push]\n    templates:\n      email: welcome\n      push: welcome\n' });
+  expect(checkFolder(dir).problems.map((p) => `${p.severity} ${p.line} ${p.field}: ${p.message}`)).toEqual([
+    'error 9 steps[0].templates.push: step "a": template "welcome" is for email, not push',
+  ]);
+});
+
 test('when files do not parse, hold no mapping, or clash, then each is named', () => {
   write({
     'templates/a.json': 'channel: sms',
