@@ -123,7 +123,7 @@ export const templateOperations: Operation[] = [
     method: 'delete',
     path: '/v1/templates/{id}',
     summary: 'Delete a template that no journey uses',
-    description: 'Refused while a journey that is not archived names it in its published definition or its draft (a send step, or its fallback).',
+    description: 'Refused while a journey that is not archived names it in its published definition or its draft (a send step, its fallback, or one of the templates of a best-channel send).',
     auth: 'apiKey',
     params: templateId,
     ok: { 204: { description: 'Deleted' } },
