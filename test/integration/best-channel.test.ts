@@ -201,6 +201,19 @@ test('when a best-channel journey is simulated for a stored customer, then the s
   });
 });
 
+test('when a best-channel send meets quiet hours, then it waits for their end and goes out on the chosen channel', async () => {
+  // Quiet hours from an hour ago to two hours on, in UTC (the customers have no time zone).
+  const hhmm = (offsetH: number) => new Date(Date.now() + offsetH * 3_600_000).toISOString().slice(11, 16);
+  const settings = { quietHours: { start: hhmm(-1), end: hhmm(2) }, timeZone: 'UTC' };
+  expect((await stack.api('PUT', '/v1/journeys/bc-quiet', { name: 'Quiet', settings, steps: [STEP] })).status).toBe(201);
+  const res = await stack.api('POST', '/v1/journeys/bc-quiet/simulate', { customerId: 'bc-pusher' });
+  expect(res.status).toBe(200);
+  const [step] = res.body.steps;
+  expect(step).toMatchObject({ outcome: 'sent', usedChannel: 'push', choice: { channel: 'push', reason: 'most-engaged' } });
+  expect(step.deferrals).toEqual([expect.objectContaining({ reason: 'quiet-hours' })]);
+  expect(Date.parse(step.decidedAt)).toBeGreaterThanOrEqual(Date.parse(step.deferrals[0].until));
+});
+
 test('when a per-channel template of a best-channel send is deleted, then it is refused as in use', async () => {
   const res = await stack.api('DELETE', '/v1/templates/bc-sms');
   expect(res.status).toBe(409);
