@@ -6,8 +6,10 @@ import type { Channel } from '../core/channels';
 import { CUSTOMER_ERASED, JOURNEY_STOPPED, type TemplateEvents } from '../core/journey-contract';
 import { FailureType } from '../core/failures';
 import type { QuietHours } from '../core/journey-steps';
-import { contentDigest, renderedProblem, type TemplateContent } from '../core/template-content';
+import { contentDigest, renderedProblem, type EmailContent, type TemplateContent } from '../core/template-content';
 import { renderContent, renderContext, TemplateSyntaxError } from '../core/render';
+import type { EngagementLinks } from '../core/engagement-links';
+import { htmlToText } from '../core/html-text';
 import type { JourneyState } from '../db/journey-state';
 import type { CustomerReader } from '../db/customer-reader';
 import type { CustomerDoc, TemplateDoc } from '../db/models';
@@ -81,6 +83,11 @@ export interface SendDeps {
   channels: Partial<Record<Channel, ChannelAdapter>>;
   /** The customer's signed unsubscribe link, for email templates (`{{unsubscribeUrl}}`) and headers. */
   unsubscribeUrl?: (customerId: string, journeyId: string) => string;
+  /**
+   * Engagement tracking (core/engagement-links.ts): an email's open pixel and click redirects, a
+   * push's open token. Absent (simulations): messages go out with their links as written.
+   */
+  tracking?: EngagementLinks;
   reserveCap: CapReserver;
   /** When quiet hours (the journey's, else the account's) end for a customer in that zone, if they are in them now. */
   quietHoursEnd: QuietHoursCheck;
@@ -355,6 +362,8 @@ interface Prepared {
   adapter: ChannelAdapter;
   content: TemplateContent;
   unsubscribeUrl?: string;
+  /** A push's open token (core/engagement-links.ts). */
+  openToken?: string;
 }
 
 /**
@@ -399,11 +408,31 @@ async function prepare(
     // A blank message or an unsafe link never goes out; this customer's data will render it the same on a retry.
     const problem = renderedProblem(route.channel, content);
     if (problem) return { status: 'failed', reason: problem, type: FailureType.TemplateRenderError };
-    return { customer, route, adapter: deps.channels[route.channel]!, content, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) };
+    const openToken = route.channel === 'push' ? deps.tracking?.openToken(input.key) : undefined;
+    return {
+      customer,
+      route,
+      adapter: deps.channels[route.channel]!,
+      content: tracked(deps, input.key, template, content),
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+      ...(openToken ? { openToken } : {}),
+    };
   } catch (err) {
     if (!(err instanceof TemplateSyntaxError)) throw err;
     return { status: 'failed', reason: err.message, type: FailureType.TemplateRenderError };
   }
+}
+
+/**
+ * An email's HTML with its open pixel and click redirects, as its template allows. The text part
+ * keeps the links as written (derived here from the untracked HTML when the template has none):
+ * a reader of plain text sees where a link leads.
+ */
+function tracked(deps: SendDeps, key: string, template: TemplateDoc, content: TemplateContent): TemplateContent {
+  if (!deps.tracking || template.channel !== 'email') return content;
+  const email = content as EmailContent;
+  if (email.html === undefined) return content;
+  return { ...email, html: deps.tracking.trackEmail(key, email.html, template.tracking), text: email.text ?? htmlToText(email.html) };
 }
 
 const handOffOf = (p: Prepared) => ({ channel: p.route.channel, templateId: p.route.templateId, digest: contentDigest(p.content) });
@@ -421,7 +450,7 @@ async function heldBack(deps: SendDeps, input: SendInput, customer: CustomerDoc,
 
 /** Hands the message to the channel's adapter; `claim` says what earlier attempts did. */
 async function deliver(deps: SendDeps, input: SendInput, prepared: Prepared, claim: Claim): Promise<FinalOutcome> {
-  const { customer, route, adapter, content, unsubscribeUrl } = prepared;
+  const { customer, route, adapter, content, unsubscribeUrl, openToken } = prepared;
   const earlier = claim.handOff;
   // Temporal cancels an attempt it has given up on (its heartbeats stopped reaching the server,
   // and a retry may be running): such an attempt must not hand the message over as well.
@@ -436,6 +465,7 @@ async function deliver(deps: SendDeps, input: SendInput, prepared: Prepared, cla
       content,
       ...(input.transactional ? { transactional: true } : {}),
       ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+      ...(openToken ? { openToken } : {}),
       ...(earlier ? { earlierAttempt: { at: earlier.at, digest: earlier.digest } } : {}),
       parts: {
         done: parts,

@@ -26,6 +26,8 @@ import { customerInboxTokenRouter, inboxRouter } from './routes/inbox';
 import { twilioWebhooksRouter } from './routes/twilio-webhooks';
 import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
+import { engagementRouter } from './routes/engagement';
+import { createEngagement } from '../lib/engagement';
 import { journeyPictureRouter } from './routes/journey-picture';
 import { journeysRouter } from './routes/journeys';
 import { journeySimulationsRouter } from './routes/journey-simulations';
@@ -95,10 +97,12 @@ export function createApp(deps: AppDeps): CairnApp {
   gaugeRunningLaunches(() => deps.launches.countRunning());
   app.get('/metrics', requireApiKey(deps.apiKeys), serveMetrics);
 
-  // Reached by customers' browsers and by providers: each checks its own credentials (a signed
+  // Reached by customers' browsers, apps and providers: each checks its own credentials (a signed
   // token, Twilio's signature) instead of an API key.
-  const inbox = inboxRouter({ models: deps.models, secret: deps.signingSecret });
+  const engagement = createEngagement({ models: deps.models, events: deps.events });
+  const inbox = inboxRouter({ models: deps.models, secret: deps.signingSecret, engagement });
   app.use('/inbox', inbox);
+  app.use(engagementRouter({ secret: deps.signingSecret, engagement }));
   app.use('/unsubscribe', unsubscribeRouter({ models: deps.models, secret: deps.signingSecret, entry: deps.entry }));
   if (deps.twilioAuthToken) {
     app.use('/webhooks/twilio', twilioWebhooksRouter({ models: deps.models, authToken: deps.twilioAuthToken, publicUrl: deps.publicUrl, entry: deps.entry }));

@@ -65,6 +65,10 @@ export const journeyStatsSchema = named(
         byChannelUsed: countsSchema.optional().meta({ description: 'Sent messages per channel they went out on: a fallback counts on its own channel' }),
         fallbacks: z.number().int().optional().meta({ description: "Sent messages that went out on the step's fallback channel" }),
         provider: countsSchema.optional(),
+        opened: z.number().int().optional().meta({ description: 'Sent messages opened at least once (`message_opened`: email pixel or click, push open, inbox read)' }),
+        clicked: z.number().int().optional().meta({ description: 'Sent messages with a link clicked at least once (`message_clicked`)' }),
+        openRate: z.number().optional().meta({ description: '`opened` over sent messages, 0 to 1 (four decimals)' }),
+        clickRate: z.number().optional().meta({ description: '`clicked` over sent messages, 0 to 1 (four decimals)' }),
       }),
     ),
     /** Split step → path → customers assigned. */

@@ -10,6 +10,7 @@ import { codeJourneyOperations } from './routes/code-journeys';
 import { customerOperations } from './routes/customers';
 import { deliveryOperations } from './routes/deliveries';
 import { eventOperations } from './routes/events';
+import { engagementOperations } from './routes/engagement';
 import { inboxOperations } from './routes/inbox';
 import { journeyPictureOperations } from './routes/journey-picture';
 import { journeyOperations } from './routes/journeys';
@@ -61,6 +62,7 @@ export const OPERATIONS: Record<string, Operation[]> = {
   Suppressions: suppressionOperations,
   Inbox: inboxOperations,
   Unsubscribe: unsubscribeOperations,
+  'Engagement tracking': engagementOperations,
   'Twilio webhooks': twilioWebhookOperations,
 };
 

@@ -54,7 +54,7 @@ const template: FileKind = {
     const inContent = (notes: { field: string; message: string }[]) => notes.map((n) => ({ path: ['content', n.field], message: n.message }));
     return errors.length > 0 ? { issues: inContent(errors) } : { body, warnings: inContent(warnings) };
   },
-  managed: ({ channel, content }) => ({ channel, content }),
+  managed: ({ channel, content, tracking }) => ({ channel, content, ...(tracking ? { tracking } : {}) }),
 };
 
 const segment: FileKind = {

@@ -3,7 +3,8 @@
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', hellip: '…', mdash: '—', ndash: '–' };
 
-function decode(text: string): string {
+/** Decodes character references (`&amp;`, `&#39;`, `&#x2F;`): what a browser reads in text and attribute values. */
+export function decodeHtmlEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
     if (name[0] === '#') {
       const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
@@ -19,9 +20,9 @@ export function htmlToText(html: string): string {
     .replace(/<!--[\s\S]*?-->/g, '')
     // Links keep their target, unless the text already says it.
     .replace(/<a\b[^>]*?\bhref\s*=\s*("([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, _q, dq: string | undefined, sq: string | undefined, inner: string) => {
-      const href = decode(dq ?? sq ?? '').trim();
+      const href = decodeHtmlEntities(dq ?? sq ?? '').trim();
       const label = inner.replace(/<[^>]*>/g, '').trim();
-      if (!href || href.startsWith('#') || decode(label) === href) return label || href;
+      if (!href || href.startsWith('#') || decodeHtmlEntities(label) === href) return label || href;
       return label ? `${label} (${href})` : href;
     })
     .replace(/<br\s*\/?>/gi, '\n')
@@ -30,7 +31,7 @@ export function htmlToText(html: string): string {
     .replace(/<(p|div|h[1-6]|tr)\b[^>]*>/gi, '\n')
     .replace(/<\/t[dh]\s*>/gi, ' ')
     .replace(/<[^>]*>/g, '');
-  return decode(text)
+  return decodeHtmlEntities(text)
     .replace(/[ \t\u00a0]+/g, ' ')
     .split('\n')
     .map((line) => line.trim())

@@ -39,9 +39,17 @@ export const pushContentSchema = z
   })
   .strict();
 
+/** What an email tracks (README "Engagement tracking"): both on unless set to false. */
+export const emailTrackingSchema = z
+  .object({
+    opens: z.boolean().optional().meta({ description: 'Add an open pixel to the HTML part (default true)' }),
+    clicks: z.boolean().optional().meta({ description: "Send the HTML part's web links through the signed click redirect (default true)" }),
+  })
+  .strict();
+
 /** A template as the API takes it (and the cairn CLI reads it from a file): a channel and its content. */
 export const templateBodySchema = z.discriminatedUnion('channel', [
-  z.object({ channel: z.literal('email'), content: emailContentSchema }).strict(),
+  z.object({ channel: z.literal('email'), content: emailContentSchema, tracking: emailTrackingSchema.optional() }).strict(),
   z.object({ channel: z.literal('sms'), content: smsContentSchema }).strict(),
   z.object({ channel: z.literal('push'), content: pushContentSchema }).strict(),
   z.object({ channel: z.literal('web'), content: webContentSchema }).strict(),

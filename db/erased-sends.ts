@@ -33,6 +33,9 @@ function erasedRow(row: DeliveryDoc): DeliveryDoc {
     attempts: row.attempts,
     ...(keepReason && row.reason !== undefined ? { reason: row.reason } : {}),
     ...(row.failureType ? { failureType: row.failureType } : {}),
+    // Stats count opens and clicks per step; when is no personal datum without the customer.
+    ...(row.openedAt ? { openedAt: row.openedAt } : {}),
+    ...(row.clickedAt ? { clickedAt: row.clickedAt } : {}),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

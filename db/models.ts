@@ -5,6 +5,7 @@ import type { Channel } from '../core/channels';
 import type { ChannelChoice } from '../core/best-channel';
 import type { Engagement } from '../core/engagement';
 import type { TemplateContent } from '../core/template-content';
+import type { EmailTracking } from '../core/engagement-links';
 import { createSegmentModel } from './segment-model';
 import { createSuppressionModel } from './suppressions';
 import { createErasedRunsModel } from './erased-runs';
@@ -65,6 +66,8 @@ export interface TemplateDoc {
   _id: string;
   channel: Channel;
   content: TemplateContent;
+  /** Email: opens and clicks tracked unless set to false (core/engagement-links.ts). */
+  tracking?: EmailTracking;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -168,6 +171,9 @@ export interface DeliveryDoc {
   parts?: Record<string, string>;
   /** Provider facts kept with the send (SMS segments, devices reached...). */
   detail?: Record<string, string | number>;
+  /** When the customer first opened, and first clicked, the message (lib/engagement.ts). */
+  openedAt?: Date;
+  clickedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -273,6 +279,7 @@ export function createModels(conn: Connection) {
         _id: { type: String, required: true },
         channel: { type: String, required: true },
         content: { type: Schema.Types.Mixed, required: true },
+        tracking: { type: new Schema({ opens: Boolean, clicks: Boolean }, { _id: false }), default: undefined },
       },
       timestamps,
     ),
@@ -334,6 +341,8 @@ export function createModels(conn: Connection) {
         lease: { type: new Schema({ owner: String, until: Date }, { _id: false }), default: undefined },
         parts: { type: Schema.Types.Mixed },
         detail: { type: Schema.Types.Mixed },
+        openedAt: Date,
+        clickedAt: Date,
       },
       timestamps,
     ),

@@ -37,6 +37,11 @@ export interface StepStats {
   fallbacks?: number;
   /** What the provider last reported for the step's sent messages (SMS: delivered, undelivered...). */
   provider?: Record<string, number>;
+  /** Sent messages opened, and clicked, at least once (lib/engagement.ts); rates over sent messages. */
+  opened?: number;
+  clicked?: number;
+  openRate?: number;
+  clickRate?: number;
 }
 
 export interface JourneyStats {
@@ -98,6 +103,7 @@ interface Kept {
   erased: ErasedRunCounts;
   deliveries: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>>;
   provider: Record<string, Record<string, number>>;
+  engaged: Record<string, Engaged>;
 }
 
 const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {} };
@@ -124,12 +130,13 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
       const filter = visibilityFilter(question);
       return (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
     };
-    const [erased, deliveries, provider] = await Promise.all([
+    const [erased, deliveries, provider, engaged] = await Promise.all([
       readErasedRuns(models.erasedRuns, journeyId),
       deliveryCounts(models, journeyId),
       providerStatusCounts(models.deliveryReports, journeyId),
+      engagementCounts(models, journeyId),
     ]);
-    return tally(journeyId, shape, count, { erased, deliveries, provider });
+    return tally(journeyId, shape, count, { erased, deliveries, provider, engaged });
   }
 
   /** The runs visibility lists for the query, with their search attributes. */
@@ -159,11 +166,12 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
       await runLimited(4, queries.map((query) => async () => void theirs.push(...(await listRuns(query)))));
     }
     const count: RunCounter = async (question) => theirs.filter((run) => answers(run, question)).length;
-    const [deliveries, provider] = await Promise.all([
+    const [deliveries, provider, engaged] = await Promise.all([
       deliveryCounts(models, journeyId, [...members]),
       providerStatusCounts(models.deliveryReports, journeyId, members),
+      engagementCounts(models, journeyId, [...members]),
     ]);
-    return { stats: await tally(journeyId, shape, count, { erased: NO_ERASED, deliveries, provider }), members: members.size };
+    return { stats: await tally(journeyId, shape, count, { erased: NO_ERASED, deliveries, provider, engaged }), members: members.size };
   }
 
   return { journeyStats, segmentStats };
@@ -171,7 +179,7 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
 
 /** The journey's and each step's numbers, from the runs a counter counts and what is kept beside them. */
 async function tally(journeyId: string, shape: StatsShape, count: RunCounter, kept: Kept): Promise<JourneyStats> {
-  const { erased, deliveries, provider } = kept;
+  const { erased, deliveries, provider, engaged } = kept;
   const ended = async (status: string) => (await count({ status })) + (erased.status[status] ?? 0);
   const [entered, running, waiting, completed, exited, stopped, converted] = await Promise.all([
     count({}).then((n) => n + erased.entered),
@@ -192,6 +200,7 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
         now,
         ...deliveries[step.id],
         ...(provider[step.id] ? { provider: provider[step.id] } : {}),
+        ...engagementRates(deliveries[step.id]?.deliveries?.sent ?? 0, engaged[step.id]),
       };
       if (step.splitPaths) {
         const paths = step.splitPaths;
@@ -203,6 +212,11 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
   return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
 }
 
+/** The ledger filters for a journey's sends: with `customers`, one per chunk of them (their groups never overlap, so they sum). */
+function ledgerMatches(journeyId: string, customers?: string[]): object[] {
+  return customers ? chunksOf(customers, MEMBER_CHUNK).map((chunk) => ({ journeyId, customerId: { $in: chunk } })) : [{ journeyId }];
+}
+
 /**
  * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, failed: n,
  * 'failed:ChannelPermanentRejection': n, ... },
@@ -211,8 +225,7 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
  * `customers`, only their sends.
  */
 async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]) {
-  // With `customers`, a query per chunk of them; their groups, summed below, never overlap.
-  const matches = customers ? chunksOf(customers, MEMBER_CHUNK).map((chunk) => ({ journeyId, customerId: { $in: chunk } })) : [{ journeyId }];
+  const matches = ledgerMatches(journeyId, customers);
   const chunkRows = await Promise.all(
     matches.map((match) =>
       models.deliveries.aggregate<{
@@ -244,4 +257,41 @@ async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: str
     if (_id.planned && _id.planned !== _id.channel) step.fallbacks = (step.fallbacks ?? 0) + n;
   }
   return out;
+}
+
+interface Engaged {
+  opened: number;
+  clicked: number;
+}
+
+/**
+ * Per step, the sent messages first opened and first clicked (the ledger's `openedAt`,
+ * `clickedAt`). With `customers`, only their sends.
+ */
+async function engagementCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]): Promise<Record<string, Engaged>> {
+  const matches = ledgerMatches(journeyId, customers);
+  const count = async (field: 'openedAt' | 'clickedAt') =>
+    (
+      await Promise.all(
+        matches.map((match) =>
+          models.deliveries.aggregate<{ _id: string; n: number }>([
+            { $match: { ...match, state: 'sent', [field]: { $exists: true } } },
+            { $group: { _id: '$stepId', n: { $sum: 1 } } },
+          ]),
+        ),
+      )
+    ).flat();
+  const [opened, clicked] = await Promise.all([count('openedAt'), count('clickedAt')]);
+  const out: Record<string, Engaged> = {};
+  for (const { _id, n } of opened) (out[_id] ??= { opened: 0, clicked: 0 }).opened += n;
+  for (const { _id, n } of clicked) (out[_id] ??= { opened: 0, clicked: 0 }).clicked += n;
+  return out;
+}
+
+/** A step that sent messages: its opens and clicks, and their rates over the sent (four decimals). */
+function engagementRates(sent: number, engaged: Engaged | undefined): Pick<StepStats, 'opened' | 'clicked' | 'openRate' | 'clickRate'> {
+  if (sent === 0) return {};
+  const { opened, clicked } = engaged ?? { opened: 0, clicked: 0 };
+  const rate = (n: number) => Math.round((n / sent) * 10_000) / 10_000;
+  return { opened, clicked, openRate: rate(opened), clickRate: rate(clicked) };
 }

@@ -6,6 +6,7 @@ import { createCapReserver } from '../activities/caps';
 import { createDeliveryLedger } from '../activities/ledger';
 import { createQuietHoursCheck } from '../activities/quiet-hours';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
+import { engagementLinks } from '../core/engagement-links';
 import type { SendDeps } from '../activities/send';
 import type { Database } from '../db/connect';
 import { storeCustomerReader } from '../db/customer-reader';
@@ -19,7 +20,7 @@ import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
 
 /** What the send activity reads and writes in the store: everything but its channels. */
-export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl'> & { models: Database['models'] } {
+export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl' | 'tracking'> & { models: Database['models'] } {
   return {
     models: db.models,
     customer: storeCustomerReader(db.models.customers),
@@ -49,6 +50,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     ...storeSendDeps(db),
     channels,
     unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(delivery.publicUrl, delivery.signingSecret, customerId, journeyId),
+    tracking: engagementLinks(delivery.publicUrl, delivery.signingSecret),
     runs,
     finishEvents: () => events.finishEvents(),
     recheckLapsed: (asOf) => entry.recheckLapsed(asOf),

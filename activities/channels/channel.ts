@@ -15,6 +15,8 @@ export interface OutboundMessage {
   transactional?: boolean;
   /** The customer's signed one-click unsubscribe link (email), as the template also had it. */
   unsubscribeUrl?: string;
+  /** Push: the signed token the app hands back when the notification is opened (POST /v1/push/opened). */
+  openToken?: string;
   /**
    * Set when an earlier attempt of this send handed it to the provider and died (or failed)
    * before its outcome was recorded: when it began, and the contentDigest of what it sent. The

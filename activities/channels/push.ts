@@ -70,7 +70,13 @@ function fcmMessage(token: string, content: PushContent, message: OutboundMessag
   return {
     token,
     notification: { title: content.title, body: content.body, ...(content.imageUrl ? { imageUrl: content.imageUrl } : {}) },
-    data: { cairnKey: message.key, journeyId: message.journeyId, ...(message.test ? { cairnTest: '1' } : {}), ...(content.link ? { link: content.link } : {}) },
+    data: {
+      cairnKey: message.key,
+      journeyId: message.journeyId,
+      ...(message.openToken ? { cairnOpenToken: message.openToken } : {}),
+      ...(message.test ? { cairnTest: '1' } : {}),
+      ...(content.link ? { link: content.link } : {}),
+    },
     webpush: { notification: { tag }, ...(webLink ? { fcmOptions: { link: webLink } } : {}) },
     // No collapse key: FCM keeps at most four per device while it is offline, so one per send
     // could drop other pending messages; the tag already makes a repeat replace its original.

@@ -118,10 +118,21 @@
       var marked = m.readAt ? Promise.resolve() : api('POST', '/inbox/messages/' + encodeURIComponent(m.id) + '/read').then(function (read) {
         markRead([m.id], read.readAt);
       });
-      // Follow the link once the read is recorded (or has failed): leaving the page would cancel it.
-      marked.catch(report).then(function () {
-        if (link) window.location.href = link;
-      });
+      if (!link) {
+        marked.catch(report);
+        return;
+      }
+      // Follow the link once the read and the click are recorded (or have failed): leaving the
+      // page would cancel them.
+      marked
+        .catch(report)
+        .then(function () {
+          return api('POST', '/inbox/messages/' + encodeURIComponent(m.id) + '/click');
+        })
+        .catch(report)
+        .then(function () {
+          window.location.href = link;
+        });
     }
 
     function markRead(ids, readAt) {

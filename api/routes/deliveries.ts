@@ -44,6 +44,8 @@ export const sendViewSchema = named(
     messageId: z.string().optional(),
     providerStatus: z.string().optional().meta({ description: 'What the provider last reported (SMS: delivered, undelivered...)' }),
     providerErrorCode: z.string().optional(),
+    openedAt: z.date().optional().meta({ description: 'When the message was first opened (README, "Engagement tracking")' }),
+    clickedAt: z.date().optional().meta({ description: 'When a link of the message was first clicked' }),
     createdAt: z.date(),
     updatedAt: z.date(),
   }),
@@ -113,6 +115,8 @@ export async function sendViews(models: Pick<Models, 'deliveryReports' | 'settin
       ...(d.messageId ? { messageId: d.messageId } : {}),
       ...(report?.status ? { providerStatus: report.status } : {}),
       ...(report?.errorCode ? { providerErrorCode: report.errorCode } : {}),
+      ...(d.openedAt ? { openedAt: d.openedAt } : {}),
+      ...(d.clickedAt ? { clickedAt: d.clickedAt } : {}),
       createdAt: d.createdAt,
       updatedAt: d.updatedAt,
     };

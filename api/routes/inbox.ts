@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { StreamPosition } from '../../core/inbox-cursor';
 import type { Models } from '../../db/models';
 import { createInboxFeed } from '../../lib/inbox-feed';
+import type { Engagement } from '../../lib/engagement';
 import { AppError, notFound } from '../errors';
 import { publicFile } from '../public-files';
 import { inboxAuth, issueInboxToken, requireInboxToken } from '../inbox-auth';
@@ -40,6 +41,8 @@ const cors: RequestHandler = (req, res, next) => {
 export interface InboxRouterDeps {
   models: Models;
   secret: string;
+  /** Reads and link clicks as `message_opened` and `message_clicked` events (lib/engagement.ts). */
+  engagement: Pick<Engagement, 'opened' | 'openedAll' | 'clicked'>;
   /** How often the shared poller looks for new messages while streams are open. Default 1,000. */
   pollIntervalMs?: number;
   /** How late a message may appear after its createdAt (write latency and clock skew). Default 10,000. */
@@ -98,12 +101,14 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
     } satisfies z.infer<typeof inboxListResponseSchema>);
   });
 
-  /** Idempotent: the first read's time stays. */
+  /** Idempotent: the first read's time stays. A read is the message's open (recorded once). */
   router.post('/messages/:id/read', async (req, res) => {
     const { customerId } = inboxAuth(res);
     const id = req.params.id;
     const found = await models.inbox.findById(id).lean();
     if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    // Every read, not only the first: one whose recording failed is recorded when read again.
+    if (!found.test) await deps.engagement.opened(id);
     if (found.readAt) {
       res.json(inboxMessageView(found));
       return;
@@ -119,6 +124,20 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
     res.json(inboxMessageView((await models.inbox.findById(id).lean()) ?? found));
   });
 
+  /**
+   * The message's link was followed: records `message_clicked` (and its open) once per message.
+   * The link is the one stored with the message; the request names only the message.
+   */
+  router.post('/messages/:id/click', async (req, res) => {
+    const { customerId } = inboxAuth(res);
+    const id = req.params.id;
+    const found = await models.inbox.findById(id).lean();
+    if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    if (!found.link) throw new AppError(409, 'no_link', `inbox message "${id}" has no link to click`);
+    if (!found.test) await deps.engagement.clicked(id, found.link);
+    res.json(inboxMessageView(found));
+  });
+
   router.post('/read-all', async (_req, res) => {
     const { customerId } = inboxAuth(res);
     const readAt = new Date();
@@ -128,6 +147,7 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
       // Only the messages listed: one that arrives meanwhile has not been seen, so stays unread.
       read = (await models.inbox.updateMany({ customerId, _id: { $in: unread }, readAt: null }, { $set: { readAt } })).modifiedCount;
       feed.publishRead(customerId, unread.map((id) => ({ id, readAt })));
+      await deps.engagement.openedAll(unread);
     }
     res.json({ read, readAt: readAt.toISOString() } satisfies z.infer<typeof inboxReadAllResponseSchema>);
   });
@@ -181,11 +201,20 @@ export const inboxOperations: Operation[] = [
   {
     method: 'post',
     path: '/inbox/messages/{id}/read',
-    summary: 'Mark one message read (the first time counts)',
+    summary: 'Mark one message read (the first time counts); records `message_opened` once per message',
     auth: 'inboxToken',
     params: z.object({ id: z.string().meta({ description: 'Message ID' }) }),
     ok: { 200: json('The message', inboxMessageSchema) },
     errors: { 404: 'No such message in this inbox' },
+  },
+  {
+    method: 'post',
+    path: '/inbox/messages/{id}/click',
+    summary: "Record that the message's link was followed (`message_clicked`, once per message); call it before following the link",
+    auth: 'inboxToken',
+    params: z.object({ id: z.string().meta({ description: 'Message ID' }) }),
+    ok: { 200: json('The message', inboxMessageSchema) },
+    errors: { 404: 'No such message in this inbox', 409: 'The message has no link' },
   },
   {
     method: 'post',

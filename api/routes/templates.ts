@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../../core/channels';
 import { checkTemplate, type TemplateNote } from '../../core/template-check';
-import { templateBodySchema } from '../../core/template-content';
+import { emailTrackingSchema, templateBodySchema } from '../../core/template-content';
 import type { Models, TemplateDoc } from '../../db/models';
 import { invalid, notFound } from '../errors';
 import { idParam, json, named, type Operation } from '../openapi-spec';
@@ -18,6 +18,7 @@ const templateViewSchema = named(
     id: z.string(),
     channel: z.enum(CHANNELS),
     content: z.record(z.string(), z.unknown()).meta({ description: 'The fields of the channel, as given (see TemplateInput)' }),
+    tracking: emailTrackingSchema.optional().meta({ description: 'Email: what is tracked, as given (absent: opens and clicks)' }),
     createdAt: z.date(),
     updatedAt: z.date(),
   }),
@@ -31,13 +32,13 @@ const templateSavedSchema = named(
 );
 
 export function templateView(doc: TemplateDoc): z.infer<typeof templateViewSchema> {
-  return { id: doc._id, channel: doc.channel, content: doc.content, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
+  return { id: doc._id, channel: doc.channel, content: doc.content, ...(doc.tracking ? { tracking: doc.tracking } : {}), createdAt: doc.createdAt, updatedAt: doc.updatedAt };
 }
 
 /** A template in a list: the single view without its content. */
-const templateSummarySchema = named('TemplateSummary', templateViewSchema.omit({ content: true }));
+const templateSummarySchema = named('TemplateSummary', templateViewSchema.omit({ content: true, tracking: true }));
 function templateSummary(doc: TemplateDoc): z.infer<typeof templateSummarySchema> {
-  const { content, ...summary } = templateView(doc);
+  const { content, tracking, ...summary } = templateView(doc);
   return summary;
 }
 
@@ -54,7 +55,12 @@ export function templatesRouter(models: Models): Router {
     const inContent = (notes: TemplateNote[]) => notes.map((n) => ({ field: `content.${n.field}`, message: n.message }));
     if (errors.length > 0) throw invalid(inContent(errors));
 
-    const { doc, created } = await upsertById(models.templates, id, { $set: { channel: body.channel, content: body.content } });
+    // A replace: a template saved again without `tracking` tracks everything again.
+    const tracking = body.channel === 'email' ? body.tracking : undefined;
+    const { doc, created } = await upsertById(models.templates, id, {
+      $set: { channel: body.channel, content: body.content, ...(tracking ? { tracking } : {}) },
+      ...(tracking ? {} : { $unset: { tracking: 1 } }),
+    });
     // Saved, with what may render empty: a variable outside the render context (a typo, or an
     // attribute no customer has yet).
     res.status(created ? 201 : 200).json({ ...templateView(doc), warnings: inContent(warnings) } satisfies z.infer<typeof templateSavedSchema>);
@@ -101,7 +107,7 @@ export const templateOperations: Operation[] = [
     path: '/v1/templates/{id}',
     summary: 'Create or replace a Handlebars template for one channel',
     description:
-      'Checked before it is saved: each field must compile with the built-in helpers (if, unless, each, with, lookup) and read no prototype name (`__proto__`, `constructor`...), and `link` and `imageUrl` must be https: (http: for localhost and 127.0.0.1; a web `link` may be relative). A variable outside the render context is allowed, and named in `warnings`.',
+      'Checked before it is saved: each field must compile with the built-in helpers (if, unless, each, with, lookup) and read no prototype name (`__proto__`, `constructor`...), and `link` and `imageUrl` must be https: (http: for localhost and 127.0.0.1; a web `link` may be relative). An email template may set `tracking` (`{"opens": false, "clicks": false}`) to send without the open pixel or without click tracking (README, "Engagement tracking"). A variable outside the render context is allowed, and named in `warnings`.',
     auth: 'apiKey',
     params: templateId,
     body: named('TemplateInput', templateBodySchema),

@@ -12,6 +12,8 @@ import { customerInboxTokenRouter, inboxRouter, type InboxRouter } from '../../a
 import { sign } from '../../core/signed-token';
 import { unsubscribeToken } from '../../core/unsubscribe-links';
 import { connectDatabase, type Database } from '../../db/connect';
+import { createEngagement } from '../../lib/engagement';
+import { createEventIngest } from '../../lib/event-ingest';
 import { testEnv } from '../support/test-env';
 
 const SECRET = 'inbox-test-secret-0123456789abcdef';
@@ -29,7 +31,9 @@ beforeAll(async () => {
   db = await connectDatabase(`${testEnv().mongoBaseUri}/cairn_inbox_${process.pid}`);
   const app = express();
   app.set('query parser', 'simple');
-  inbox = inboxRouter({ models: db.models, secret: SECRET, pollIntervalMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
+  // Reads record opens of ledger sends (test/integration/engagement.test.ts); these messages have none.
+  const engagement = createEngagement({ models: db.models, events: createEventIngest(db.models) });
+  inbox = inboxRouter({ models: db.models, secret: SECRET, engagement, pollIntervalMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
   app.use('/inbox', inbox);
   const v1 = express.Router();
   v1.use(requireApiKey([API_KEY]));
