@@ -7,7 +7,7 @@ import { readClickToken, readOpenToken } from '../../core/engagement-links';
 import { TOKEN_PROBLEMS, type TokenProblem } from '../../core/signed-token';
 import type { Engagement } from '../../lib/engagement';
 import { logger } from '../../lib/logger';
-import { AppError, invalid } from '../errors';
+import { AppError } from '../errors';
 import { json, named, type Operation } from '../openapi-spec';
 import { parse, requestBody } from '../validate';
 
@@ -67,7 +67,8 @@ export function engagementRouter(deps: { secret: string; engagement: Engagement 
   router.post('/v1/push/opened', express.json({ limit: '8kb' }), async (req, res) => {
     const { token } = parse(pushOpenedSchema, requestBody(req));
     const read = readOpenToken(deps.secret, token);
-    if (!read.ok) throw invalid([{ field: 'token', message: TOKEN_PROBLEMS[read.reason] }]);
+    // The token is the call's credential: one this server did not sign is refused as such.
+    if (!read.ok) throw new AppError(401, 'unauthorized', `the open token ${TOKEN_PROBLEMS[read.reason]}`);
     const outcome = await deps.engagement.opened(read.sendKey);
     res.json({ recorded: outcome === 'recorded' } satisfies z.infer<typeof pushOpenedResultSchema>);
   });
@@ -105,6 +106,6 @@ export const engagementOperations: Operation[] = [
     auth: 'none',
     body: named('PushOpenedInput', pushOpenedSchema),
     ok: { 200: json('Recorded, or nothing to record', pushOpenedResultSchema) },
-    errors: { 400: 'No JSON body, or `token` missing or not an open token this server signed' },
+    errors: { 400: 'No JSON body, or no `token`', 401: 'The token is not an open token this server signed (altered or malformed)' },
   },
 ];

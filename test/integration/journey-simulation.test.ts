@@ -77,6 +77,8 @@ test('when a 30-day journey with five sends is simulated for a stored customer, 
   expect(welcome.message.address).toBe('ada@example.test');
   expect(welcome.message.content).toMatchObject({ subject: 'Welcome, Ada', text: 'Hi Ada' });
   expect(welcome.message.content.html).toContain(`${stack.baseUrl}/unsubscribe/`);
+  // No live tracking: opening the simulated message must record nothing.
+  expect(welcome.message.content.html).not.toContain(`${stack.baseUrl}/t/`);
 
   // The wait, then the order on day 1 (6 h in) ends the waitForEvent.
   const settle = step('settle');
