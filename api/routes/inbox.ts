@@ -70,6 +70,13 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
 
   router.use(requireInboxToken(deps.secret));
 
+  /** The message, when it is in this customer's inbox: another's is as absent as one that never was. */
+  async function ownMessage(id: string, customerId: string) {
+    const found = await models.inbox.findById(id).lean();
+    if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    return found;
+  }
+
   /** Newest first. */
   router.get('/messages', async (req, res) => {
     const { customerId } = inboxAuth(res);
@@ -105,8 +112,7 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
   router.post('/messages/:id/read', async (req, res) => {
     const { customerId } = inboxAuth(res);
     const id = req.params.id;
-    const found = await models.inbox.findById(id).lean();
-    if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    const found = await ownMessage(id, customerId);
     // Every read, not only the first: one whose recording failed is recorded when read again.
     if (!found.test) await deps.engagement.opened(id);
     if (found.readAt) {
@@ -129,10 +135,8 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
    * The link is the one stored with the message; the request names only the message.
    */
   router.post('/messages/:id/click', async (req, res) => {
-    const { customerId } = inboxAuth(res);
     const id = req.params.id;
-    const found = await models.inbox.findById(id).lean();
-    if (!found || found.customerId !== customerId) throw notFound(`inbox message "${id}"`);
+    const found = await ownMessage(id, inboxAuth(res).customerId);
     if (!found.link) throw new AppError(409, 'no_link', `inbox message "${id}" has no link to click`);
     if (!found.test) await deps.engagement.clicked(id, found.link);
     res.json(inboxMessageView(found));
