@@ -3,6 +3,8 @@
 // message_opened / message_clicked once each, which a segment matches, a waitForEvent hears and
 // stats count. Push opens through the app's call, inbox reads and clicks, tracking switched off
 // per template, and an erased customer's links that record nothing.
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { openedEventId } from '../../core/engagement-links';
 import { eventually, Stack, startStack } from '../support/stack';
 
@@ -10,7 +12,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack('engagement');
   const ok = (r: { status: number }) => expect([200, 201]).toContain(r.status);
-  for (const id of ['eng-ada', 'eng-bob', 'eng-gone']) {
+  for (const id of ['eng-ada', 'eng-bob', 'eng-cy', 'eng-gone']) {
     ok(await stack.api('PUT', `/v1/customers/${id}`, { email: `${id}@example.test`, pushTokens: [{ token: `${id}-device`, platform: 'android' }], attributes: {} }));
   }
   ok(
@@ -47,6 +49,7 @@ beforeAll(async () => {
     }),
   );
   ok(await stack.api('PUT', '/v1/journeys/eng-plain', { name: 'Untracked', steps: [{ id: 'mail', type: 'send', channel: 'email', template: 'eng-email-plain' }] }));
+  ok(await stack.api('PUT', '/v1/journeys/eng-web', { name: 'Inbox', steps: [{ id: 'web', type: 'send', channel: 'web', template: 'eng-thanks' }] }));
   ok(await stack.api('PUT', '/v1/journeys/eng-push', { name: 'Push', steps: [{ id: 'push', type: 'send', channel: 'push', template: 'eng-push' }] }));
 });
 afterAll(async () => {
@@ -235,4 +238,38 @@ test('when an inbox message is read and its link clicked, then message_opened an
 
   const stats = await stack.api('GET', '/v1/journeys/eng-mail/stats');
   expect(stats.body.steps.thanks).toMatchObject({ opened: 1, clicked: 1 });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('when a customer clicks a message with a link in the inbox widget, in a browser, then its read and its click are recorded before the link is followed', async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`npm run setup\` installs Debian's chromium package`);
+  await launch('eng-web', ['eng-cy']);
+  const key = 'journey:eng-web:eng-cy:1:web:1';
+  await eventually(async () => found((await stack.db.models.inbox.findById(key).lean()) ?? undefined, 'inbox message'));
+  const { token } = (await stack.api('POST', '/v1/customers/eng-cy/inbox-token', {})).body;
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  try {
+    const page = await browser.newPage();
+    // The customer's site (served here on the API's origin) mounts the widget as docs/web-inbox.md shows.
+    await page.route(`${stack.baseUrl}/site`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><div id="inbox"></div><script src="/inbox/cairn-inbox.js"></script>
+<script>CairnInbox.mount({ baseUrl: location.origin, element: document.getElementById('inbox'), token: ${JSON.stringify(token)} });</script>`,
+      }),
+    );
+    await page.route('https://shop.example.test/**', (route) => route.fulfill({ contentType: 'text/html', body: '<p>The shop</p>' }));
+    await page.goto(`${stack.baseUrl}/site`);
+    await page.click('.cairn-inbox-bell');
+    await page.click('.cairn-inbox-item');
+    await page.waitForURL('https://shop.example.test/more');
+  } finally {
+    await browser.close();
+  }
+  const ofSend = async (name: string) => (await eventsOf('eng-cy', name)).filter((e) => e.properties?.sendKey === key);
+  expect(await ofSend('message_opened')).toHaveLength(1);
+  expect((await ofSend('message_clicked')).map((e) => e.properties?.url)).toEqual(['https://shop.example.test/more']);
+  expect((await stack.db.models.inbox.findById(key).lean())?.readAt).toBeInstanceOf(Date);
 });
