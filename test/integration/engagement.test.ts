@@ -187,7 +187,12 @@ describe('email', () => {
   test('when a customer is erased, then their links still lead where they did but record nothing', async () => {
     await launch('eng-mail', ['eng-gone']);
     const mail = await mailTo('eng-gone', 'Spring sale');
+    // Opened before the erasure: stats keep counting it afterwards, from the erased row.
+    expect((await get(pixelIn(mail.html!)!)).status).toBe(200);
+    const before = (await stack.api('GET', '/v1/journeys/eng-mail/stats')).body.steps.mail;
+    expect(before).toMatchObject({ opened: 2, clicked: 1, openRate: 1, clickRate: 0.5 });
     expect((await stack.api('DELETE', '/v1/customers/eng-gone')).status).toBe(200);
+    expect((await stack.api('GET', '/v1/journeys/eng-mail/stats')).body.steps.mail).toMatchObject({ opened: 2, clicked: 1, openRate: 1, clickRate: 0.5 });
     expect((await get(pixelIn(mail.html!)!)).status).toBe(200);
     const click = await get(hrefs(mail.html!)[0]);
     expect(click.status).toBe(302);
@@ -195,6 +200,8 @@ describe('email', () => {
     expect(await stack.db.models.events.countDocuments({ customerId: 'eng-gone' })).toBe(0);
     expect(await stack.db.models.customers.countDocuments({ _id: 'eng-gone' })).toBe(0);
     expect(await stack.db.models.deliveries.countDocuments({ customerId: 'eng-gone' })).toBe(0);
+    // The links of the erased send wrote nothing back: the opened row is the erased one only.
+    expect(await stack.db.models.deliveries.countDocuments({ _id: 'journey:eng-mail:eng-gone:1:mail:1' })).toBe(0);
   });
 });
 
