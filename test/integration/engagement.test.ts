@@ -43,7 +43,7 @@ beforeAll(async () => {
       name: 'Sale, then thanks to those who click',
       steps: [
         { id: 'mail', type: 'send', channel: 'email', template: 'eng-email', next: 'clicked' },
-        { id: 'clicked', type: 'waitForEvent', event: 'message_clicked', match: { journeyId: 'eng-mail' }, timeout: '1h', onEvent: 'thanks' },
+        { id: 'clicked', type: 'waitForEvent', event: 'message_clicked', match: { journeyId: 'eng-mail', stepId: 'mail' }, timeout: '1h', onEvent: 'thanks' },
         { id: 'thanks', type: 'send', channel: 'web', template: 'eng-thanks' },
       ],
     }),
