@@ -27,7 +27,7 @@ import { twilioWebhooksRouter } from './routes/twilio-webhooks';
 import { unsubscribeRouter } from './routes/unsubscribe';
 import { eventsRouter } from './routes/events';
 import { engagementRouter } from './routes/engagement';
-import { createEngagement } from '../lib/engagement';
+import { createEngagementEvents } from '../lib/engagement-events';
 import { journeyPictureRouter } from './routes/journey-picture';
 import { journeysRouter } from './routes/journeys';
 import { journeySimulationsRouter } from './routes/journey-simulations';
@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): CairnApp {
 
   // Reached by customers' browsers, apps and providers: each checks its own credentials (a signed
   // token, Twilio's signature) instead of an API key.
-  const engagement = createEngagement({ models: deps.models, events: deps.events });
+  const engagement = createEngagementEvents({ models: deps.models, events: deps.events });
   const inbox = inboxRouter({ models: deps.models, secret: deps.signingSecret, engagement });
   app.use('/inbox', inbox);
   app.use(engagementRouter({ secret: deps.signingSecret, engagement }));

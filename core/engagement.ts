@@ -2,13 +2,17 @@
 // often they engage at each hour of the week, and how they respond on each channel. What a
 // best-time wait and a best-channel send decide from, without reading the event log. Pure.
 import { CHANNELS, type Channel } from './channels';
+import { MESSAGE_CLICKED, MESSAGE_OPENED } from './engagement-links';
+
+/** The event an app sends when a session starts: it counts by hour, with no channel. */
+export const SESSION_STARTED = 'session_started';
 
 /** The events that count as engagement, and the per-channel counter each feeds (sessions have no channel). */
-export const ENGAGEMENT_EVENTS = {
-  message_opened: 'opened',
-  message_clicked: 'clicked',
-  session_started: undefined,
-} as const satisfies Record<string, 'opened' | 'clicked' | undefined>;
+export const ENGAGEMENT_EVENTS: Readonly<Record<string, 'opened' | 'clicked' | undefined>> = {
+  [MESSAGE_OPENED]: 'opened',
+  [MESSAGE_CLICKED]: 'clicked',
+  [SESSION_STARTED]: undefined,
+};
 
 export const HOURS_PER_WEEK = 168;
 
@@ -53,7 +57,7 @@ export function engagementChanges(events: readonly EngagementEvent[]): { inc: Re
     if (!Object.hasOwn(ENGAGEMENT_EVENTS, e.name)) continue;
     const hour = `engagement.hours.h${hourOfWeek(e.timestamp)}`;
     inc[hour] = (inc[hour] ?? 0) + 1;
-    const counter = ENGAGEMENT_EVENTS[e.name as keyof typeof ENGAGEMENT_EVENTS];
+    const counter = ENGAGEMENT_EVENTS[e.name];
     const channel = e.properties?.channel;
     if (!counter || !CHANNELS.includes(channel as Channel)) continue;
     const base = `engagement.channels.${channel as Channel}`;

@@ -171,7 +171,7 @@ export interface DeliveryDoc {
   parts?: Record<string, string>;
   /** Provider facts kept with the send (SMS segments, devices reached...). */
   detail?: Record<string, string | number>;
-  /** When the customer first opened, and first clicked, the message (lib/engagement.ts). */
+  /** When the customer first opened, and first clicked, the message (lib/engagement-events.ts). */
   openedAt?: Date;
   clickedAt?: Date;
   createdAt: Date;

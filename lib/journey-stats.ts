@@ -37,7 +37,7 @@ export interface StepStats {
   fallbacks?: number;
   /** What the provider last reported for the step's sent messages (SMS: delivered, undelivered...). */
   provider?: Record<string, number>;
-  /** Sent messages opened, and clicked, at least once (lib/engagement.ts); rates over sent messages. */
+  /** Sent messages opened, and clicked, at least once (lib/engagement-events.ts); rates over sent messages. */
   opened?: number;
   clicked?: number;
   openRate?: number;

@@ -1,11 +1,11 @@
 // Engagement tracking, reached without an API key: the signed token is the credential
 // (core/engagement-links.ts). An email's open pixel and click redirect, and the call an app makes
-// when a push notification is opened. What they record is lib/engagement.ts.
+// when a push notification is opened. What they record is lib/engagement-events.ts.
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { readClickToken, readOpenToken } from '../../core/engagement-links';
 import { TOKEN_PROBLEMS, type TokenProblem } from '../../core/signed-token';
-import type { Engagement } from '../../lib/engagement';
+import type { EngagementEvents } from '../../lib/engagement-events';
 import { logger } from '../../lib/logger';
 import { AppError } from '../errors';
 import { json, named, type Operation } from '../openapi-spec';
@@ -42,7 +42,7 @@ const keepPrivate = (res: Response) => res.set({ 'Cache-Control': 'no-store, pri
 
 const badLink = (what: string, reason: TokenProblem) => new AppError(404, 'not_found', `this ${what} ${TOKEN_PROBLEMS[reason]}`);
 
-export function engagementRouter(deps: { secret: string; engagement: Engagement }): Router {
+export function engagementRouter(deps: { secret: string; engagement: EngagementEvents }): Router {
   const router = Router();
 
   // A mail client or a proxy loads it, maybe many times: each load after the first is a duplicate.

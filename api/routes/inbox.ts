@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { StreamPosition } from '../../core/inbox-cursor';
 import type { Models } from '../../db/models';
 import { createInboxFeed } from '../../lib/inbox-feed';
-import type { Engagement } from '../../lib/engagement';
+import type { EngagementEvents } from '../../lib/engagement-events';
 import { AppError, notFound } from '../errors';
 import { publicFile } from '../public-files';
 import { inboxAuth, issueInboxToken, requireInboxToken } from '../inbox-auth';
@@ -41,8 +41,8 @@ const cors: RequestHandler = (req, res, next) => {
 export interface InboxRouterDeps {
   models: Models;
   secret: string;
-  /** Reads and link clicks as `message_opened` and `message_clicked` events (lib/engagement.ts). */
-  engagement: Pick<Engagement, 'opened' | 'openedAll' | 'clicked'>;
+  /** Reads and link clicks as `message_opened` and `message_clicked` events (lib/engagement-events.ts). */
+  engagement: Pick<EngagementEvents, 'opened' | 'openedAll' | 'clicked'>;
   /** How often the shared poller looks for new messages while streams are open. Default 1,000. */
   pollIntervalMs?: number;
   /** How late a message may appear after its createdAt (write latency and clock skew). Default 10,000. */

@@ -12,7 +12,7 @@ import { customerInboxTokenRouter, inboxRouter, type InboxRouter } from '../../a
 import { sign } from '../../core/signed-token';
 import { unsubscribeToken } from '../../core/unsubscribe-links';
 import { connectDatabase, type Database } from '../../db/connect';
-import { createEngagement } from '../../lib/engagement';
+import { createEngagementEvents } from '../../lib/engagement-events';
 import { createEventIngest } from '../../lib/event-ingest';
 import { testEnv } from '../support/test-env';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   const app = express();
   app.set('query parser', 'simple');
   // Reads record opens of ledger sends (test/integration/engagement.test.ts); these messages have none.
-  const engagement = createEngagement({ models: db.models, events: createEventIngest(db.models) });
+  const engagement = createEngagementEvents({ models: db.models, events: createEventIngest(db.models) });
   inbox = inboxRouter({ models: db.models, secret: SECRET, engagement, pollIntervalMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
   app.use('/inbox', inbox);
   const v1 = express.Router();

@@ -11,12 +11,12 @@ import { clickedEventId, MESSAGE_CLICKED, MESSAGE_OPENED, openedEventId } from '
 import type { Models } from '../db/models';
 import type { EventIngest, IncomingEvent } from './event-ingest';
 
-export type Engagement = ReturnType<typeof createEngagement>;
+export type EngagementEvents = ReturnType<typeof createEngagementEvents>;
 
 /** Why nothing was recorded: no sent message has the key (never sent, a test send, or its customer was erased), or the customer is erased. */
 export type EngagementOutcome = 'recorded' | 'unknown-send' | 'suppressed';
 
-export function createEngagement(deps: { models: Pick<Models, 'deliveries'>; events: Pick<EventIngest, 'ingest'> }) {
+export function createEngagementEvents(deps: { models: Pick<Models, 'deliveries'>; events: Pick<EventIngest, 'ingest'> }) {
   const { deliveries } = deps.models;
 
   /** Records each item's open (and click), in one ingest; answers each send's outcome. */
