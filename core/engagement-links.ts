@@ -6,11 +6,10 @@
 // from the request, so it cannot be used as an open redirect. Tokens never expire, like
 // unsubscribe links: a link in an old email must still lead where it did.
 import { createHash } from 'node:crypto';
+import { MESSAGE_CLICKED, MESSAGE_OPENED } from './engagement';
 import { decodeHtmlEntities } from './html-text';
 import { sign, verify, type TokenProblem } from './signed-token';
 
-export const MESSAGE_OPENED = 'message_opened';
-export const MESSAGE_CLICKED = 'message_clicked';
 
 const OPEN_PURPOSE = 'message-open';
 const CLICK_PURPOSE = 'message-click';

@@ -2,8 +2,10 @@
 // often they engage at each hour of the week, and how they respond on each channel. What a
 // best-time wait and a best-channel send decide from, without reading the event log. Pure.
 import { CHANNELS, type Channel } from './channels';
-import { MESSAGE_CLICKED, MESSAGE_OPENED } from './engagement-links';
 
+/** What tracking records when a customer opens or clicks a message (core/engagement-links.ts). */
+export const MESSAGE_OPENED = 'message_opened';
+export const MESSAGE_CLICKED = 'message_clicked';
 /** The event an app sends when a session starts: it counts by hour, with no channel. */
 export const SESSION_STARTED = 'session_started';
 

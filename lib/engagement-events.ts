@@ -7,7 +7,8 @@
 // link, however often a pixel is loaded or a link followed. A click also records the open (a
 // reader whose client blocks images still opened the message).
 import type { Channel } from '../core/channels';
-import { clickedEventId, MESSAGE_CLICKED, MESSAGE_OPENED, openedEventId } from '../core/engagement-links';
+import { MESSAGE_CLICKED, MESSAGE_OPENED } from '../core/engagement';
+import { clickedEventId, openedEventId } from '../core/engagement-links';
 import type { Models } from '../db/models';
 import type { EventIngest, IncomingEvent } from './event-ingest';
 

@@ -121,6 +121,11 @@ describe('email', () => {
     expect(clicks[0].properties).toEqual({ journeyId: 'eng-mail', stepId: 'mail', channel: 'email', sendKey: key, templateId: 'eng-email', url: SALE });
     expect(await eventsOf('eng-ada', 'message_opened')).toHaveLength(1);
 
+    // The customer's engagement roll-up, which best-time waits and best-channel sends read, counted both once.
+    const ada = (await stack.db.models.customers.findById('eng-ada').lean())!;
+    expect(ada.engagement?.channels?.email).toMatchObject({ opened: 1, clicked: 1 });
+    expect(Object.values(ada.engagement?.hours ?? {}).reduce((sum, n) => sum + n, 0)).toBe(2);
+
     // The run waiting for message_clicked moved on and sent the thanks.
     await stack.run('eng-mail', 'eng-ada').result();
     const inbox = await stack.api('GET', '/v1/customers/eng-ada/inbox');
