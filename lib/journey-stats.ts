@@ -6,14 +6,15 @@
 // Visibility lags the runs by up to a second or so on a real cluster. Runs of erased customers,
 // deleted from Temporal, are counted from what erasure kept of them (db/erased-runs.ts).
 import type { Client } from '@temporalio/client';
-import { SA_CONVERTED, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
+import { SA_CONVERTED, SA_JOURNEY, SA_OPTIMIZE, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from '../core/journey-contract';
 import type { CodeJourneyType } from '../core/code-journey-type';
-import type { Step } from '../core/journey-definition';
+import type { SplitOptimize, Step } from '../core/journey-definition';
 import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
 import { readErasedRuns } from '../db/erased-runs';
+import { type OptimizeStats, splitOptimizeStats } from './split-optimize-stats';
 
 export interface StepStats {
   /** Customers who reached the step (those on their way through it once they next wait or end). */
@@ -44,6 +45,8 @@ export interface JourneyStats {
   steps: Record<string, StepStats>;
   /** Split step → path → customers assigned. */
   splits: Record<string, Record<string, number>>;
+  /** Optimizing split step → its paths' conversions and chances of being best (lib/split-optimize-stats.ts). */
+  optimize?: Record<string, OptimizeStats>;
 }
 
 export type JourneyStatsReader = ReturnType<typeof createJourneyStats>;
@@ -55,6 +58,8 @@ export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 export interface StatsStep {
   id: string;
   splitPaths?: string[];
+  /** An optimizing split's settings. */
+  optimize?: SplitOptimize;
 }
 
 /** Which runs are the journey's (by workflow type: a JSON journey's or a code-first type's) and their steps. */
@@ -65,14 +70,15 @@ export interface StatsShape {
 
 export function statsStep(step: Step): StatsStep {
   if (step.type !== 'split') return { id: step.id };
-  return { id: step.id, splitPaths: [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])] };
+  return { id: step.id, splitPaths: [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])], ...(step.optimize ? { optimize: step.optimize } : {}) };
 }
 
 /** A code-first type's declared steps, its splits with their paths. */
 export function codeJourneySteps(type: Pick<CodeJourneyType, 'steps' | 'splits'>): StatsStep[] {
   return type.steps.map((id) => {
     const split = type.splits?.[id];
-    return split ? { id, splitPaths: [...split.paths.map((p) => p.name), ...(split.holdout ? [HOLDOUT] : [])] } : { id };
+    if (!split) return { id };
+    return { id, splitPaths: [...split.paths.map((p) => p.name), ...(split.holdout ? [HOLDOUT] : [])], ...(split.optimize ? { optimize: split.optimize } : {}) };
   });
 }
 
@@ -98,6 +104,8 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
     ]);
     const steps: Record<string, StepStats> = {};
     const splits: Record<string, Record<string, number>> = {};
+    const optimize: Record<string, OptimizeStats> = {};
+    const trialCount = (value: string) => count(`${SA_OPTIMIZE.name} = "${value}"`);
     await Promise.all(
       shape.steps.map(async (step) => {
         const [stepEntered, now] = await Promise.all([
@@ -115,9 +123,12 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
           const counts = await Promise.all(paths.map((path) => count(`${SA_SPLITS.name} = "${step.id}:${path}"`)));
           splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i] + (erased.splits[`${step.id}:${path}`] ?? 0)]));
         }
+        if (step.optimize && step.splitPaths) {
+          optimize[step.id] = await splitOptimizeStats(trialCount, step.id, step.optimize, step.splitPaths.filter((p) => p !== HOLDOUT));
+        }
       }),
     );
-    return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
+    return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits, ...(Object.keys(optimize).length > 0 ? { optimize } : {}) };
   };
 }
 

@@ -16,7 +16,7 @@ import { logger } from './logger';
 import { indexedTypes } from './search-attributes';
 
 /** The activities a journey run calls, and the trace of the steps it enters. */
-export type SimulatedActivities = Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait'>;
+export type SimulatedActivities = Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'chooseSplitPath'>;
 export interface SimulationBinding {
   activities: SimulatedActivities;
   stepEntered(stepId: string, at: string): void;
@@ -80,6 +80,7 @@ async function startHost(options: SimulationHostsOptions): Promise<WarmHost> {
     send: (input) => bound().activities.send(input),
     evaluateBranch: (input) => bound().activities.evaluateBranch(input),
     resolveWait: (input) => bound().activities.resolveWait(input),
+    chooseSplitPath: (input) => bound().activities.chooseSplitPath(input),
   };
   const sinks: InjectedSinks<JourneyTraceSinks> = {
     journeyTrace: { stepEntered: { fn: (_info, stepId, at) => bound().stepEntered(stepId, at) } },

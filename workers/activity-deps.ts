@@ -17,6 +17,7 @@ import { createChannelAdapters, type DeliveryConfig } from '../lib/delivery-chan
 import { createEventIngest } from '../lib/event-ingest';
 import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
+import { visibilityTrialCount } from '../lib/split-optimize-stats';
 
 /** What the send activity reads and writes in the store: everything but its channels. */
 export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl'> & { models: Database['models'] } {
@@ -52,6 +53,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     runs,
     finishEvents: () => events.finishEvents(),
     recheckLapsed: (asOf) => entry.recheckLapsed(asOf),
+    countTrials: visibilityTrialCount(temporal.client),
   });
   return {
     activities,
