@@ -16,6 +16,13 @@ export interface ChooseSplitInput {
   segments?: string[];
 }
 
+export interface SplitChoice {
+  path: string;
+  context: string;
+  /** Path → the share of customers it was getting when this one was drawn. */
+  shares: Record<string, number>;
+}
+
 export interface OptimizeDeps {
   /** How many of the journey's runs hold the CairnOptimize value. */
   countTrials: (journeyId: string, value: string) => Promise<number>;
@@ -87,11 +94,12 @@ export function createOptimizeActivities(deps: OptimizeDeps) {
 
   return {
     /**
-     * The path for the customer, and the context whose evidence chose it. When visibility cannot
+     * The path for the customer, the context whose evidence chose it, and the shares it was drawn
+     * by (kept in the run's history: why this customer got this path). When visibility cannot
      * be counted, every path is as good as unknown (equal shares): the customer goes on rather
      * than waiting on visibility, and the warning says why.
      */
-    async chooseSplitPath(input: ChooseSplitInput): Promise<{ path: string; context: string }> {
+    async chooseSplitPath(input: ChooseSplitInput): Promise<SplitChoice> {
       const context = await contextOf(input);
       let shares: number[];
       try {
@@ -100,7 +108,7 @@ export function createOptimizeActivities(deps: OptimizeDeps) {
         warn(`could not count the split's evidence: its paths get equal shares (${(err as Error).message})`, { journeyId: input.journeyId, stepId: input.stepId });
         shares = input.paths.map(() => 1 / input.paths.length);
       }
-      return { path: input.paths[pickByShare(shares, random())], context };
+      return { path: input.paths[pickByShare(shares, random())], context, shares: Object.fromEntries(input.paths.map((p, k) => [p, shares[k]])) };
     },
   };
 }

@@ -104,6 +104,8 @@ function seedOf(evidence: readonly PathEvidence[]): number {
 export function probabilityBest(evidence: readonly PathEvidence[], draws = BEST_DRAWS): number[] {
   if (evidence.length === 0) return [];
   if (evidence.length === 1) return [1];
+  // Equal evidence: equal chances, exactly (symmetry), not within the draws' error.
+  if (evidence.every((e) => e.settled === evidence[0].settled && e.conversions === evidence[0].conversions)) return evidence.map(() => 1 / evidence.length);
   const random = seededRandom(seedOf(evidence));
   const wins = new Array<number>(evidence.length).fill(0);
   for (let i = 0; i < draws; i++) {

@@ -115,8 +115,8 @@ const optimizing = (optimize: Record<string, unknown>, paths = 2) => ({
 
 test('when an optimizing split is valid, then its goal is heard and its segments are references', () => {
   const parsed = parseJourneyDefinition(optimizing({ goal: 'purchase', within: '3d', minShare: 0.2, segments: ['vip'] }));
-  expect(parsed.issues).toBeUndefined();
-  const definition = parsed.definition!;
+  if (parsed.issues) throw new Error(JSON.stringify(parsed.issues));
+  const { definition } = parsed;
   expect(eventsHeard(definition)).toEqual(['purchase']);
   expect(segmentUses(definition)).toEqual([{ field: 'steps[0].optimize.segments[0]', segmentId: 'vip', stepId: 'pick' }]);
 });
