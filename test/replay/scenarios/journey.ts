@@ -23,6 +23,24 @@ const onStep = async (h: WorkflowHandle<typeof journeyWorkflow>, stepId: string)
   while ((await h.query(journeyStateQuery)).currentStep !== stepId) await new Promise((r) => setTimeout(r, 50));
 };
 
+/** An optimizing split (the recorder's optimizer answers its last path), a send on each path. */
+const optimizing: JourneyDefinition = {
+  name: 'Optimizing',
+  steps: [
+    {
+      id: 'subject',
+      type: 'split',
+      paths: [
+        { name: 'plain', weight: 1, next: 'send-plain' },
+        { name: 'emoji', weight: 1, next: 'send-emoji' },
+      ],
+      optimize: { goal: 'purchase', within: '3d' },
+    },
+    { id: 'send-plain', type: 'send', channel: 'email', template: 'plain' },
+    { id: 'send-emoji', type: 'send', channel: 'email', template: 'emoji' },
+  ],
+};
+
 const journeys: JourneyScenario[] = [
   { name: 'send-wait-send-completed', definition: sendWaitSend, drive: (h) => h.result().then(() => undefined) },
   {
@@ -81,6 +99,16 @@ const journeys: JourneyScenario[] = [
       await h.result();
     },
   },
+  {
+    name: 'optimize-split-converted-after-last-step',
+    definition: optimizing,
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  { name: 'optimize-split-window-closed', definition: optimizing, drive: (h) => h.result().then(() => undefined) },
   {
     name: 'goal-converted-counted',
     definition: { ...sendWaitSend, settings: { goal: { event: 'purchase', within: '7d' } } },
