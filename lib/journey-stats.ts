@@ -105,7 +105,7 @@ export function createJourneyStats(client: Client, models: Pick<Models, 'deliver
     const steps: Record<string, StepStats> = {};
     const splits: Record<string, Record<string, number>> = {};
     const optimize: Record<string, OptimizeStats> = {};
-    const trialCount = (value: string) => count(`${SA_OPTIMIZE.name} = "${value}"`);
+    const trialCount = async (value: string) => (await count(`${SA_OPTIMIZE.name} = "${value}"`)) + (erased.optimize[value] ?? 0);
     await Promise.all(
       shape.steps.map(async (step) => {
         const [stepEntered, now] = await Promise.all([

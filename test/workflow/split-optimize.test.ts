@@ -2,17 +2,16 @@
 // activity (activities/split-optimize.ts). The test server answers no visibility query, so the
 // optimizer's counts here read each run's CairnOptimize through describe, the values real
 // visibility counts (test/integration/split-optimize.test.ts counts them there).
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../activities';
 import { createOptimizeActivities, type SplitChoice } from '../../activities/split-optimize';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, type JourneyRunState, journeyStateQuery, SA_JOURNEY, SA_OPTIMIZE, stopSignal } from '../../core/journey-contract';
-import type { JourneyDefinition } from '../../core/journey-definition';
+import { customerEventSignal, SA_JOURNEY, SA_OPTIMIZE, stopSignal } from '../../core/journey-contract';
 import { assignSplit, HOLDOUT } from '../../core/split';
 import { seededRandom } from '../../core/split-optimize';
 import { journeyWorkflow } from '../../workflows/journey';
-import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
+import { optimizingSplit } from '../support/journeys';
+import { journeyWorker, startTimeSkipping, stateWhen } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -52,23 +51,7 @@ const activities: Partial<Activities> = {
   },
 };
 
-const definition: JourneyDefinition = {
-  name: 'Subject line test',
-  steps: [
-    {
-      id: 'subject',
-      type: 'split',
-      paths: [
-        { name: 'plain', weight: 45, next: 'send-plain' },
-        { name: 'emoji', weight: 45, next: 'send-emoji' },
-      ],
-      holdout: { weight: 10 },
-      optimize: { goal: 'purchase', within: '1d', minShare: 0.1 },
-    },
-    { id: 'send-plain', type: 'send', channel: 'email', template: 'plain' },
-    { id: 'send-emoji', type: 'send', channel: 'email', template: 'emoji' },
-  ],
-};
+const definition = optimizingSplit({ goal: 'purchase', within: '1d', minShare: 0.1 }, { holdout: 2 });
 
 function start(taskQueue: string, customerId: string) {
   const workflowId = journeyWorkflowId(JOURNEY, customerId);
@@ -79,15 +62,6 @@ function start(taskQueue: string, customerId: string) {
     args: [{ journeyId: JOURNEY, journeyVersion: 1, customerId, entry: 1, definition }],
     searchAttributes: { CairnJourneyId: [JOURNEY] },
   });
-}
-
-async function stateWhen(handle: WorkflowHandle<typeof journeyWorkflow>, predicate: (s: JourneyRunState) => boolean) {
-  for (let i = 0; i < 400; i++) {
-    const state = await handle.query(journeyStateQuery);
-    if (predicate(state)) return state;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('state never matched');
 }
 
 /** Runs `customers` through the split; those the optimizer sends down "plain" buy, the others never do. */
@@ -111,7 +85,7 @@ async function phase(taskQueue: string, customers: string[]) {
 test('when one path converts and the other does not, then later customers go mostly to the winner, the loser keeps its floor, and the holdout stays fixed', async () => {
   const { worker, taskQueue } = await journeyWorker(env, activities);
   await worker.runUntil(async () => {
-    const first = Array.from({ length: 30 }, (_, i) => `first-${i}`);
+    const first = Array.from({ length: 20 }, (_, i) => `first-${i}`);
     const firstResults = await phase(taskQueue, first);
     // With no evidence yet, the paths shared the first customer evenly; plain's conversions
     // count at once (a conversion settles its trial), emoji's failures only as windows close.
@@ -135,7 +109,7 @@ test('when one path converts and the other does not, then later customers go mos
     expect(plain).toBeGreaterThan(0);
     expect(emoji).toBeGreaterThan(0);
 
-    const second = Array.from({ length: 30 }, (_, i) => `second-${i}`);
+    const second = Array.from({ length: 20 }, (_, i) => `second-${i}`);
     const secondResults = await phase(taskQueue, second);
     const picked = second.filter((c) => choices.has(c));
     // Every pick of the second phase saw plain convert and emoji not: emoji, thin, keeps its floor.
@@ -149,7 +123,7 @@ test('when one path converts and the other does not, then later customers go mos
       expect(result.splits.subject === HOLDOUT).toBe(assignSplit(definition.steps[0] as never, JOURNEY, second[i]) === HOLDOUT);
     }
   });
-});
+}, 300_000);
 
 test('when a run has sent its last message with the window open, then it stays open and waiting until the window closes, and completes then', async () => {
   const { worker, taskQueue } = await journeyWorker(env, activities);

@@ -8,7 +8,7 @@ import { journeyWorkflowId } from '../../../core/ids';
 import { customerEventSignal, journeyStateQuery, pauseSignal, resumeSignal, startSearchAttributes, stopSignal } from '../../../core/journey-contract';
 import type { JourneyDefinition } from '../../../core/journey-definition';
 import { journeyWorkflow } from '../../../workflows/journey';
-import { cartReminder, referenceJourney, sendWaitSend, weeklyDigest } from '../../support/journeys';
+import { cartReminder, optimizingSplit, referenceJourney, sendWaitSend, weeklyDigest } from '../../support/journeys';
 import type { Scenario } from '../scenario';
 import { recorderState } from '../scenario';
 
@@ -24,22 +24,7 @@ const onStep = async (h: WorkflowHandle<typeof journeyWorkflow>, stepId: string)
 };
 
 /** An optimizing split (the recorder's optimizer answers its last path), a send on each path. */
-const optimizing: JourneyDefinition = {
-  name: 'Optimizing',
-  steps: [
-    {
-      id: 'subject',
-      type: 'split',
-      paths: [
-        { name: 'plain', weight: 1, next: 'send-plain' },
-        { name: 'emoji', weight: 1, next: 'send-emoji' },
-      ],
-      optimize: { goal: 'purchase', within: '3d' },
-    },
-    { id: 'send-plain', type: 'send', channel: 'email', template: 'plain' },
-    { id: 'send-emoji', type: 'send', channel: 'email', template: 'emoji' },
-  ],
-};
+const optimizing = optimizingSplit({ goal: 'purchase', within: '3d' });
 
 const journeys: JourneyScenario[] = [
   { name: 'send-wait-send-completed', definition: sendWaitSend, drive: (h) => h.result().then(() => undefined) },

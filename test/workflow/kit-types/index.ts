@@ -78,3 +78,23 @@ export async function undeclaredSegmentWorkflow(run: CodeJourneyInput<typeof und
   await kit.inSegment('hello', 'vip');
   return kit.finish();
 }
+
+/** An optimizing split in code: its goal is heard, its segment declared. */
+export const optimizing = defineCodeJourney({
+  id: 'kit-optimizing',
+  workflowType: 'optimizingKitWorkflow',
+  description: 'A subject line test that learns',
+  input: z.object({}),
+  steps: ['subject', 'plain', 'emoji'],
+  splits: { subject: { paths: [{ name: 'plain', weight: 1 }, { name: 'emoji', weight: 1 }], optimize: { goal: 'purchase', within: '2d', segments: ['vip'] } } },
+  templates: ['plain', 'emoji'],
+  segments: ['vip'],
+});
+
+export async function optimizingKitWorkflow(run: CodeJourneyInput<typeof optimizing>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(optimizing, run);
+  const path = await kit.split('subject');
+  if (path === 'plain') await kit.send('plain', 'email', 'plain');
+  else await kit.send('emoji', 'email', 'emoji');
+  return kit.finish();
+}
