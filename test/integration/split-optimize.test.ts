@@ -96,6 +96,15 @@ test('when customers convert on one path only, then the stats report each path a
   // The split's ordinary counts agree.
   expect(stats.splits.subject).toEqual({ plain: on('plain'), emoji: on('emoji') });
 
+  // A simulation picks by the real numbers and adds nothing to them.
+  const sim = await stack.api('POST', `/v1/journeys/${JOURNEY}/simulate`, { customerId: others[1], horizon: '10s' });
+  expect(sim.status).toBe(200);
+  const split = sim.body.steps.find((step: { stepId: string }) => step.stepId === 'subject');
+  expect(split.explanation).toContain('optimizer picked path');
+  expect(sim.body.end).toMatchObject({ status: 'waiting' });
+  expect(sim.body.end.explanation).toContain('listens for "opt_purchase"');
+  expect((await stack.api('GET', `/v1/journeys/${JOURNEY}/stats`)).body.optimize).toEqual(stats.optimize);
+
   // Erasing a customer deletes their run; the stats keep what it counted.
   expect((await stack.api('DELETE', `/v1/customers/${vips[0]}`)).status).toBe(200);
   const after = await eventually(async () => {
