@@ -145,22 +145,26 @@ export const MAX_OPTIMIZE_WINDOW_MS = 30 * 86_400_000;
  */
 export const splitOptimizeSchema = z
   .object({
-    /** The event that counts as a conversion for the path the customer took. */
-    goal: eventNameSchema,
-    /** How long after the split the goal counts; at most 30 days. */
-    within: durationSchema.refine((text) => (parseDuration(text) ?? 0) <= MAX_OPTIMIZE_WINDOW_MS, 'must be at most 30d'),
-    /** The share each path keeps while it has fewer than 100 settled trials (default 0.1, or 0.5 / paths when smaller). */
-    minShare: z.number().gt(0).max(0.5).optional(),
-    /** Learn separately for customers in each of these segments (the first they are in), and for everyone else. */
+    goal: eventNameSchema.meta({ description: 'The event that counts as a conversion for the path the customer took' }),
+    within: durationSchema
+      .refine((text) => (parseDuration(text) ?? 0) <= MAX_OPTIMIZE_WINDOW_MS, 'must be at most 30d')
+      .meta({ description: 'How long after the split the goal counts: a duration such as "3d", at most 30d; the run stays open, listening, that long' }),
+    minShare: z
+      .number()
+      .gt(0)
+      .max(0.5)
+      .optional()
+      .meta({ description: 'The share each path keeps while it has fewer than 100 settled trials (default 0.1, or 0.5 / paths when smaller); times the number of paths, below 1' }),
     segments: z
       .array(idSchema)
       .min(1)
       .max(10)
       .refine((ids) => new Set(ids).size === ids.length, 'segments must differ')
-      .meta({ uniqueItems: true })
+      .meta({ uniqueItems: true, description: 'Saved segments to learn for separately (the first the customer is in), besides everyone else' })
       .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'Moves customers toward the path that converts (Thompson sampling); needs two paths or more' });
 
 /**
  * Weighted random paths, the same path for a customer every time; a holdout ends the journey.
