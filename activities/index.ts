@@ -5,15 +5,18 @@ import { createEventActivities, EventSweepDeps } from './events';
 import { createLaunchActivities, LaunchDeps } from './launch';
 import { createScheduleActivities } from './schedule';
 import { createSegmentActivities } from './segments';
+import { createOptimizeActivities, type OptimizeDeps } from './split-optimize';
 import { createSend, SendDeps } from './send';
 
-export type ActivityDeps = SendDeps & LaunchDeps & EventSweepDeps & { models: Pick<Models, 'segments'> };
+export type ActivityDeps = SendDeps & LaunchDeps & EventSweepDeps & Pick<OptimizeDeps, 'countTrials'> & { models: Pick<Models, 'segments'> };
 
 export function createActivities(deps: ActivityDeps) {
+  const segments = createSegmentActivities({ customer: deps.customer, segments: deps.models.segments });
   return {
     send: createSend(deps),
     ...createLaunchActivities(deps),
-    ...createSegmentActivities({ customer: deps.customer, segments: deps.models.segments }),
+    ...segments,
+    ...createOptimizeActivities({ countTrials: deps.countTrials, evaluateBranch: segments.evaluateBranch }),
     ...createScheduleActivities(deps),
     ...createEventActivities(deps),
   };

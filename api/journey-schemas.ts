@@ -42,6 +42,30 @@ export const journeyViewSchema = named(
 
 const countsSchema = z.record(z.string(), z.number().int());
 
+const optimizePathStatsSchema = z.object({
+  entries: z.number().int().meta({ description: 'Customers the optimizer sent down the path' }),
+  settled: z.number().int().meta({ description: 'Their trials that converted or whose window closed' }),
+  conversions: z.number().int(),
+  conversionRate: z.number().nullable().meta({ description: 'conversions / settled; null before any trial settled' }),
+  interval: z
+    .object({ low: z.number(), high: z.number() })
+    .meta({ description: "The conversion rate's 95% Wilson score interval ([0, 1] before any trial settled)" }),
+  probabilityBest: z.number().meta({ description: 'The chance the path converts best: Beta(1 + conversions, 1 + failures) posteriors, 20,000 draws' }),
+});
+
+const optimizeStatsSchema = named(
+  'OptimizeStats',
+  z.object({
+    goal: z.string(),
+    within: z.string(),
+    paths: z.record(z.string(), optimizePathStatsSchema).meta({ description: 'Path → its numbers over all customers' }),
+    bySegment: z
+      .record(z.string(), z.record(z.string(), optimizePathStatsSchema))
+      .optional()
+      .meta({ description: 'With `segments`: segment ID (or `everyone`) → path → its numbers among customers in it' }),
+  }),
+);
+
 export const journeyStatsSchema = named(
   'JourneyStats',
   z.object({
@@ -81,6 +105,10 @@ export const journeyStatsSchema = named(
       })
       .optional()
       .meta({ description: "With `segmentId`: the segment; every number above then counts its members' runs and sends only" }),
+    optimize: z
+      .record(z.string(), optimizeStatsSchema)
+      .optional()
+      .meta({ description: 'Optimizing split step → how its paths convert; only journeys with a split that has `optimize`' }),
   }),
 );
 

@@ -13,6 +13,7 @@ import { createChannelAdapters } from '../lib/delivery-channels';
 import { createJourneySimulator } from '../lib/journey-simulation';
 import { createSimulationHosts } from '../lib/simulation-hosts';
 import { unsubscribeUrl } from '../core/unsubscribe-links';
+import { visibilityTrialCount } from '../lib/split-optimize-stats';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
       adapters: adapters.channels,
       unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(config.publicUrl, signingSecret, customerId, journeyId),
       hosts: simulationHosts,
+      countTrials: visibilityTrialCount(client),
     }),
     ...(config.sms ? { twilioAuthToken: config.sms.authToken } : {}),
     ...createServices(client, config.temporal.taskQueue, db.models),

@@ -2,13 +2,15 @@
 // ingest and stats need to treat it as a journey like any other, next to the TypeScript that
 // runs it. Pure; the workflow bundle imports it too (the kit reads the settings, steps and splits).
 import type { z } from 'zod';
-import type { JourneyEntry, JourneySettings } from './journey-definition';
+import type { JourneyEntry, JourneySettings, SplitOptimize } from './journey-definition';
 
 /** A split step's paths, as a JSON split step has them (without `next`: the code goes on). */
 export interface CodeJourneySplit {
   paths: readonly { name: string; weight: number }[];
   /** A control group: the run ends there, as a JSON split's holdout ends it. */
   holdout?: { weight: number };
+  /** Move customers toward the path that converts, as a JSON split's `optimize` does. */
+  optimize?: SplitOptimize;
 }
 
 export interface CodeJourneyDeclaration<Input extends z.ZodType = z.ZodType> {
@@ -52,7 +54,12 @@ export interface CodeJourneyType<Input extends z.ZodType = z.ZodType> extends Co
 /** A type's declaration, with the events its runs hear worked out from it. */
 export function defineCodeJourney<Input extends z.ZodType>(declaration: CodeJourneyDeclaration<Input>): CodeJourneyType<Input> {
   const { settings } = declaration;
-  const heard = new Set([...(declaration.waitsFor ?? []), ...(settings?.exitOnEvent ? [settings.exitOnEvent] : []), ...(settings?.goal ? [settings.goal.event] : [])]);
+  const heard = new Set([
+    ...(declaration.waitsFor ?? []),
+    ...(settings?.exitOnEvent ? [settings.exitOnEvent] : []),
+    ...(settings?.goal ? [settings.goal.event] : []),
+    ...Object.values(declaration.splits ?? {}).flatMap((split) => (split.optimize ? [split.optimize.goal] : [])),
+  ]);
   return { ...declaration, listensTo: [...heard].sort() };
 }
 

@@ -46,6 +46,8 @@ export interface RunResume extends TemplateEvents {
   path: string[];
   sends: SendRecord[];
   splits: Record<string, string>;
+  /** Optimizing splits' trials, open or settled (absent in runs without one). */
+  trials?: Record<string, SplitTrial>;
   converted?: Conversion;
   /** The journey was paused when the run continued: the next run holds at its next send too. */
   paused?: boolean;
@@ -75,6 +77,22 @@ export interface Conversion {
   at: string;
 }
 
+/**
+ * A run's trial of the path an optimizing split gave it: converted when the split's goal event
+ * came before `until`, settled once converted or once `until` passed. The run stays open, still
+ * listening, until each of its trials is settled (or it is stopped).
+ */
+export interface SplitTrial {
+  path: string;
+  /** The first of the split's segments the customer was in, or "everyone". */
+  context: string;
+  goal: string;
+  /** When the window closes (ISO 8601). */
+  until: string;
+  converted?: Conversion;
+  settled?: boolean;
+}
+
 export interface SendRecord {
   stepId: string;
   channel: Channel;
@@ -101,6 +119,8 @@ export interface JourneyRunState {
   sends: SendRecord[];
   /** The path each split step assigned: step ID → path name (or "holdout"). */
   splits: Record<string, string>;
+  /** By optimizing split step ID: the trial of the path it gave. */
+  trials?: Record<string, SplitTrial>;
   converted?: Conversion;
   exitReason?: ExitReason;
   /** True while the journey is paused: the run holds before its next send. */
@@ -151,7 +171,7 @@ export function heldTemplateEvents({ event, events }: TemplateEvents): TemplateE
   return { ...(event ? { event } : {}), ...(events && Object.keys(events).length > 0 ? { events } : {}) };
 }
 
-export type JourneyRunResult = Pick<JourneyRunState, 'status' | 'path' | 'sends' | 'splits' | 'converted' | 'exitReason'>;
+export type JourneyRunResult = Pick<JourneyRunState, 'status' | 'path' | 'sends' | 'splits' | 'trials' | 'converted' | 'exitReason'>;
 
 export const journeyStateQuery = defineQuery<JourneyRunState>('journeyState');
 
@@ -181,7 +201,13 @@ export const SA_VISITED = defineSearchAttributeKey('CairnVisited', SearchAttribu
 /** "<stepId>:<path>" for each split the run passed. */
 export const SA_SPLITS = defineSearchAttributeKey('CairnSplits', SearchAttributeType.KEYWORD_LIST);
 export const SA_CONVERTED = defineSearchAttributeKey('CairnConverted', SearchAttributeType.BOOL);
-export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS, SA_VISITED, SA_SPLITS, SA_CONVERTED];
+/**
+ * Optimizing splits' trials, "<stepId>:<context>:<path>:<entered|settled|converted>"
+ * (core/split-optimize.ts trialValue): the evidence the optimizer and stats count. The third
+ * and last keyword list: the dev server's SQLite visibility holds three.
+ */
+export const SA_OPTIMIZE = defineSearchAttributeKey('CairnOptimize', SearchAttributeType.KEYWORD_LIST);
+export const SEARCH_ATTRIBUTES = [SA_JOURNEY, SA_CUSTOMER, SA_STEP, SA_STATUS, SA_VISITED, SA_SPLITS, SA_CONVERTED, SA_OPTIMIZE];
 
 /**
  * What a run shows from its start (free: Temporal Cloud bills upserts, not the start's

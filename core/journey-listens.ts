@@ -1,12 +1,15 @@
 // Which events a journey's runs can hear: the event names its waitForEvent steps wait for, its
-// exit event and its goal. Ingest signals an event only to runs of journeys that hear it, so an
+// exit event, its goal and its optimizing splits' goals. Ingest signals an event only to runs of journeys that hear it, so an
 // event nobody listens for costs no Temporal call. Pure.
 import { CODE_JOURNEYS } from './code-journeys';
 import type { JourneyDefinition } from './journey-definition';
 
 export function eventsHeard(definition: JourneyDefinition): string[] {
   const names = new Set<string>();
-  for (const step of definition.steps) if (step.type === 'waitForEvent') names.add(step.event);
+  for (const step of definition.steps) {
+    if (step.type === 'waitForEvent') names.add(step.event);
+    if (step.type === 'split' && step.optimize) names.add(step.optimize.goal);
+  }
   if (definition.settings?.exitOnEvent) names.add(definition.settings.exitOnEvent);
   if (definition.settings?.goal) names.add(definition.settings.goal.event);
   return [...names].sort();

@@ -37,11 +37,14 @@ export function inlineRules(definition: JourneyDefinition): SegmentRule[] {
   return definition.steps.flatMap((step) => (step.type !== 'branch' ? [] : step.cases.flatMap((c) => ('rule' in c.when ? [c.when.rule] : []))));
 }
 
-/** The entry segment and those branch cases test. */
+/** The entry segment, those branch cases test, and those optimizing splits learn for separately. */
 export function segmentUses(definition: JourneyDefinition): SegmentUse[] {
   const uses: SegmentUse[] = [];
   if (definition.entry?.type === 'segment') uses.push({ field: 'entry.segmentId', segmentId: definition.entry.segmentId });
   definition.steps.forEach((step, i) => {
+    if (step.type === 'split') {
+      step.optimize?.segments?.forEach((segmentId, j) => uses.push({ field: `steps[${i}].optimize.segments[${j}]`, segmentId, stepId: step.id }));
+    }
     if (step.type !== 'branch') return;
     step.cases.forEach((c, j) => {
       if ('segment' in c.when) uses.push({ field: `steps[${i}].cases[${j}].when.segment`, segmentId: c.when.segment, stepId: step.id });

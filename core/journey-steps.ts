@@ -196,7 +196,41 @@ export const branchStepSchema = z
   })
   .strict();
 
-/** Weighted random paths, the same path for a customer every time; a holdout ends the journey. */
+/** The longest conversion window an optimizing split may watch: its runs stay open that long. */
+export const MAX_OPTIMIZE_WINDOW_MS = 30 * 86_400_000;
+
+/**
+ * Moves customers toward the path that converts (Thompson sampling on each path's conversions
+ * so far, core/split-optimize.ts); a path with thin evidence keeps `minShare`.
+ */
+export const splitOptimizeSchema = z
+  .object({
+    goal: eventNameSchema.meta({ description: 'The event that counts as a conversion for the path the customer took' }),
+    within: durationSchema
+      .refine((text) => (parseDuration(text) ?? 0) <= MAX_OPTIMIZE_WINDOW_MS, 'must be at most 30d')
+      .meta({ description: 'How long after the split the goal counts: a duration such as "3d", at most 30d; the run stays open, listening, that long' }),
+    minShare: z
+      .number()
+      .gt(0)
+      .max(0.5)
+      .optional()
+      .meta({ description: 'The share each path keeps while it has fewer than 100 settled trials (default 0.1, or 0.5 / paths when smaller); times the number of paths, below 1' }),
+    segments: z
+      .array(idSchema)
+      .min(1)
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, 'segments must differ')
+      .meta({ uniqueItems: true, description: 'Saved segments to learn for separately (the first the customer is in), besides everyone else' })
+      .optional(),
+  })
+  .strict()
+  .meta({ description: 'Moves customers toward the path that converts (Thompson sampling); needs two paths or more' });
+
+/**
+ * Weighted random paths, the same path for a customer every time; a holdout ends the journey.
+ * With `optimize`, the weights set only the holdout's share (its weight over all weights), and
+ * the optimizer divides the rest among the paths.
+ */
 export const splitStepSchema = z
   .object({
     id: idSchema,
@@ -208,8 +242,14 @@ export const splitStepSchema = z
       .refine((paths) => new Set(paths.map((p) => p.name)).size === paths.length, 'path names must differ'),
     /** A control group that receives nothing more from this journey. */
     holdout: z.object({ weight: z.number().int().min(1).max(1000) }).strict().optional(),
+    optimize: splitOptimizeSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => !s.optimize || s.paths.length >= 2, { message: 'an optimizing split needs at least two paths', path: ['optimize'] })
+  .refine((s) => !s.optimize?.minShare || s.optimize.minShare * s.paths.length < 1, {
+    message: 'minShare times the number of paths must be below 1, or nothing is left to move toward the best path',
+    path: ['optimize', 'minShare'],
+  });
 
 export const exitStepSchema = z.object({ id: idSchema, type: z.literal('exit') }).strict();
 
@@ -230,6 +270,7 @@ export type WaitForEventStep = z.infer<typeof waitForEventStepSchema>;
 export type BranchStep = z.infer<typeof branchStepSchema>;
 export type BranchCondition = z.infer<typeof branchConditionSchema>;
 export type SplitStep = z.infer<typeof splitStepSchema>;
+export type SplitOptimize = z.infer<typeof splitOptimizeSchema>;
 export type ExitStep = z.infer<typeof exitStepSchema>;
 export type LocalTime = z.infer<typeof localTimeSchema>;
 export type BestTime = z.infer<typeof bestTimeSchema>;

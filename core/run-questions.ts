@@ -4,7 +4,7 @@
 // visibility filter can select customers by a segment). Pure.
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { journeyRunOf } from './ids';
-import { SA_CONVERTED, SA_CUSTOMER, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from './journey-contract';
+import { SA_CONVERTED, SA_CUSTOMER, SA_OPTIMIZE, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED } from './journey-contract';
 
 /** The runs that meet every field given; `{}` asks for every run. */
 export interface RunQuestion {
@@ -18,6 +18,8 @@ export interface RunQuestion {
   on?: string;
   /** The run took a split's path: `<stepId>:<path>` (CairnSplits). */
   split?: string;
+  /** An optimizing split's trial of the run: `<step>:<context>:<path>:entered|settled|converted` (CairnOptimize). */
+  optimize?: string;
 }
 
 /** One run as visibility lists it: its search attributes and whether Temporal runs it still. */
@@ -28,6 +30,7 @@ export interface RunAttributes {
   step?: string;
   visited: string[];
   splits: string[];
+  optimize: string[];
   converted: boolean;
 }
 
@@ -43,6 +46,7 @@ export function runAttributes(info: { workflowId: string; status: { name: string
     ...(step !== undefined ? { step } : {}),
     visited: sa.get(SA_VISITED) ?? [],
     splits: sa.get(SA_SPLITS) ?? [],
+    optimize: sa.get(SA_OPTIMIZE) ?? [],
     converted: sa.get(SA_CONVERTED) === true,
   };
 }
@@ -52,7 +56,7 @@ export function runAttributes(info: { workflowId: string; status: { name: string
  * are step IDs, path names and statuses, which match ID_PATTERN: safe inside the quotes.
  */
 export function visibilityFilter(question: RunQuestion): string | undefined {
-  const { status, converted, visited, on, split } = question;
+  const { status, converted, visited, on, split, optimize } = question;
   const clauses = [
     status !== undefined ? `${SA_STATUS.name} = "${status}"` : undefined,
     converted ? `${SA_CONVERTED.name} = true` : undefined,
@@ -60,18 +64,20 @@ export function visibilityFilter(question: RunQuestion): string | undefined {
     visited !== undefined ? `${SA_VISITED.name} = "${visited}"` : undefined,
     on !== undefined ? `${SA_STEP.name} = "${on}" AND ExecutionStatus = "Running"` : undefined,
     split !== undefined ? `${SA_SPLITS.name} = "${split}"` : undefined,
+    optimize !== undefined ? `${SA_OPTIMIZE.name} = "${optimize}"` : undefined,
   ].filter((clause) => clause !== undefined);
   return clauses.length > 0 ? clauses.join(' AND ') : undefined;
 }
 
 /** Whether the run is one the question counts: the same answer its visibility filter gives. */
 export function answers(run: RunAttributes, question: RunQuestion): boolean {
-  const { status, converted, visited, on, split } = question;
+  const { status, converted, visited, on, split, optimize } = question;
   return (
     (status === undefined || run.status === status) &&
     (!converted || run.converted) &&
     (visited === undefined || run.visited.includes(visited)) &&
     (on === undefined || (run.running && run.step === on)) &&
-    (split === undefined || run.splits.includes(split))
+    (split === undefined || run.splits.includes(split)) &&
+    (optimize === undefined || run.optimize.includes(optimize))
   );
 }

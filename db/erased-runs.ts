@@ -18,6 +18,8 @@ export interface ErasedRunsDoc {
   visited: Record<string, number>;
   /** By `<stepId>:<path>` (encoded by fieldKey). */
   splits: Record<string, number>;
+  /** By CairnOptimize value, `<stepId>:<context>:<path>:<mark>` (encoded by fieldKey). */
+  optimize?: Record<string, number>;
   /** Hashes of the runs counted. */
   runs: string[];
 }
@@ -35,6 +37,7 @@ export function createErasedRunsModel(conn: Connection): ErasedRunsModel {
         status: Schema.Types.Mixed,
         visited: Schema.Types.Mixed,
         splits: Schema.Types.Mixed,
+        optimize: Schema.Types.Mixed,
         runs: { type: [String], default: undefined },
       },
       { versionKey: false },
@@ -54,6 +57,8 @@ export interface ErasedRun {
   status: string;
   visited: string[];
   splits: string[];
+  /** Its CairnOptimize values (optimizing splits' trials). */
+  optimize?: string[];
   converted: boolean;
 }
 
@@ -63,6 +68,7 @@ export async function countErasedRun(model: ErasedRunsModel, run: ErasedRun): Pr
   const inc: Record<string, number> = { entered: 1, converted: run.converted ? 1 : 0, [`status.${fieldKey(run.status)}`]: 1 };
   for (const step of new Set(run.visited)) inc[`visited.${fieldKey(step)}`] = 1;
   for (const split of new Set(run.splits)) inc[`splits.${fieldKey(split)}`] = 1;
+  for (const value of new Set(run.optimize ?? [])) inc[`optimize.${fieldKey(value)}`] = 1;
   try {
     await model.collection.updateOne({ _id: run.journeyId, runs: { $ne: hash } } as never, { $inc: inc, $push: { runs: hash } } as never, { upsert: true });
   } catch (err) {
@@ -77,6 +83,7 @@ export interface ErasedRunCounts {
   status: Record<string, number>;
   visited: Record<string, number>;
   splits: Record<string, number>;
+  optimize: Record<string, number>;
 }
 
 export async function readErasedRuns(model: ErasedRunsModel, journeyId: string): Promise<ErasedRunCounts> {
@@ -88,5 +95,6 @@ export async function readErasedRuns(model: ErasedRunsModel, journeyId: string):
     status: decode(doc?.status),
     visited: decode(doc?.visited),
     splits: decode(doc?.splits),
+    optimize: decode(doc?.optimize),
   };
 }

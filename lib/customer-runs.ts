@@ -7,7 +7,7 @@
 import { type Client, WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { journeyWorkflowId } from '../core/ids';
 import { escapeRegExp } from '../core/segment-rules';
-import { SA_CONVERTED, SA_CUSTOMER, SA_JOURNEY, SA_SPLITS, SA_STATUS, SA_VISITED, stopSignal } from '../core/journey-contract';
+import { SA_CONVERTED, SA_CUSTOMER, SA_JOURNEY, SA_OPTIMIZE, SA_SPLITS, SA_STATUS, SA_VISITED, stopSignal } from '../core/journey-contract';
 import { countErasedRun } from '../db/erased-runs';
 import type { Models } from '../db/models';
 import { runLimited } from './concurrency';
@@ -123,6 +123,7 @@ export function createCustomerRuns(client: Client, models: Pick<Models, 'journey
             status,
             visited: d.typedSearchAttributes.get(SA_VISITED) ?? [],
             splits: d.typedSearchAttributes.get(SA_SPLITS) ?? [],
+            optimize: d.typedSearchAttributes.get(SA_OPTIMIZE) ?? [],
             converted: d.typedSearchAttributes.get(SA_CONVERTED) === true,
           });
         }

@@ -16,11 +16,13 @@ import { createQuietHoursCheck } from '../activities/quiet-hours';
 import { createScheduleActivities } from '../activities/schedule';
 import { createSegmentActivities } from '../activities/segments';
 import { createSend } from '../activities/send';
+import { createOptimizeActivities, type OptimizeDeps } from '../activities/split-optimize';
 import type { ChannelChoice } from '../core/best-channel';
 import type { BEST_CHANNEL, Channel } from '../core/channels';
 import { parseDuration } from '../core/duration';
 import { customerEventSignal, type CustomerEvent, type ExitReason, type JourneyRunInput, type JourneyRunState, journeyStateQuery, leftSegmentSignal } from '../core/journey-contract';
 import type { JourneyDefinition, Step } from '../core/journey-definition';
+import { HOLDOUT } from '../core/split';
 import { journeyWorkflowId } from '../core/ids';
 import { explainDeferral, explainSend, type SendOutcome } from '../core/send-explanation';
 import { matchesSegment } from '../core/segment-match';
@@ -139,6 +141,11 @@ export interface JourneySimulatorDeps {
   adapters: ChannelAdapters;
   unsubscribeUrl?: (customerId: string, journeyId: string) => string;
   hosts: SimulationHosts;
+  /**
+   * Counts the real runs' CairnOptimize values (lib/split-optimize-stats.ts), so a simulated
+   * optimizing split picks by the journey's real evidence, read only; without it, by none.
+   */
+  countTrials?: OptimizeDeps['countTrials'];
 }
 
 export type JourneySimulator = (request: SimulationRequest) => Promise<SimulationResult>;
@@ -190,6 +197,12 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
     });
     const segments = createSegmentActivities({ customer, segments: models.segments, now: simulatedNow, warn: (message) => void notes.push(message) });
     const schedule = createScheduleActivities({ customer });
+    // The simulated run's trial is recorded on the simulation's own server: real evidence never moves.
+    const optimizer = createOptimizeActivities({
+      countTrials: deps.countTrials ?? (async () => 0),
+      evaluateBranch: segments.evaluateBranch,
+      warn: (message) => void notes.push(message),
+    });
 
     const trace: { stepId: string; at: string }[] = [];
     const attempts: SendAttempt[] = [];
@@ -231,7 +244,8 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
           waits.push(decided);
           return decided;
         },
-      } satisfies Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime'>,
+        chooseSplitPath: optimizer.chooseSplitPath,
+      } satisfies Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime' | 'chooseSplitPath'>,
     };
 
     const entryRule = await entrySegmentRule(models, request.definition);
@@ -282,7 +296,7 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
       await skipTo(env, horizonMs);
 
       const description = await handle.describe();
-      let state: Pick<JourneyRunState, 'sends' | 'splits' | 'converted' | 'exitReason' | 'status' | 'currentStep' | 'waitingUntil'>;
+      let state: Pick<JourneyRunState, 'sends' | 'splits' | 'trials' | 'converted' | 'exitReason' | 'status' | 'currentStep' | 'waitingUntil' | 'waitingFor'>;
       let end: SimulationResult['end'];
       if (description.status.name === 'RUNNING') {
         state = await handle.query(journeyStateQuery);
@@ -291,7 +305,9 @@ export function createJourneySimulator(deps: JourneySimulatorDeps): JourneySimul
           status: 'waiting',
           at: new Date(horizonMs).toISOString(),
           ...(state.currentStep ? { stepId: state.currentStep } : {}),
-          explanation: `the horizon came first: the run waits on step "${state.currentStep}"${state.waitingUntil ? ` until ${state.waitingUntil}` : ''}`,
+          explanation: !state.currentStep && state.waitingFor
+            ? `the horizon came first: the steps are over, and the run listens for "${state.waitingFor.event}" until ${state.waitingUntil}, when its optimizing split's window closes`
+            : `the horizon came first: the run waits on step "${state.currentStep}"${state.waitingUntil ? ` until ${state.waitingUntil}` : ''}`,
         };
       } else if (description.status.name === 'COMPLETED') {
         state = await handle.result();
@@ -423,7 +439,11 @@ function describeSteps(definition: JourneyDefinition, trace: { stepId: string; a
       }
       case 'split': {
         const path = seen.splits[stepId];
-        return { ...base, type: 'split', ...(path ? { path } : {}), explanation: `the customer's hash puts them on path "${path}"` };
+        const explanation =
+          step.optimize && path !== HOLDOUT
+            ? `the optimizer picked path "${path}" by how each path converts to "${step.optimize.goal}" in the journey's real runs so far (a draw: another simulation may pick another path)`
+            : `the customer's hash puts them on path "${path}"`;
+        return { ...base, type: 'split', ...(path ? { path } : {}), explanation };
       }
       case 'exit':
         return { ...base, type: 'exit', explanation: 'the journey ends here' };

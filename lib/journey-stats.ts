@@ -12,7 +12,7 @@ import { SA_CUSTOMER, SA_JOURNEY } from '../core/journey-contract';
 import { answers, type RunAttributes, type RunQuestion, runAttributes, visibilityFilter } from '../core/run-questions';
 import type { SegmentFilter } from '../core/segment-filter';
 import type { CodeJourneyType } from '../core/code-journey-type';
-import type { Step } from '../core/journey-definition';
+import type { SplitOptimize, Step } from '../core/journey-definition';
 import { failureCode } from '../core/send-explanation';
 import { HOLDOUT } from '../core/split';
 import type { Models } from '../db/models';
@@ -21,6 +21,7 @@ import { type ErasedRunCounts, readErasedRuns } from '../db/erased-runs';
 import { MEMBER_CHUNK, membersAmong } from '../db/segment-members';
 import { chunksOf, runLimited } from './concurrency';
 import { entriesOfJourney } from './customer-runs';
+import { type OptimizeStats, splitOptimizeStats } from './split-optimize-stats';
 
 export interface StepStats {
   /** Customers who reached the step (those on their way through it once they next wait or end). */
@@ -56,6 +57,8 @@ export interface JourneyStats {
   steps: Record<string, StepStats>;
   /** Split step → path → customers assigned. */
   splits: Record<string, Record<string, number>>;
+  /** Optimizing split step → its paths' conversions and chances of being best (lib/split-optimize-stats.ts). */
+  optimize?: Record<string, OptimizeStats>;
 }
 
 export type JourneyStatsReader = ReturnType<typeof createJourneyStats>;
@@ -67,6 +70,8 @@ export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 export interface StatsStep {
   id: string;
   splitPaths?: string[];
+  /** An optimizing split's settings. */
+  optimize?: SplitOptimize;
 }
 
 /** Which runs are the journey's (by workflow type: a JSON journey's or a code-first type's) and their steps. */
@@ -77,14 +82,15 @@ export interface StatsShape {
 
 export function statsStep(step: Step): StatsStep {
   if (step.type !== 'split') return { id: step.id };
-  return { id: step.id, splitPaths: [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])] };
+  return { id: step.id, splitPaths: [...step.paths.map((p) => p.name), ...(step.holdout ? [HOLDOUT] : [])], ...(step.optimize ? { optimize: step.optimize } : {}) };
 }
 
 /** A code-first type's declared steps, its splits with their paths. */
 export function codeJourneySteps(type: Pick<CodeJourneyType, 'steps' | 'splits'>): StatsStep[] {
   return type.steps.map((id) => {
     const split = type.splits?.[id];
-    return split ? { id, splitPaths: [...split.paths.map((p) => p.name), ...(split.holdout ? [HOLDOUT] : [])] } : { id };
+    if (!split) return { id };
+    return { id, splitPaths: [...split.paths.map((p) => p.name), ...(split.holdout ? [HOLDOUT] : [])], ...(split.optimize ? { optimize: split.optimize } : {}) };
   });
 }
 
@@ -106,7 +112,7 @@ interface Kept {
   engaged: Record<string, Engaged>;
 }
 
-const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {} };
+const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {}, optimize: {} };
 
 type StatsModels = Pick<Models, 'deliveries' | 'deliveryReports' | 'erasedRuns' | 'customers' | 'journeyEntries'>;
 
@@ -192,6 +198,8 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
   ]);
   const steps: Record<string, StepStats> = {};
   const splits: Record<string, Record<string, number>> = {};
+  const optimize: Record<string, OptimizeStats> = {};
+  const trialCount = async (value: string) => (await count({ optimize: value })) + (erased.optimize[value] ?? 0);
   await Promise.all(
     shape.steps.map(async (step) => {
       const [stepEntered, now] = await Promise.all([count({ visited: step.id }), count({ on: step.id })]);
@@ -207,9 +215,12 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
         const counts = await Promise.all(paths.map((path) => count({ split: `${step.id}:${path}` })));
         splits[step.id] = Object.fromEntries(paths.map((path, i) => [path, counts[i] + (erased.splits[`${step.id}:${path}`] ?? 0)]));
       }
+      if (step.optimize && step.splitPaths) {
+        optimize[step.id] = await splitOptimizeStats(trialCount, step.id, step.optimize, step.splitPaths.filter((p) => p !== HOLDOUT));
+      }
     }),
   );
-  return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits };
+  return { journeyId, entered, running, waiting, completed, exited, stopped, converted, steps, splits, ...(Object.keys(optimize).length > 0 ? { optimize } : {}) };
 }
 
 /** The ledger filters for a journey's sends: with `customers`, one per chunk of them (their groups never overlap, so they sum). */

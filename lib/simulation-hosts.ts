@@ -16,7 +16,7 @@ import { logger } from './logger';
 import { indexedTypes } from './search-attributes';
 
 /** The activities a journey run calls, and the trace of the steps it enters. */
-export type SimulatedActivities = Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime'>;
+export type SimulatedActivities = Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime' | 'chooseSplitPath'>;
 export interface SimulationBinding {
   activities: SimulatedActivities;
   stepEntered(stepId: string, at: string): void;
@@ -81,6 +81,7 @@ async function startHost(options: SimulationHostsOptions): Promise<WarmHost> {
     evaluateBranch: (input) => bound().activities.evaluateBranch(input),
     resolveWait: (input) => bound().activities.resolveWait(input),
     resolveBestTime: (input) => bound().activities.resolveBestTime(input),
+    chooseSplitPath: (input) => bound().activities.chooseSplitPath(input),
   };
   const sinks: InjectedSinks<JourneyTraceSinks> = {
     journeyTrace: { stepEntered: { fn: (_info, stepId, at) => bound().stepEntered(stepId, at) } },

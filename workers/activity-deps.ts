@@ -18,6 +18,7 @@ import { createChannelAdapters, type DeliveryConfig } from '../lib/delivery-chan
 import { createEventIngest } from '../lib/event-ingest';
 import { createJourneyEntry } from '../lib/journey-entry';
 import { createJourneyRuns } from '../lib/journey-runs';
+import { visibilityTrialCount } from '../lib/split-optimize-stats';
 
 /** What the send activity reads and writes in the store: everything but its channels. */
 export function storeSendDeps(db: Database): Omit<SendDeps, 'channels' | 'unsubscribeUrl' | 'tracking'> & { models: Database['models'] } {
@@ -54,6 +55,7 @@ export function createRealActivities(db: Database, delivery: DeliveryConfig, tem
     runs,
     finishEvents: () => events.finishEvents(),
     recheckLapsed: (asOf) => entry.recheckLapsed(asOf),
+    countTrials: visibilityTrialCount(temporal.client),
   });
   return {
     activities,

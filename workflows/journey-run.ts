@@ -2,7 +2,7 @@
 // bookkeeping. The interpreter (journey.ts) drives it from a definition; code-first journeys
 // (see docs/code-first-journeys.md) drive it from TypeScript, with the same step handlers.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, proxySinks, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxySinks, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../core/duration';
 import {
   CustomerEvent,
@@ -17,16 +17,19 @@ import {
   resumeSignal,
   RunResume,
   SA_CONVERTED,
+  SA_OPTIMIZE,
   SA_SPLITS,
   SA_STATUS,
   SA_STEP,
   SA_VISITED,
+  type SplitTrial,
   stopSignal,
   heldTemplateEvents,
   templateEvent,
   type TemplateEvent,
 } from '../core/journey-contract';
 import type { JourneySettings, Step } from '../core/journey-definition';
+import { trialValue } from '../core/split-optimize';
 import { EventInbox } from './event-inbox';
 import { patchedSince, SEARCH_ATTRIBUTES_WHEN_WAITING } from './patches';
 import { RunControl } from './run-control';
@@ -46,6 +49,10 @@ export class JourneyRun {
   private readonly visits: Map<string, number>;
   /** What templates read of the run's events (steps/send.ts passes it to the send activity). */
   private readonly templateEvents: { event?: TemplateEvent; events: Record<string, TemplateEvent> };
+  /** The stop signal came: the run ends now, even with trials open. */
+  private stopRequested = false;
+  /** The steps are over and the run only listens for its open trials' goals. */
+  private listeningOnly = false;
 
   constructor(
     /** `entryEvent`: the event name of an event-entry journey; `trace`: a simulation's run (JourneyTraceSinks). */
@@ -61,6 +68,7 @@ export class JourneyRun {
       path: resume?.path ?? [],
       sends: resume?.sends ?? [],
       splits: resume?.splits ?? {},
+      ...(resume?.trials ? { trials: resume.trials } : {}),
       converted: resume?.converted,
       paused: resume?.paused,
     };
@@ -79,7 +87,10 @@ export class JourneyRun {
       this.events.deliver(event);
     });
     entering = false;
-    setHandler(stopSignal, () => this.control.end('stopped'));
+    setHandler(stopSignal, () => {
+      this.stopRequested = true;
+      this.control.end('stopped');
+    });
     setHandler(leftSegmentSignal, () => {
       if (this.identity.settings?.exitOnLeavingSegment) this.control.end('left-segment');
     });
@@ -88,6 +99,8 @@ export class JourneyRun {
       this.control.resume();
       this.state.paused = undefined;
     });
+    // Trials carried across continue-as-new close on their own timers again.
+    for (const stepId of Object.keys(this.state.trials ?? {})) void this.closeTrial(stepId);
   }
 
   /** True once the run was stopped, exited, or reached an exit step or a holdout. */
@@ -116,6 +129,7 @@ export class JourneyRun {
       events: this.events,
       templateEvents: this.templateEvents,
       control: this.control,
+      openTrial: (stepId, trial) => this.openTrial(stepId, trial),
     });
     if (this.state.sends.length > 2 * KEEP) this.state.sends.splice(0, KEEP);
     return next;
@@ -130,6 +144,7 @@ export class JourneyRun {
       path: this.state.path.slice(-KEEP),
       sends: this.state.sends.slice(-KEEP),
       splits: this.state.splits,
+      ...(this.state.trials ? { trials: this.state.trials } : {}),
       converted: this.state.converted,
       ...(this.control.paused ? { paused: true } : {}),
       eventIds: this.events.recentIds,
@@ -138,9 +153,26 @@ export class JourneyRun {
     };
   }
 
-  /** Records how the run ended and returns its result. */
-  finish(): JourneyRunResult {
+  /**
+   * Records how the run ended and returns its result. A run with an optimizing split's window
+   * still open first stays, listening, until each window closes or converts (or a stop): it
+   * shows as waiting (CairnStep: its last step; the query: no step, waitingFor the goal)
+   * meanwhile, and its steps' outcome is kept.
+   */
+  async finish(): Promise<JourneyRunResult> {
     const state = this.state;
+    const open = () => Object.values(state.trials ?? {}).filter((t) => !t.settled);
+    if (open().length > 0 && !this.stopped) {
+      this.listeningOnly = true;
+      const last = open().reduce((a, b) => (Date.parse(b.until) > Date.parse(a.until) ? b : a));
+      // No step: the query shows the steps are over; CairnStep keeps the last one.
+      state.status = 'waiting';
+      state.currentStep = undefined;
+      state.waitingUntil = last.until;
+      state.waitingFor = { event: last.goal };
+      this.publish(state.path[state.path.length - 1]);
+      await condition(() => open().length === 0 || this.stopped);
+    }
     state.exitReason = this.control.endReason;
     state.status = state.exitReason === 'stopped' ? 'stopped' : EXITS.has(state.exitReason) ? 'exited' : 'completed';
     state.currentStep = undefined;
@@ -155,8 +187,37 @@ export class JourneyRun {
         { key: SA_SPLITS, value: this.splitValues() },
       ]);
     }
-    const { status, path, sends, splits, converted, exitReason } = state;
-    return { status, path, sends, splits, converted, exitReason };
+    const { status, path, sends, splits, trials, converted, exitReason } = state;
+    return { status, path, sends, splits, ...(trials ? { trials } : {}), converted, exitReason };
+  }
+
+  private get stopped(): boolean {
+    return this.stopRequested || this.control.endReason === 'stopped';
+  }
+
+  /** An optimizing split gave the run a path: its window opens now (steps/split.ts). */
+  private openTrial(stepId: string, trial: SplitTrial): void {
+    (this.state.trials ??= {})[stepId] = trial;
+    void this.closeTrial(stepId);
+  }
+
+  /** Settles the trial as not converted when its window closes first; a stop leaves it unsettled. */
+  private async closeTrial(stepId: string): Promise<void> {
+    const trial = this.state.trials![stepId];
+    const ms = Date.parse(trial.until) - Date.now();
+    if (ms > 0) await condition(() => trial.settled === true || this.stopped, ms);
+    if (trial.settled || this.stopped) return;
+    trial.settled = true;
+    upsertSearchAttributes([{ key: SA_OPTIMIZE, value: this.trialValues() }]);
+  }
+
+  /** CairnOptimize: what the optimizer and stats count of the run's trials. */
+  private trialValues(): string[] {
+    return Object.entries(this.state.trials ?? {}).flatMap(([stepId, t]) => [
+      trialValue(stepId, t.context, t.path, 'entered'),
+      ...(t.settled ? [trialValue(stepId, t.context, t.path, 'settled')] : []),
+      ...(t.converted ? [trialValue(stepId, t.context, t.path, 'converted')] : []),
+    ]);
   }
 
   /**
@@ -179,13 +240,16 @@ export class JourneyRun {
     if (changed.length > 0) upsertSearchAttributes(changed);
   }
 
-  /** Where the run is (CairnStep, CairnStatus) and where it has been (CairnVisited, CairnSplits). */
+  /** Where the run is (CairnStep, CairnStatus), where it has been (CairnVisited, CairnSplits), its trials (CairnOptimize). */
   private statsAttributes(stepId: string | undefined): SearchAttributeUpdatePair[] {
+    const trials = this.trialValues();
     return [
       ...(stepId !== undefined ? [{ key: SA_STEP, value: stepId }] : []),
       { key: SA_STATUS, value: this.state.status },
       { key: SA_VISITED, value: [...this.visits.keys()] },
       { key: SA_SPLITS, value: this.splitValues() },
+      // Only runs with trials name it: runs before optimizing splits upsert as they recorded.
+      ...(trials.length > 0 ? [{ key: SA_OPTIMIZE, value: trials }] : []),
     ];
   }
 
@@ -193,9 +257,11 @@ export class JourneyRun {
     return Object.entries(this.state.splits).map(([stepId, path]) => `${stepId}:${path}`);
   }
 
-  /** Journey-wide reactions to every event: the exit criterion and the conversion goal. */
+  /** Reactions to every event: optimizing splits' goals, the exit criterion and the conversion goal. */
   private watch(event: CustomerEvent): void {
-    const settings = this.identity.settings;
+    this.watchTrials(event);
+    // Once the steps are over, a run still open for its trials hears nothing else.
+    const settings = this.listeningOnly ? undefined : this.identity.settings;
     if (!settings) return;
     const goal = settings.goal;
     if (goal && !this.state.converted && event.name === goal.event) {
@@ -208,5 +274,16 @@ export class JourneyRun {
       }
     }
     if (settings.exitOnEvent && event.name === settings.exitOnEvent) this.control.end('exit-event');
+  }
+
+  /** The goal event within an open trial's window converts (and settles) it, shown at once for the optimizer. */
+  private watchTrials(event: CustomerEvent): void {
+    const converted = Object.values(this.state.trials ?? {}).filter((t) => !t.settled && t.goal === event.name && Date.now() <= Date.parse(t.until));
+    if (converted.length === 0) return;
+    for (const trial of converted) {
+      trial.converted = { eventId: event.id, at: new Date().toISOString() };
+      trial.settled = true;
+    }
+    upsertSearchAttributes([{ key: SA_OPTIMIZE, value: this.trialValues() }]);
   }
 }

@@ -33,5 +33,5 @@ export async function journeyWorkflow(input: JourneyRunInput): Promise<JourneyRu
     stepsThisRun += 1;
     stepId = await run.runStep(step);
   }
-  return run.finish();
+  return await run.finish();
 }

@@ -22,7 +22,7 @@ const deferred = new Set<string>();
 /** Sends that found their journey paused in the store, by key: how many times. */
 const pausedFor = new Map<string, number>();
 
-const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime' | 'finishEvents' | 'recheckSegmentExits'> = {
+const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | 'resolveBestTime' | 'chooseSplitPath' | 'finishEvents' | 'recheckSegmentExits'> = {
   async finishEvents() {
     return { finished: 2, examined: 40, through: new Date(0).toISOString() };
   },
@@ -38,6 +38,11 @@ const activities: Pick<Activities, 'send' | 'evaluateBranch' | 'resolveWait' | '
   },
   async resolveBestTime(input) {
     return { until: new Date(Date.parse(input.from) + 3_600_000).toISOString(), reason: 'the recorder answers an hour on' };
+  },
+  // The optimizer's answer, fixed: the last path, learnt among everyone.
+  async chooseSplitPath(input) {
+    const path = input.paths[input.paths.length - 1];
+    return { path, context: 'everyone', shares: Object.fromEntries(input.paths.map((p) => [p, p === path ? 0.9 : 0.1 / (input.paths.length - 1)])) };
   },
   async send(input: SendInput) {
     // An hour after the server scheduled it: the server's clock has skipped ahead of this one.

@@ -86,3 +86,29 @@ export const SIMULATED_ONBOARDING_TEMPLATES: Record<string, { channel: 'email' |
   'sim-inbox': { channel: 'web', content: { title: 'Hello {{customer.firstName}}', body: 'Your plan: {{customer.plan}}' } },
   'sim-last': { channel: 'email', content: { subject: 'About order {{events.wait-order.properties.orderId}}', html: '<p>{{events.wait-order.properties.total}} EUR</p>' } },
 };
+
+/**
+ * A split that optimizes for `optimize` between "plain" and "emoji", each path one email
+ * (templates "plain" and "emoji" unless named), with an optional holdout (a weight beside the
+ * paths' 9 each: 2 holds out 10%).
+ */
+export function optimizingSplit(optimize: Record<string, unknown>, options: { holdout?: number; templates?: [string, string] } = {}): JourneyDefinition {
+  const [plain, emoji] = options.templates ?? ['plain', 'emoji'];
+  return {
+    name: 'Subject lines that sell',
+    steps: [
+      {
+        id: 'subject',
+        type: 'split',
+        paths: [
+          { name: 'plain', weight: 9, next: 'send-plain' },
+          { name: 'emoji', weight: 9, next: 'send-emoji' },
+        ],
+        ...(options.holdout ? { holdout: { weight: options.holdout } } : {}),
+        optimize: optimize as never,
+      },
+      { id: 'send-plain', type: 'send', channel: 'email', template: plain },
+      { id: 'send-emoji', type: 'send', channel: 'email', template: emoji },
+    ],
+  };
+}

@@ -26,6 +26,7 @@ import { unsubscribeUrl } from '../../core/unsubscribe-links';
 import { BIN_DIR } from '../../dev/servers';
 import { createJourneyWorkers } from '../../workers/create-worker';
 import { testEnv, testRunDir } from './test-env';
+import { visibilityTrialCount } from '../../lib/split-optimize-stats';
 
 export const API_KEY = 'test-key-0123456789';
 /** The SMTP sink refuses mail to this domain with 550, as a provider refuses a bad address. */
@@ -139,6 +140,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       adapters: apiAdapters.channels,
       unsubscribeUrl: (customerId, journeyId) => unsubscribeUrl(baseUrl, SIGNING_SECRET, customerId, journeyId),
       hosts: simulationHosts,
+      countTrials: visibilityTrialCount(client),
     }),
     models: db.models,
     signingSecret: SIGNING_SECRET,

@@ -1,10 +1,10 @@
 import { TypedSearchAttributes } from '@temporalio/common';
 import { journeyWorkflowId, sendKey, sendKeyCustomer } from '../../core/ids';
-import { SA_CONVERTED, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED, startSearchAttributes } from '../../core/journey-contract';
+import { SA_CONVERTED, SA_OPTIMIZE, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED, startSearchAttributes } from '../../core/journey-contract';
 import { answers, type RunAttributes, runAttributes, visibilityFilter } from '../../core/run-questions';
 
-const waiting: RunAttributes = { customerId: 'c-1', running: true, status: 'waiting', step: 'wait', visited: ['split', 'a', 'wait'], splits: ['split:A'], converted: false };
-const done: RunAttributes = { customerId: 'c-2', running: false, status: 'completed', step: 'wait', visited: ['split', 'b', 'wait', 'end'], splits: ['split:B'], converted: true };
+const waiting: RunAttributes = { customerId: 'c-1', running: true, status: 'waiting', step: 'wait', visited: ['split', 'a', 'wait'], splits: ['split:A'], optimize: ['split:*:A:entered'], converted: false };
+const done: RunAttributes = { customerId: 'c-2', running: false, status: 'completed', step: 'wait', visited: ['split', 'b', 'wait', 'end'], splits: ['split:B'], optimize: ['split:*:B:entered', 'split:*:B:settled', 'split:*:B:converted'], converted: true };
 
 describe('runAttributes', () => {
   it('when a run is listed, then its search attributes and whether Temporal runs it are read', () => {
@@ -14,13 +14,14 @@ describe('runAttributes', () => {
       { key: SA_STEP, value: 'wait' },
       { key: SA_VISITED, value: ['split', 'a', 'wait'] },
       { key: SA_SPLITS, value: ['split:A'] },
+      { key: SA_OPTIMIZE, value: ['split:*:A:entered'] },
     ]);
     expect(runAttributes({ workflowId: journeyWorkflowId('j', 'c-1'), status: { name: 'RUNNING' }, typedSearchAttributes: sa })).toEqual(waiting);
   });
 
   it('when a run carries no customer attribute, then its workflow ID names the customer', () => {
     const run = runAttributes({ workflowId: journeyWorkflowId('j', 'c-9', 2), status: { name: 'COMPLETED' }, typedSearchAttributes: new TypedSearchAttributes([{ key: SA_CONVERTED, value: true }]) });
-    expect(run).toEqual({ customerId: 'c-9', running: false, visited: [], splits: [], converted: true });
+    expect(run).toEqual({ customerId: 'c-9', running: false, visited: [], splits: [], optimize: [], converted: true });
   });
 });
 
@@ -36,6 +37,8 @@ describe('a run question, asked of visibility and of one run', () => {
     { question: { split: 'split:B' }, filter: 'CairnSplits = "split:B"', of: [false, true] },
     { question: { split: 'split:B', converted: true as const }, filter: 'CairnConverted = true AND CairnSplits = "split:B"', of: [false, true] },
     { question: { split: 'split:A', converted: true as const }, filter: 'CairnConverted = true AND CairnSplits = "split:A"', of: [false, false] },
+    { question: { optimize: 'split:*:B:converted' }, filter: 'CairnOptimize = "split:*:B:converted"', of: [false, true] },
+    { question: { optimize: 'split:*:A:entered' }, filter: 'CairnOptimize = "split:*:A:entered"', of: [true, false] },
   ];
   it.each(cases)('when asked $question, then the filter is $filter and the runs answer $of', ({ question, filter, of }) => {
     expect(visibilityFilter(question)).toBe(filter);

@@ -5,11 +5,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import type { Activities, SendInput } from '../../activities';
 import { journeyWorkflowId } from '../../core/ids';
-import { customerEventSignal, JOURNEY_STOPPED, JourneyRunState, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
+import { customerEventSignal, JOURNEY_STOPPED, journeyStateQuery, pauseSignal, resumeSignal, stopSignal } from '../../core/journey-contract';
 import type { JourneyDefinition } from '../../core/journey-definition';
 import { assignSplit } from '../../core/split';
 import { journeyWorkflow } from '../../workflows/journey';
-import { journeyWorker, startTimeSkipping } from '../support/time-skipping';
+import { journeyWorker, startTimeSkipping, stateWhen } from '../support/time-skipping';
 
 const HOUR = 3_600_000;
 const EventType = temporal.api.enums.v1.EventType;
@@ -59,14 +59,6 @@ async function run(definition: JourneyDefinition, drive?: (h: WorkflowHandle<typ
   });
 }
 
-async function stateWhen(handle: WorkflowHandle<typeof journeyWorkflow>, predicate: (s: JourneyRunState) => boolean) {
-  for (let i = 0; i < 400; i++) {
-    const state = await handle.query(journeyStateQuery);
-    if (predicate(state)) return state;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('state never matched');
-}
 
 const send = (id: string, next?: string) => ({ id, type: 'send' as const, channel: 'email' as const, template: id, next });
 

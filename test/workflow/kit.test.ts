@@ -13,7 +13,7 @@ import { assignSplit } from '../../core/split';
 import { quietLogger } from '../../dev/quiet-logger';
 import { createJourneyWorkers } from '../../workers/create-worker';
 import { startTimeSkipping } from '../support/time-skipping';
-import { everyBlock } from './kit-types';
+import { everyBlock, optimizing } from './kit-types';
 
 let env: TestWorkflowEnvironment;
 let code: string;
@@ -30,6 +30,7 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
   const waits: ResolveWaitInput[] = [];
   const bestTimes: ResolveBestTimeInput[] = [];
   const branches: BranchCondition[][] = [];
+  const choices: Parameters<Activities['chooseSplitPath']>[0][] = [];
   const activities: Partial<Activities> = {
     async send(input) {
       sends.push(input);
@@ -51,6 +52,11 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
       branches.push(input.cases);
       return branch;
     },
+    // The optimizer's answer: the last path, for customers in the split's first segment.
+    async chooseSplitPath(input) {
+      choices.push(input);
+      return { path: input.paths[input.paths.length - 1], context: input.segments?.[0] ?? 'everyone', shares: {} };
+    },
   };
   const taskQueue = `kit-${process.pid}-${++queues}`;
   const worker = await createJourneyWorkers({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities });
@@ -59,7 +65,7 @@ async function run<T>(workflowType: string, customerId: string, input: object, b
     await drive?.(handle);
     return handle.result() as Promise<T>;
   });
-  return { result, sends, waits, bestTimes, branches };
+  return { result, sends, waits, bestTimes, branches, choices };
 }
 
 const CHOICE = { channel: 'email' as const, reason: 'most-engaged' as const, scores: { push: 1, email: 3 } };
@@ -143,4 +149,22 @@ test.each([
   const failure = await run(workflowType, `kit-${workflowType}`, {}, -1).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidJourneyDefinition', message: expect.stringContaining(message) });
+});
+
+test('when a type declares an optimizing split, then the kit picks through the optimizer, hears its goal, and the run listens until the goal comes', async () => {
+  expect(optimizing.listensTo).toEqual(['purchase']);
+  const { result, sends, choices } = await run<{ splits: Record<string, string>; trials: Record<string, { path: string; context: string; converted?: { eventId: string } }> }>(
+    'optimizingKitWorkflow',
+    'kit-optimizer',
+    {},
+    -1,
+    async (handle) => {
+      while ((await handle.query(journeyStateQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 25));
+      await handle.signal(customerEventSignal, { id: 'kit-buy', name: 'purchase', timestamp: new Date().toISOString() });
+    },
+  );
+  expect(choices).toEqual([{ journeyId: 'kit-optimizing', stepId: 'subject', customerId: 'kit-optimizer', paths: ['plain', 'emoji'], minShare: 0.1, segments: ['vip'] }]);
+  expect(result.splits).toEqual({ subject: 'emoji' });
+  expect(result.trials.subject).toMatchObject({ path: 'emoji', context: 'vip', converted: { eventId: 'kit-buy' } });
+  expect(sends.map((s) => s.stepId)).toEqual(['emoji']);
 });

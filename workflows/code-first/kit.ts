@@ -145,12 +145,20 @@ export class JourneyKit {
 
   /**
    * The path the customer takes at the type's split step (declared in `splits`), the same every
-   * time; in the holdout the run ends (undefined), and every later block does nothing.
+   * time; in the holdout the run ends (undefined), and every later block does nothing. A split
+   * declared with `optimize` picks by each path's conversions so far, as a JSON one does.
    */
   async split(stepId: string): Promise<string | undefined> {
     const split = this.type.splits?.[stepId];
     if (!split) throw ApplicationFailure.nonRetryable(`journey "${this.type.id}" declares no split "${stepId}"`, 'InvalidJourneyDefinition');
-    return this.step({ id: stepId, type: 'split', paths: split.paths.map((p) => ({ ...p, next: p.name })), ...(split.holdout ? { holdout: split.holdout } : {}) });
+    for (const segment of split.optimize?.segments ?? []) this.declared('segment', segment, this.type.segments ?? []);
+    return this.step({
+      id: stepId,
+      type: 'split',
+      paths: split.paths.map((p) => ({ ...p, next: p.name })),
+      ...(split.holdout ? { holdout: split.holdout } : {}),
+      ...(split.optimize ? { optimize: split.optimize } : {}),
+    });
   }
 
   /** Ends the journey here, as a JSON exit step does. */
@@ -158,8 +166,8 @@ export class JourneyKit {
     await this.step({ id: stepId, type: 'exit' });
   }
 
-  /** Records how the run ended; return its result from the workflow. */
-  finish(): JourneyRunResult {
+  /** Records how the run ended (once its optimizing splits' windows closed); return its result from the workflow. */
+  finish(): Promise<JourneyRunResult> {
     return this.run.finish();
   }
 

@@ -1,4 +1,4 @@
-import type { JourneyRunState, TemplateEvent } from '../../core/journey-contract';
+import type { JourneyRunState, SplitTrial, TemplateEvent } from '../../core/journey-contract';
 import type { JourneySettings, Step } from '../../core/journey-definition';
 import type { EventInbox } from '../event-inbox';
 import type { RunControl } from '../run-control';
@@ -22,6 +22,8 @@ export interface StepContext {
   templateEvents: { event?: TemplateEvent; events: Record<string, TemplateEvent> };
   /** Early ends, and the waits that end with them. */
   control: RunControl;
+  /** Opens an optimizing split's trial: the run listens for its goal until its window closes. */
+  openTrial: (stepId: string, trial: SplitTrial) => void;
 }
 
 /** Runs one step and returns the ID of the next one, or undefined to end the journey. */

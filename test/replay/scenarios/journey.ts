@@ -8,7 +8,7 @@ import { journeyWorkflowId } from '../../../core/ids';
 import { customerEventSignal, journeyStateQuery, pauseSignal, resumeSignal, startSearchAttributes, stopSignal } from '../../../core/journey-contract';
 import type { JourneyDefinition } from '../../../core/journey-definition';
 import { journeyWorkflow } from '../../../workflows/journey';
-import { cartReminder, referenceJourney, sendWaitSend, weeklyDigest } from '../../support/journeys';
+import { cartReminder, optimizingSplit, referenceJourney, sendWaitSend, weeklyDigest } from '../../support/journeys';
 import type { Scenario } from '../scenario';
 import { recorderState } from '../scenario';
 
@@ -22,6 +22,9 @@ interface JourneyScenario {
 const onStep = async (h: WorkflowHandle<typeof journeyWorkflow>, stepId: string) => {
   while ((await h.query(journeyStateQuery)).currentStep !== stepId) await new Promise((r) => setTimeout(r, 50));
 };
+
+/** An optimizing split (the recorder's optimizer answers its last path), a send on each path. */
+const optimizing = optimizingSplit({ goal: 'purchase', within: '3d' });
 
 const journeys: JourneyScenario[] = [
   { name: 'send-wait-send-completed', definition: sendWaitSend, drive: (h) => h.result().then(() => undefined) },
@@ -92,6 +95,16 @@ const journeys: JourneyScenario[] = [
     },
     drive: (h) => h.result().then(() => undefined),
   },
+  {
+    name: 'optimize-split-converted-after-last-step',
+    definition: optimizing,
+    async drive(h) {
+      while ((await h.query(journeyStateQuery)).status !== 'waiting') await new Promise((r) => setTimeout(r, 50));
+      await h.signal(customerEventSignal, { id: 'p1', name: 'purchase', timestamp: new Date().toISOString() });
+      await h.result();
+    },
+  },
+  { name: 'optimize-split-window-closed', definition: optimizing, drive: (h) => h.result().then(() => undefined) },
   {
     name: 'goal-converted-counted',
     definition: { ...sendWaitSend, settings: { goal: { event: 'purchase', within: '7d' } } },

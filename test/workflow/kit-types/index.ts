@@ -109,3 +109,23 @@ export async function missingBestTemplateDoesNotCompile(run: CodeJourneyInput<ty
   // @ts-expect-error email is listed but has no template
   await kit.send('hello', 'best', { channels: ['push', 'email'], templates: { push: 'hello-push' } });
 }
+
+/** An optimizing split in code: its goal is heard, its segment declared. */
+export const optimizing = defineCodeJourney({
+  id: 'kit-optimizing',
+  workflowType: 'optimizingKitWorkflow',
+  description: 'A subject line test that learns',
+  input: z.object({}),
+  steps: ['subject', 'plain', 'emoji'],
+  splits: { subject: { paths: [{ name: 'plain', weight: 1 }, { name: 'emoji', weight: 1 }], optimize: { goal: 'purchase', within: '2d', segments: ['vip'] } } },
+  templates: ['plain', 'emoji'],
+  segments: ['vip'],
+});
+
+export async function optimizingKitWorkflow(run: CodeJourneyInput<typeof optimizing>): Promise<JourneyRunResult> {
+  const kit = new JourneyKit(optimizing, run);
+  const path = await kit.split('subject');
+  if (path === 'plain') await kit.send('plain', 'email', 'plain');
+  else await kit.send('emoji', 'email', 'emoji');
+  return kit.finish();
+}
