@@ -12,6 +12,7 @@
 // leaves `filledAt` unset: the event sweep finishes that backfill.
 import { KEPT_WINDOW_MS, WINDOW_CAP, type EventWhere, whereMatches } from '../core/event-windows';
 import { isDuplicateKey } from '../db/duplicate-key';
+import { suppressedAmong } from '../db/suppressions';
 import { seriesRead, type SegmentRule } from '../core/segment-rules';
 import type { EventDoc, EventWindowDoc, Models } from '../db/models';
 import { refreshedEvery } from './refreshed';
@@ -33,7 +34,7 @@ export interface KeptSeries {
 /** The kept series by event name. */
 export type KeptSeriesIndex = ReadonlyMap<string, KeptSeries[]>;
 
-export type WindowModels = Pick<Models, 'eventWindows' | 'events' | 'customers'>;
+export type WindowModels = Pick<Models, 'eventWindows' | 'events' | 'customers' | 'suppressions'>;
 
 /** The registry as ingest reads it: at most KEPT_SERIES_REFRESH_MS old. */
 export function keptSeriesReader(models: Pick<Models, 'eventWindows'>) {
@@ -91,9 +92,13 @@ async function backfill(models: WindowModels, series: EventWindowDoc, sleep: (ms
     .lean<Pick<EventDoc, 'customerId' | 'timestamp' | 'properties'>[]>()
     .cursor();
   let ops: object[] = [];
+  let filled: string[] = [];
   let current: { customerId: string; times: Date[] } | undefined;
   const flush = async (force: boolean) => {
-    if (current && current.times.length > 0) ops.push(fillOp(series._id, current.customerId, current.times));
+    if (current && current.times.length > 0) {
+      ops.push(fillOp(series._id, current.customerId, current.times));
+      filled.push(current.customerId);
+    }
     current = undefined;
     if (ops.length >= FILL_CHUNK || (force && ops.length > 0)) {
       try {
@@ -102,7 +107,12 @@ async function backfill(models: WindowModels, series: EventWindowDoc, sleep: (ms
         // A customer already filled: the filter misses, and the upsert meets the `_id`.
         if (!isDuplicateKey(err)) throw err;
       }
+      // An erasure under way deletes the profile before the events this read: a fill that came
+      // after its suppression must not leave the customer created again (ingest's fold does the same).
+      const erased = await suppressedAmong(models.suppressions, filled);
+      if (erased.size > 0) await models.customers.deleteMany({ _id: { $in: [...erased] } });
       ops = [];
+      filled = [];
     }
   };
   for await (const event of cursor) {

@@ -55,7 +55,7 @@ function segmentSummary(doc: SegmentDoc): z.infer<typeof segmentSummarySchema> {
 const segmentPageSchema = named('SegmentPage', pageSchema(segmentSummarySchema));
 
 /** Segments and their customers, and the journeys that may name a segment (deleting one checks them). */
-export type SegmentRouterModels = SegmentModels & Pick<Models, 'journeys' | 'eventWindows' | 'events'>;
+export type SegmentRouterModels = SegmentModels & Pick<Models, 'journeys' | 'eventWindows' | 'events' | 'suppressions'>;
 
 export function segmentsRouter(deps: SegmentRouterModels): Router {
   const router = Router();

@@ -10,6 +10,7 @@ import { createSend } from '../../activities/send';
 import { createCustomerErasure } from '../../lib/customer-erasure';
 import { createEventIngest } from '../../lib/event-ingest';
 import { createCustomerRuns } from '../../lib/customer-runs';
+import { keepSeriesOf } from '../../lib/event-windows';
 import { storeSendDeps } from '../../workers/activity-deps';
 import { API_KEY, eventually, Stack, startStack } from '../support/stack';
 
@@ -330,4 +331,24 @@ test('when a launch that read the customer before the erasure starts their run a
   const listed = await stack.client.workflow.count(`${SA_CUSTOMER.name} = "${FAY.id}"`);
   expect(listed.count).toBe(0);
   expect(await mentioning([FAY.id, FAY.firstName])).toEqual([]);
+});
+
+test('when a segment save backfills a new windowed series while an erasure runs, then the backfill does not leave the erased customer created again', async () => {
+  const GIL = { id: 'erz-gil', firstName: 'Gilberta' };
+  expect((await stack.api('PUT', `/v1/customers/${GIL.id}`, { attributes: { firstName: GIL.firstName } })).status).toBe(201);
+  expect((await stack.api('POST', '/v1/events', { id: 'erz-gil-1', customerId: GIL.id, name: 'erz_viewed', properties: { sku: 'erz-sku' } })).status).toBe(202);
+  const runs = createCustomerRuns(stack.client, stack.db.models);
+  let passes = 0;
+  const erase = createCustomerErasure({
+    models: stack.db.models,
+    runs: {
+      async erase(customerId, reason) {
+        // Once the profile is gone and before the events are: a save's backfill reads them.
+        if (++passes === 2) await keepSeriesOf(stack.db.models, [{ event: 'erz_viewed', where: { sku: 'erz-sku' }, op: 'atLeast', count: 1, within: '5d' } as never]);
+        return runs.erase(customerId, reason);
+      },
+    },
+  });
+  expect((await erase(GIL.id)).erased).toMatchObject({ profile: true, events: 1 });
+  expect(await mentioning([GIL.id, GIL.firstName])).toEqual([]);
 });

@@ -180,7 +180,7 @@ describe('the segment API', () => {
   beforeAll(async () => {
     const app = express();
     app.use(express.json());
-    app.use('/v1/segments', segmentsRouter({ ...models, journeys: db.models.journeys, eventWindows: db.models.eventWindows, events: db.models.events }));
+    app.use('/v1/segments', segmentsRouter({ ...models, journeys: db.models.journeys, eventWindows: db.models.eventWindows, events: db.models.events, suppressions: db.models.suppressions }));
     app.use(errorHandler);
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
