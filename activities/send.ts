@@ -413,7 +413,7 @@ async function prepare(
       customer,
       route,
       adapter: deps.channels[route.channel]!,
-      content: tracked(deps, input.key, template, content),
+      content: tracked(deps, input, template, content),
       ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
       ...(openToken ? { openToken } : {}),
     };
@@ -426,13 +426,15 @@ async function prepare(
 /**
  * An email's HTML with its open pixel and click redirects, as its template allows. The text part
  * keeps the links as written (derived here from the untracked HTML when the template has none):
- * a reader of plain text sees where a link leads.
+ * a reader of plain text sees where a link leads. A transactional send's links stay as written:
+ * a password reset or sign-in link is a secret, which a click event would keep in the event log.
  */
-function tracked(deps: SendDeps, key: string, template: TemplateDoc, content: TemplateContent): TemplateContent {
+function tracked(deps: SendDeps, input: SendInput, template: TemplateDoc, content: TemplateContent): TemplateContent {
   if (!deps.tracking || template.channel !== 'email') return content;
   const email = content as EmailContent;
   if (email.html === undefined) return content;
-  return { ...email, html: deps.tracking.trackEmail(key, email.html, template.tracking), text: email.text ?? htmlToText(email.html) };
+  const tracking = input.transactional ? { ...template.tracking, clicks: false } : template.tracking;
+  return { ...email, html: deps.tracking.trackEmail(input.key, email.html, tracking), text: email.text ?? htmlToText(email.html) };
 }
 
 const handOffOf = (p: Prepared) => ({ channel: p.route.channel, templateId: p.route.templateId, digest: contentDigest(p.content) });

@@ -23,7 +23,7 @@ export function createEngagementEvents(deps: { models: Pick<Models, 'deliveries'
   /** Records each item's open (and click), in one ingest; answers each send's outcome. */
   async function record(items: { sendKey: string; url?: string }[]): Promise<EngagementOutcome[]> {
     const keys = [...new Set(items.map((i) => i.sendKey))];
-    const rows = await deliveries.find({ _id: { $in: keys } }, { state: 1, channel: 1, customerId: 1, journeyId: 1, stepId: 1, handOff: 1 }).lean();
+    const rows = await deliveries.find({ _id: { $in: keys } }, { state: 1, channel: 1, customerId: 1, journeyId: 1, stepId: 1, handOff: 1, openedAt: 1 }).lean();
     const sends = new Map(
       rows
         // A message handed over but not yet recorded (an inbox message read at once) counts too.
@@ -31,21 +31,23 @@ export function createEngagementEvents(deps: { models: Pick<Models, 'deliveries'
         .map((row) => {
           const channel: Channel = row.state === 'sent' ? row.channel : row.handOff!.channel;
           const properties = { journeyId: row.journeyId, stepId: row.stepId, channel, sendKey: row._id, ...(row.handOff ? { templateId: row.handOff.templateId } : {}) };
-          return [row._id, { customerId: row.customerId, properties }] as const;
+          return [row._id, { customerId: row.customerId, properties, opened: row.openedAt !== undefined }] as const;
         }),
     );
     const at = new Date();
     const events = new Map<string, IncomingEvent>();
     for (const { sendKey, url } of items) {
       const send = sends.get(sendKey);
-      if (!send) continue;
+      // An open already on the row was recorded (the row is marked after the ingest): a pixel
+      // loaded again, or prefetched by a mail proxy, costs this one read.
+      if (!send || (url === undefined && send.opened)) continue;
       const opened = openedEventId(sendKey);
       events.set(opened, { id: opened, customerId: send.customerId, name: MESSAGE_OPENED, timestamp: at, properties: send.properties });
       if (url === undefined) continue;
       const clicked = clickedEventId(sendKey, url);
       events.set(clicked, { id: clicked, customerId: send.customerId, name: MESSAGE_CLICKED, timestamp: at, properties: { ...send.properties, url } });
     }
-    if (events.size === 0) return items.map(() => 'unknown-send');
+    if (events.size === 0) return items.map((i) => (sends.has(i.sendKey) ? 'recorded' : 'unknown-send'));
     const result = await deps.events.ingest([...events.values()]);
     const refused = new Set(result.suppressedEvents);
     const recorded = (i: { sendKey: string; url?: string }) => sends.has(i.sendKey) && !refused.has(openedEventId(i.sendKey));

@@ -148,10 +148,12 @@ export function inboxRouter(deps: InboxRouterDeps): InboxRouter {
     const unread = (await models.inbox.find({ customerId, readAt: null }, { _id: 1 }).lean()).map((m) => m._id);
     let read = 0;
     if (unread.length > 0) {
+      // The opens first: a read-all that fails after marking them read would find none unread
+      // when tried again, and the opens would be lost. Recorded twice, an open counts once.
+      await deps.engagement.openedAll(unread);
       // Only the messages listed: one that arrives meanwhile has not been seen, so stays unread.
       read = (await models.inbox.updateMany({ customerId, _id: { $in: unread }, readAt: null }, { $set: { readAt } })).modifiedCount;
       feed.publishRead(customerId, unread.map((id) => ({ id, readAt })));
-      await deps.engagement.openedAll(unread);
     }
     res.json({ read, readAt: readAt.toISOString() } satisfies z.infer<typeof inboxReadAllResponseSchema>);
   });

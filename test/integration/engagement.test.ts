@@ -49,6 +49,13 @@ beforeAll(async () => {
     }),
   );
   ok(await stack.api('PUT', '/v1/journeys/eng-plain', { name: 'Untracked', steps: [{ id: 'mail', type: 'send', channel: 'email', template: 'eng-email-plain' }] }));
+  ok(
+    await stack.api('PUT', '/v1/templates/eng-reset', {
+      channel: 'email',
+      content: { subject: 'Reset your password', html: `<body><a href="${RESET_HTML}">Choose a new password</a></body>` },
+    }),
+  );
+  ok(await stack.api('PUT', '/v1/journeys/eng-reset', { name: 'Reset', steps: [{ id: 'mail', type: 'send', channel: 'email', template: 'eng-reset', transactional: true }] }));
   ok(await stack.api('PUT', '/v1/journeys/eng-web', { name: 'Inbox', steps: [{ id: 'web', type: 'send', channel: 'web', template: 'eng-thanks' }] }));
   ok(await stack.api('PUT', '/v1/journeys/eng-push', { name: 'Push', steps: [{ id: 'push', type: 'send', channel: 'push', template: 'eng-push' }] }));
 });
@@ -59,6 +66,7 @@ afterAll(async () => {
 const SALE = 'https://shop.example.test/sale?from=mail&utm=spring';
 /** The same link as the template's HTML writes it. */
 const SALE_HTML = SALE.replace(/&/g, '&amp;');
+const RESET_HTML = 'https://shop.example.test/reset?token=s3cret&amp;user=eng-cy';
 
 const launch = async (journeyId: string, customerIds: string[]) => expect((await stack.api('POST', `/v1/journeys/${journeyId}/launch`, { customerIds })).status).toBe(202);
 
@@ -187,6 +195,14 @@ describe('email', () => {
     expect(pixelIn(mail.html!)).toBeUndefined();
     const template = await stack.api('GET', '/v1/templates/eng-email-plain');
     expect(template.body.tracking).toEqual({ opens: false, clicks: false });
+  });
+
+  test('when a send is transactional, then its links go out as written (a reset link is a secret), and its pixel still records the open', async () => {
+    await launch('eng-reset', ['eng-cy']);
+    const mail = await mailTo('eng-cy', 'Reset your password');
+    expect(hrefs(mail.html!)).toEqual([RESET_HTML]);
+    expect((await get(pixelIn(mail.html!)!)).status).toBe(200);
+    await eventually(async () => expect(await eventsOf('eng-cy', 'message_opened')).toHaveLength(1));
   });
 
   test('when a customer is erased, then their links still lead where they did but record nothing', async () => {
