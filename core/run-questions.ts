@@ -18,7 +18,11 @@ export interface RunQuestion {
   on?: string;
   /** The run took a split's path: `<stepId>:<path>` (CairnSplits). */
   split?: string;
-  /** An optimizing split's trial of the run: `<step>:<context>:<path>:entered|settled|converted` (CairnOptimize). */
+  /**
+   * An optimizing split's trial of the run: `<step>:<context>:<path>:entered|settled|converted`
+   * (CairnOptimize). A run that continued as new leaves a closed row holding the values its next
+   * run publishes again: only the latest run of a chain counts its trials.
+   */
   optimize?: string;
 }
 
@@ -26,6 +30,8 @@ export interface RunQuestion {
 export interface RunAttributes {
   customerId?: string;
   running: boolean;
+  /** Temporal closed the run by continuing it as new: its next run carries its values on. */
+  continuedAsNew: boolean;
   status?: string;
   step?: string;
   visited: string[];
@@ -42,6 +48,7 @@ export function runAttributes(info: { workflowId: string; status: { name: string
   return {
     ...(customerId !== undefined ? { customerId } : {}),
     running: info.status.name === 'RUNNING',
+    continuedAsNew: info.status.name === 'CONTINUED_AS_NEW',
     ...(status !== undefined ? { status } : {}),
     ...(step !== undefined ? { step } : {}),
     visited: sa.get(SA_VISITED) ?? [],
@@ -64,7 +71,7 @@ export function visibilityFilter(question: RunQuestion): string | undefined {
     visited !== undefined ? `${SA_VISITED.name} = "${visited}"` : undefined,
     on !== undefined ? `${SA_STEP.name} = "${on}" AND ExecutionStatus = "Running"` : undefined,
     split !== undefined ? `${SA_SPLITS.name} = "${split}"` : undefined,
-    optimize !== undefined ? `${SA_OPTIMIZE.name} = "${optimize}"` : undefined,
+    optimize !== undefined ? `${SA_OPTIMIZE.name} = "${optimize}" AND ExecutionStatus != "ContinuedAsNew"` : undefined,
   ].filter((clause) => clause !== undefined);
   return clauses.length > 0 ? clauses.join(' AND ') : undefined;
 }
@@ -78,6 +85,6 @@ export function answers(run: RunAttributes, question: RunQuestion): boolean {
     (visited === undefined || run.visited.includes(visited)) &&
     (on === undefined || (run.running && run.step === on)) &&
     (split === undefined || run.splits.includes(split)) &&
-    (optimize === undefined || run.optimize.includes(optimize))
+    (optimize === undefined || (!run.continuedAsNew && run.optimize.includes(optimize)))
   );
 }

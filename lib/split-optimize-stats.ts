@@ -3,7 +3,8 @@
 // per segment. Journey stats (lib/journey-stats.ts) add them; the worker's optimizer counts the
 // same values (activities/split-optimize.ts).
 import type { Client } from '@temporalio/client';
-import { SA_JOURNEY, SA_OPTIMIZE } from '../core/journey-contract';
+import { SA_JOURNEY } from '../core/journey-contract';
+import { visibilityFilter } from '../core/run-questions';
 import type { SplitOptimize } from '../core/journey-definition';
 import { EVERYONE, type PathEvidence, probabilityBest, trialValue, wilsonInterval } from '../core/split-optimize';
 
@@ -33,10 +34,13 @@ export interface OptimizeStats {
 /** How many runs hold a CairnOptimize value. */
 export type TrialCount = (value: string) => Promise<number>;
 
-/** The worker's count for its optimizer: the journey's runs holding a value. IDs are safe inside the query. */
+/**
+ * The worker's count for its optimizer: the journey's runs holding a value, asked as the stats'
+ * run question (which leaves out the rows of runs that continued as new). IDs are safe inside the query.
+ */
 export function visibilityTrialCount(client: Client) {
   return async (journeyId: string, value: string): Promise<number> =>
-    (await client.workflow.count(`${SA_JOURNEY.name} = "${journeyId}" AND ${SA_OPTIMIZE.name} = "${value}"`)).count;
+    (await client.workflow.count(`${SA_JOURNEY.name} = "${journeyId}" AND ${visibilityFilter({ optimize: value })}`)).count;
 }
 
 type Counts = PathEvidence & { entries: number };

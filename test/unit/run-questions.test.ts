@@ -3,8 +3,8 @@ import { journeyWorkflowId, sendKey, sendKeyCustomer } from '../../core/ids';
 import { SA_CONVERTED, SA_OPTIMIZE, SA_SPLITS, SA_STATUS, SA_STEP, SA_VISITED, startSearchAttributes } from '../../core/journey-contract';
 import { answers, type RunAttributes, runAttributes, visibilityFilter } from '../../core/run-questions';
 
-const waiting: RunAttributes = { customerId: 'c-1', running: true, status: 'waiting', step: 'wait', visited: ['split', 'a', 'wait'], splits: ['split:A'], optimize: ['split:*:A:entered'], converted: false };
-const done: RunAttributes = { customerId: 'c-2', running: false, status: 'completed', step: 'wait', visited: ['split', 'b', 'wait', 'end'], splits: ['split:B'], optimize: ['split:*:B:entered', 'split:*:B:settled', 'split:*:B:converted'], converted: true };
+const waiting: RunAttributes = { customerId: 'c-1', running: true, continuedAsNew: false, status: 'waiting', step: 'wait', visited: ['split', 'a', 'wait'], splits: ['split:A'], optimize: ['split:*:A:entered'], converted: false };
+const done: RunAttributes = { customerId: 'c-2', running: false, continuedAsNew: false, status: 'completed', step: 'wait', visited: ['split', 'b', 'wait', 'end'], splits: ['split:B'], optimize: ['split:*:B:entered', 'split:*:B:settled', 'split:*:B:converted'], converted: true };
 
 describe('runAttributes', () => {
   it('when a run is listed, then its search attributes and whether Temporal runs it are read', () => {
@@ -21,7 +21,26 @@ describe('runAttributes', () => {
 
   it('when a run carries no customer attribute, then its workflow ID names the customer', () => {
     const run = runAttributes({ workflowId: journeyWorkflowId('j', 'c-9', 2), status: { name: 'COMPLETED' }, typedSearchAttributes: new TypedSearchAttributes([{ key: SA_CONVERTED, value: true }]) });
-    expect(run).toEqual({ customerId: 'c-9', running: false, visited: [], splits: [], optimize: [], converted: true });
+    expect(run).toEqual({ customerId: 'c-9', running: false, continuedAsNew: false, visited: [], splits: [], optimize: [], converted: true });
+  });
+});
+
+describe('a run that continued as new', () => {
+  // Its closed row keeps the CairnOptimize values its next run publishes again.
+  const closed = runAttributes({
+    workflowId: journeyWorkflowId('j', 'c-3'),
+    status: { name: 'CONTINUED_AS_NEW' },
+    typedSearchAttributes: new TypedSearchAttributes([{ key: SA_OPTIMIZE, value: ['split:*:A:entered'] }, { key: SA_VISITED, value: ['split', 'a'] }]),
+  });
+  it('when it is listed, then it is read as continued as new and not running', () => {
+    expect(closed).toMatchObject({ running: false, continuedAsNew: true });
+  });
+  it('when an optimize trial is asked, then it does not count (its next run does)', () => {
+    expect(answers(closed, { optimize: 'split:*:A:entered' })).toBe(false);
+    expect(answers({ ...closed, continuedAsNew: false }, { optimize: 'split:*:A:entered' })).toBe(true);
+  });
+  it('when another question is asked, then it answers as before', () => {
+    expect(answers(closed, { visited: 'a' })).toBe(true);
   });
 });
 
@@ -37,8 +56,8 @@ describe('a run question, asked of visibility and of one run', () => {
     { question: { split: 'split:B' }, filter: 'CairnSplits = "split:B"', of: [false, true] },
     { question: { split: 'split:B', converted: true as const }, filter: 'CairnConverted = true AND CairnSplits = "split:B"', of: [false, true] },
     { question: { split: 'split:A', converted: true as const }, filter: 'CairnConverted = true AND CairnSplits = "split:A"', of: [false, false] },
-    { question: { optimize: 'split:*:B:converted' }, filter: 'CairnOptimize = "split:*:B:converted"', of: [false, true] },
-    { question: { optimize: 'split:*:A:entered' }, filter: 'CairnOptimize = "split:*:A:entered"', of: [true, false] },
+    { question: { optimize: 'split:*:B:converted' }, filter: 'CairnOptimize = "split:*:B:converted" AND ExecutionStatus != "ContinuedAsNew"', of: [false, true] },
+    { question: { optimize: 'split:*:A:entered' }, filter: 'CairnOptimize = "split:*:A:entered" AND ExecutionStatus != "ContinuedAsNew"', of: [true, false] },
   ];
   it.each(cases)('when asked $question, then the filter is $filter and the runs answer $of', ({ question, filter, of }) => {
     expect(visibilityFilter(question)).toBe(filter);
