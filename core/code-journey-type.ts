@@ -2,7 +2,7 @@
 // ingest and stats need to treat it as a journey like any other, next to the TypeScript that
 // runs it. Pure; the workflow bundle imports it too (the kit reads the settings, steps and splits).
 import type { z } from 'zod';
-import type { JourneyEntry, JourneySettings, SplitOptimize } from './journey-definition';
+import { codeSplitOptimizeSchema, type JourneyEntry, type JourneySettings, type SplitOptimize } from './journey-definition';
 
 /** A split step's paths, as a JSON split step has them (without `next`: the code goes on). */
 export interface CodeJourneySplit {
@@ -51,8 +51,16 @@ export interface CodeJourneyType<Input extends z.ZodType = z.ZodType> extends Co
   listensTo: readonly string[];
 }
 
-/** A type's declaration, with the events its runs hear worked out from it. */
+/**
+ * A type's declaration, with the events its runs hear worked out from it. Its splits' `optimize`
+ * is checked as a JSON split's is: a bad one would fail inside every run (a `within` that parses
+ * to no date, shares over 1), so it throws here, at import, failing the worker's and the API's start.
+ */
 export function defineCodeJourney<Input extends z.ZodType>(declaration: CodeJourneyDeclaration<Input>): CodeJourneyType<Input> {
+  for (const [splitId, split] of Object.entries(declaration.splits ?? {})) {
+    const issue = codeSplitOptimizeSchema.safeParse(split).error?.issues[0];
+    if (issue) throw new Error(`code-first journey type "${declaration.id}", split "${splitId}": ${issue.path.join('.')}: ${issue.message}`);
+  }
   const { settings } = declaration;
   const heard = new Set([
     ...(declaration.waitsFor ?? []),

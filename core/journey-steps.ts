@@ -226,6 +226,20 @@ export const splitOptimizeSchema = z
   .strict()
   .meta({ description: 'Moves customers toward the path that converts (Thompson sampling); needs two paths or more' });
 
+/** What an optimizing split needs of its paths, beside what splitOptimizeSchema checks alone. */
+function refineSplitOptimize(split: { paths: readonly unknown[]; optimize?: z.infer<typeof splitOptimizeSchema> }, ctx: z.RefinementCtx): void {
+  const { optimize, paths } = split;
+  if (!optimize) return;
+  if (paths.length < 2) ctx.addIssue({ code: 'custom', message: 'an optimizing split needs at least two paths', path: ['optimize'] });
+  if (optimize.minShare && optimize.minShare * paths.length >= 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'minShare times the number of paths must be below 1, or nothing is left to move toward the best path',
+      path: ['optimize', 'minShare'],
+    });
+  }
+}
+
 /**
  * Weighted random paths, the same path for a customer every time; a holdout ends the journey.
  * With `optimize`, the weights set only the holdout's share (its weight over all weights), and
@@ -245,11 +259,13 @@ export const splitStepSchema = z
     optimize: splitOptimizeSchema.optional(),
   })
   .strict()
-  .refine((s) => !s.optimize || s.paths.length >= 2, { message: 'an optimizing split needs at least two paths', path: ['optimize'] })
-  .refine((s) => !s.optimize?.minShare || s.optimize.minShare * s.paths.length < 1, {
-    message: 'minShare times the number of paths must be below 1, or nothing is left to move toward the best path',
-    path: ['optimize', 'minShare'],
-  });
+  .superRefine(refineSplitOptimize);
+
+/**
+ * A code-first type's split (core/code-journey-type.ts) as far as its `optimize` goes: checked
+ * the same way a JSON split step's is.
+ */
+export const codeSplitOptimizeSchema = z.object({ paths: z.array(z.unknown()), optimize: splitOptimizeSchema.optional() }).superRefine(refineSplitOptimize);
 
 export const exitStepSchema = z.object({ id: idSchema, type: z.literal('exit') }).strict();
 
