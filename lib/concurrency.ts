@@ -1,4 +1,4 @@
-// Bounded concurrency for fan-outs to Temporal (signals, starts), through p-limit.
+// Bounded concurrency for fan-outs to Temporal (signals, starts, visibility counts), through p-limit.
 import pLimit from 'p-limit';
 
 /** Runs the tasks at most `concurrency` at a time; once all have settled, rethrows the first failure. */
@@ -7,6 +7,12 @@ export async function runLimited(concurrency: number, tasks: (() => Promise<unkn
   const settled = await Promise.allSettled(tasks.map((task) => limit(task)));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** Wraps calls made one by one (a request's counts) so that at most `concurrency` run at a time. */
+export function limitedTo(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  const limit = pLimit(concurrency);
+  return (task) => limit(task);
 }
 
 /** The items in consecutive slices of `size` (the last one shorter), for queries or batches of bounded size. */

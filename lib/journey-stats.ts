@@ -19,7 +19,7 @@ import type { Models } from '../db/models';
 import { providerStatusCounts } from '../db/delivery-reports';
 import { type ErasedRunCounts, readErasedRuns } from '../db/erased-runs';
 import { MEMBER_CHUNK, membersAmong } from '../db/segment-members';
-import { chunksOf, runLimited } from './concurrency';
+import { chunksOf, limitedTo, runLimited } from './concurrency';
 import { entriesOfJourney } from './customer-runs';
 import { type OptimizeStats, splitOptimizeStats } from './split-optimize-stats';
 
@@ -124,18 +124,26 @@ const LISTED_CUSTOMERS = 200;
  */
 export const LIST_ALL_RUNS_ABOVE = 10 * LISTED_CUSTOMERS;
 
+/** The visibility counts one stats request asks at a time. */
+const COUNTS_AT_ONCE = 8;
+
 export function createJourneyStats(client: Client, models: StatsModels, options: { listAllRunsAbove?: number } = {}) {
   const listAllRunsAbove = options.listAllRunsAbove ?? LIST_ALL_RUNS_ABOVE;
   // IDs and workflow type names match ID_PATTERN or are identifiers: safe inside the query.
   const runsOf = (journeyId: string, shape: StatsShape) => `WorkflowType = "${shape.workflowType}" AND ${SA_JOURNEY.name} = "${journeyId}"`;
 
-  /** Every run of the journey, one visibility count per number. */
+  /**
+   * Every run of the journey, one visibility count per number: a few per step and split path, and
+   * 3 per path and segment of an optimizing split, so at most COUNTS_AT_ONCE are asked at a time.
+   */
   async function journeyStats(journeyId: string, shape: StatsShape): Promise<JourneyStats> {
     const base = runsOf(journeyId, shape);
-    const count: RunCounter = async (question) => {
-      const filter = visibilityFilter(question);
-      return (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
-    };
+    const limit = limitedTo(COUNTS_AT_ONCE);
+    const count: RunCounter = (question) =>
+      limit(async () => {
+        const filter = visibilityFilter(question);
+        return (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
+      });
     const [erased, deliveries, provider, engaged] = await Promise.all([
       readErasedRuns(models.erasedRuns, journeyId),
       deliveryCounts(models, journeyId),
