@@ -130,15 +130,22 @@ interface AnchorTag {
 
 /**
  * The `<a>` start tags of the HTML with their attributes, read as the HTML tokenizer reads
- * them (quoted values may hold `>`; unquoted ones end at whitespace or `>`). A tag left
- * unterminated ends the scan: nothing after it is rewritten.
+ * them (quoted values may hold `>`; unquoted ones end at whitespace or `>`). Comments and the
+ * text of `<script>` and `<style>` hold no tags: a quote or an `<a` there is passed over (an
+ * unterminated one runs to the end). A tag left unterminated ends the scan: nothing after it is
+ * rewritten.
  */
 function anchorTags(html: string): AnchorTag[] {
   const tags: AnchorTag[] = [];
-  const open = /<a(?=[\s/>])/gi;
+  const open = /<!--[\s\S]*?(?:-->|$)|<(script|style)(?=[\s/>])[\s\S]*?(?:<\/\1\s*>|$)|<a(?=[\s/>])/gi;
   const name = /[^\s/>=][^\s/>=]*/y;
   const unquoted = /[^\s>]*/y;
   for (let m = open.exec(html); m; m = open.exec(html)) {
+    if (m[0].length > 2) {
+      // A comment, script or style: the scan goes on after it. An empty match at the end stops it.
+      if (open.lastIndex >= html.length) break;
+      continue;
+    }
     let pos = m.index + 2;
     const attributes: AnchorTag['attributes'] = [];
     for (;;) {

@@ -46,6 +46,20 @@ describe('email link rewriting', () => {
     expect(trackEmailHtml(html, marked)).toBe('<a href="CLICK(https://a.example/)">a</a><a href="https://b.example/');
   });
 
+  it('when a comment, script or style holds a quote or an <a, then it is passed over and the links after it are rewritten', () => {
+    const html = [
+      '<!-- Outlook needs "this <a href="https://c.example/"> -->',
+      '<style>a[href^="https://s.example"] { color: red }</style>',
+      '<script type="text/x-template"><a href="https://t.example/">t</a></script>',
+      '<a href="https://a.example/">a</a>',
+    ].join('');
+    expect(trackEmailHtml(html, marked)).toBe(html.replace('<a href="https://a.example/">', '<a href="CLICK(https://a.example/)">'));
+    // One left open runs to the end, as a browser reads it: nothing in it is a link.
+    expect(trackEmailHtml('<a href="https://a.example/">a</a><!-- <a href="https://b.example/">', marked)).toBe(
+      '<a href="CLICK(https://a.example/)">a</a><!-- <a href="https://b.example/">',
+    );
+  });
+
   it('when a pixel is asked for, then it goes before the last </body>, or at the end without one', () => {
     const pixel = '<img src="P" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">';
     expect(trackEmailHtml('<html><body>Hi</body></html>', { pixel: 'P' })).toBe(`<html><body>Hi${pixel}</body></html>`);
