@@ -310,22 +310,32 @@ test('when an erasure runs between an event insert and its roll-up fold, then th
   expect(await mentioning([EVE.id, EVE.firstName])).toEqual([]);
 });
 
-test('when a launch that read the customer before the erasure starts their run after the runs were erased, then the erasure finds and deletes that run too', async () => {
-  const FAY = { id: 'erz-fay', firstName: 'Fayette' };
-  expect((await stack.api('PUT', `/v1/customers/${FAY.id}`, { attributes: { firstName: FAY.firstName } })).status).toBe(201);
+/**
+ * The real erasure, with `meanwhile` run between its two passes over the runs: before the
+ * profile is deleted, or after it (and before the rest of the data).
+ */
+function erasureWithMeanwhile(at: 'before-profile' | 'after-profile', meanwhile: () => Promise<unknown>) {
   const runs = createCustomerRuns(stack.client, stack.db.models);
   let passes = 0;
-  const erase = createCustomerErasure({
+  return createCustomerErasure({
     models: stack.db.models,
     runs: {
       async erase(customerId, reason) {
+        const pass = ++passes;
+        if (pass === 2 && at === 'after-profile') await meanwhile();
         const erased = await runs.erase(customerId, reason);
-        // A launch page that read the customer before the suppression starts their run only now.
-        if (++passes === 1) expect((await stack.api('POST', `/v1/journeys/${JOURNEY}/launch`, { customerIds: [FAY.id] })).status).toBe(202);
+        if (pass === 1 && at === 'before-profile') await meanwhile();
         return erased;
       },
     },
   });
+}
+
+test('when a launch that read the customer before the erasure starts their run after the runs were erased, then the erasure finds and deletes that run too', async () => {
+  const FAY = { id: 'erz-fay', firstName: 'Fayette' };
+  expect((await stack.api('PUT', `/v1/customers/${FAY.id}`, { attributes: { firstName: FAY.firstName } })).status).toBe(201);
+  // A launch page that read the customer before the suppression starts their run only now.
+  const erase = erasureWithMeanwhile('before-profile', async () => expect((await stack.api('POST', `/v1/journeys/${JOURNEY}/launch`, { customerIds: [FAY.id] })).status).toBe(202));
   const report = await erase(FAY.id);
   expect(report.erased).toMatchObject({ profile: true, journeyRuns: 1 });
   const listed = await stack.client.workflow.count(`${SA_CUSTOMER.name} = "${FAY.id}"`);
@@ -337,18 +347,8 @@ test('when a segment save backfills a new windowed series while an erasure runs,
   const GIL = { id: 'erz-gil', firstName: 'Gilberta' };
   expect((await stack.api('PUT', `/v1/customers/${GIL.id}`, { attributes: { firstName: GIL.firstName } })).status).toBe(201);
   expect((await stack.api('POST', '/v1/events', { id: 'erz-gil-1', customerId: GIL.id, name: 'erz_viewed', properties: { sku: 'erz-sku' } })).status).toBe(202);
-  const runs = createCustomerRuns(stack.client, stack.db.models);
-  let passes = 0;
-  const erase = createCustomerErasure({
-    models: stack.db.models,
-    runs: {
-      async erase(customerId, reason) {
-        // Once the profile is gone and before the events are: a save's backfill reads them.
-        if (++passes === 2) await keepSeriesOf(stack.db.models, [{ event: 'erz_viewed', where: { sku: 'erz-sku' }, op: 'atLeast', count: 1, within: '5d' } as never]);
-        return runs.erase(customerId, reason);
-      },
-    },
-  });
+  // Once the profile is gone and before the events are: a save's backfill reads them.
+  const erase = erasureWithMeanwhile('after-profile', () => keepSeriesOf(stack.db.models, [{ event: 'erz_viewed', where: { sku: 'erz-sku' }, op: 'atLeast', count: 1, within: '5d' } as never]));
   expect((await erase(GIL.id)).erased).toMatchObject({ profile: true, events: 1 });
   expect(await mentioning([GIL.id, GIL.firstName])).toEqual([]);
 });
