@@ -107,9 +107,8 @@ type RunCounter = (question: RunQuestion) => Promise<number>;
 /** What a journey's numbers add besides its runs in Temporal: erased runs' kept numbers, and the ledger's. */
 interface Kept {
   erased: ErasedRunCounts;
-  deliveries: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>>;
+  deliveries: Record<string, LedgerStepStats>;
   provider: Record<string, Record<string, number>>;
-  engaged: Record<string, Engaged>;
 }
 
 const NO_ERASED: ErasedRunCounts = { entered: 0, converted: 0, status: {}, visited: {}, splits: {}, optimize: {} };
@@ -144,13 +143,12 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
         const filter = visibilityFilter(question);
         return (await client.workflow.count(filter ? `${base} AND ${filter}` : base)).count;
       });
-    const [erased, deliveries, provider, engaged] = await Promise.all([
+    const [erased, deliveries, provider] = await Promise.all([
       readErasedRuns(models.erasedRuns, journeyId),
       deliveryCounts(models, journeyId),
       providerStatusCounts(models.deliveryReports, journeyId),
-      engagementCounts(models, journeyId),
     ]);
-    return tally(journeyId, shape, count, { erased, deliveries, provider, engaged });
+    return tally(journeyId, shape, count, { erased, deliveries, provider });
   }
 
   /** The runs visibility lists for the query, with their search attributes. */
@@ -180,12 +178,11 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
       await runLimited(4, queries.map((query) => async () => void theirs.push(...(await listRuns(query)))));
     }
     const count: RunCounter = async (question) => theirs.filter((run) => answers(run, question)).length;
-    const [deliveries, provider, engaged] = await Promise.all([
+    const [deliveries, provider] = await Promise.all([
       deliveryCounts(models, journeyId, [...members]),
       providerStatusCounts(models.deliveryReports, journeyId, members),
-      engagementCounts(models, journeyId, [...members]),
     ]);
-    return { stats: await tally(journeyId, shape, count, { erased: NO_ERASED, deliveries, provider, engaged }), members: members.size };
+    return { stats: await tally(journeyId, shape, count, { erased: NO_ERASED, deliveries, provider }), members: members.size };
   }
 
   return { journeyStats, segmentStats };
@@ -193,7 +190,7 @@ export function createJourneyStats(client: Client, models: StatsModels, options:
 
 /** The journey's and each step's numbers, from the runs a counter counts and what is kept beside them. */
 async function tally(journeyId: string, shape: StatsShape, count: RunCounter, kept: Kept): Promise<JourneyStats> {
-  const { erased, deliveries, provider, engaged } = kept;
+  const { erased, deliveries, provider } = kept;
   const ended = async (status: string) => (await count({ status })) + (erased.status[status] ?? 0);
   const [entered, running, waiting, completed, exited, stopped, converted] = await Promise.all([
     count({}).then((n) => n + erased.entered),
@@ -216,7 +213,6 @@ async function tally(journeyId: string, shape: StatsShape, count: RunCounter, ke
         now,
         ...deliveries[step.id],
         ...(provider[step.id] ? { provider: provider[step.id] } : {}),
-        ...engagementRates(deliveries[step.id]?.deliveries?.sent ?? 0, engaged[step.id]),
       };
       if (step.splitPaths) {
         const paths = step.splitPaths;
@@ -240,8 +236,9 @@ function ledgerMatches(journeyId: string, customers?: string[]): object[] {
  * Ledger outcomes per step: { stepId: { deliveries: { sent: n, skipped: n, 'skipped:unreachable': n, failed: n,
  * 'failed:ChannelPermanentRejection': n, ... },
  * byChannelUsed: { web: n }, fallbacks: n } }. A row's `channel` is the one used once sent;
- * `plannedChannel` is the step's (rows written before it was kept count as planned). With
- * `customers`, only their sends.
+ * `plannedChannel` is the step's (rows written before it was kept count as planned). A step
+ * that sent also has its opens and clicks (sent rows with a first `openedAt`, `clickedAt`) and
+ * their rates. With `customers`, only their sends.
  */
 async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]) {
   const matches = ledgerMatches(journeyId, customers);
@@ -250,21 +247,26 @@ async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: str
       models.deliveries.aggregate<{
         _id: { stepId: string; state: string; reason?: string; failureType?: string; channel: string; planned?: string };
         n: number;
+        opened: number;
+        clicked: number;
       }>([
         { $match: match },
         {
           $group: {
             _id: { stepId: '$stepId', state: '$state', reason: '$reason', failureType: '$failureType', channel: '$channel', planned: '$plannedChannel' },
             n: { $sum: 1 },
+            opened: { $sum: { $cond: [{ $ifNull: ['$openedAt', false] }, 1, 0] } },
+            clicked: { $sum: { $cond: [{ $ifNull: ['$clickedAt', false] }, 1, 0] } },
           },
         },
       ]),
     ),
   );
   const rows = chunkRows.flat();
-  const out: Record<string, Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks'>> = {};
+  const out: Record<string, LedgerStepStats> = {};
+  const engaged: Record<string, { opened: number; clicked: number }> = {};
   const add = (counts: Record<string, number>, key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
-  for (const { _id, n } of rows) {
+  for (const { _id, n, opened, clicked } of rows) {
     const step = (out[_id.stepId] ??= { deliveries: {} });
     add(step.deliveries!, _id.state, n);
     if (_id.state === 'skipped' && _id.reason) add(step.deliveries!, `skipped:${_id.reason}`, n);
@@ -274,41 +276,17 @@ async function deliveryCounts(models: Pick<Models, 'deliveries'>, journeyId: str
     if (_id.state !== 'sent') continue;
     add((step.byChannelUsed ??= {}), _id.channel, n);
     if (_id.planned && _id.planned !== _id.channel) step.fallbacks = (step.fallbacks ?? 0) + n;
+    add((engaged[_id.stepId] ??= { opened: 0, clicked: 0 }), 'opened', opened);
+    add(engaged[_id.stepId], 'clicked', clicked);
   }
+  for (const [stepId, step] of Object.entries(out)) Object.assign(step, engagementRates(step.deliveries?.sent ?? 0, engaged[stepId]));
   return out;
 }
 
-interface Engaged {
-  opened: number;
-  clicked: number;
-}
-
-/**
- * Per step, the sent messages first opened and first clicked (the ledger's `openedAt`,
- * `clickedAt`). With `customers`, only their sends.
- */
-async function engagementCounts(models: Pick<Models, 'deliveries'>, journeyId: string, customers?: string[]): Promise<Record<string, Engaged>> {
-  const matches = ledgerMatches(journeyId, customers);
-  const count = async (field: 'openedAt' | 'clickedAt') =>
-    (
-      await Promise.all(
-        matches.map((match) =>
-          models.deliveries.aggregate<{ _id: string; n: number }>([
-            { $match: { ...match, state: 'sent', [field]: { $exists: true } } },
-            { $group: { _id: '$stepId', n: { $sum: 1 } } },
-          ]),
-        ),
-      )
-    ).flat();
-  const [opened, clicked] = await Promise.all([count('openedAt'), count('clickedAt')]);
-  const out: Record<string, Engaged> = {};
-  for (const { _id, n } of opened) (out[_id] ??= { opened: 0, clicked: 0 }).opened += n;
-  for (const { _id, n } of clicked) (out[_id] ??= { opened: 0, clicked: 0 }).clicked += n;
-  return out;
-}
+type LedgerStepStats = Pick<StepStats, 'deliveries' | 'byChannelUsed' | 'fallbacks' | 'opened' | 'clicked' | 'openRate' | 'clickRate'>;
 
 /** A step that sent messages: its opens and clicks, and their rates over the sent (four decimals). */
-function engagementRates(sent: number, engaged: Engaged | undefined): Pick<StepStats, 'opened' | 'clicked' | 'openRate' | 'clickRate'> {
+function engagementRates(sent: number, engaged: { opened: number; clicked: number } | undefined): Pick<StepStats, 'opened' | 'clicked' | 'openRate' | 'clickRate'> {
   if (sent === 0) return {};
   const { opened, clicked } = engaged ?? { opened: 0, clicked: 0 };
   const rate = (n: number) => Math.round((n / sent) * 10_000) / 10_000;
